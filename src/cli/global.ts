@@ -1,0 +1,225 @@
+// Global flags, their ETCDCTL_* variables, and what a command needs from
+// them: settings, a client and a printer.
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import * as z from 'zod/mini';
+import { ConnectError, EtcdClient, type ClientConfig } from '../client/etcd.js';
+import { createPrinter, isFormat, type Format, type Printer, type PrinterOptions } from '../output/printer.js';
+import { CliError, ExitCode } from './errors.js';
+import { defaultValue, parseFlagValue, type FlagSpec, type FlagValue } from './flags.js';
+import { formatDurationMs } from './values.js';
+
+export const GLOBAL_FLAGS: FlagSpec[] = [
+  { name: 'cacert', kind: 'string', def: '', help: 'verify certificates of TLS-enabled secure servers using this CA bundle' },
+  { name: 'cert', kind: 'string', def: '', help: 'identify secure client using this TLS certificate file' },
+  { name: 'command-timeout', kind: 'duration', def: '5s', help: 'timeout for short running command (excluding dial timeout)' },
+  { name: 'debug', kind: 'bool', def: 'false', help: 'enable client-side debug logging' },
+  { name: 'dial-timeout', kind: 'duration', def: '2s', help: 'dial timeout for client connections' },
+  { name: 'discovery-srv', short: 'd', kind: 'string', def: '', help: 'domain name to query for SRV records describing cluster endpoints' },
+  { name: 'discovery-srv-name', kind: 'string', def: '', help: 'service name to query when using DNS discovery' },
+  { name: 'endpoints', kind: 'strings', def: '[127.0.0.1:2379]', help: 'gRPC endpoints' },
+  { name: 'hex', kind: 'bool', def: 'false', help: 'print byte strings as hex encoded strings' },
+  { name: 'insecure-discovery', kind: 'bool', def: 'true', help: 'accept insecure SRV records describing cluster endpoints' },
+  { name: 'insecure-skip-tls-verify', kind: 'bool', def: 'false', help: 'skip server certificate verification (for testing only)' },
+  { name: 'insecure-transport', kind: 'bool', def: 'true', help: 'disable transport security for client connections' },
+  { name: 'keepalive-time', kind: 'duration', def: '2s', help: 'keepalive time for client connections' },
+  { name: 'keepalive-timeout', kind: 'duration', def: '6s', help: 'keepalive timeout for client connections' },
+  { name: 'key', kind: 'string', def: '', help: 'identify secure client using this TLS key file' },
+  { name: 'max-recv-bytes', kind: 'uint', def: '0', help: 'client-side response receive limit in bytes (0 means the largest possible)' },
+  { name: 'max-request-bytes', kind: 'uint', def: '0', help: 'client-side request send limit in bytes (0 means 2 MiB)' },
+  { name: 'password', kind: 'string', def: '', help: 'password for authentication (when set, --user is the name only)' },
+  { name: 'user', kind: 'string', def: '', help: 'username[:password] for authentication (prompts when the password is missing)' },
+  { name: 'write-out', short: 'w', kind: 'string', def: 'simple', help: 'set the output format (fields, json, protobuf, simple, table)' },
+];
+
+export function envName(flag: string): string {
+  return 'ETCDCTL_' + flag.toUpperCase().replace(/-/g, '_');
+}
+
+const Settings = z.object({
+  endpoints: z.array(z.string()),
+  'dial-timeout': z.number(),
+  'command-timeout': z.number(),
+  'keepalive-time': z.number(),
+  'keepalive-timeout': z.number(),
+  'write-out': z.string(),
+  hex: z.boolean(),
+  debug: z.boolean(),
+  'insecure-transport': z.boolean(),
+  'insecure-skip-tls-verify': z.boolean(),
+  'insecure-discovery': z.boolean(),
+  cert: z.string(),
+  key: z.string(),
+  cacert: z.string(),
+  user: z.string(),
+  password: z.string(),
+  'discovery-srv': z.string(),
+  'discovery-srv-name': z.string(),
+  'max-request-bytes': z.number(),
+  'max-recv-bytes': z.number(),
+});
+export type GlobalSettings = z.infer<typeof Settings> & { format: Format; explicit: Set<string> };
+
+function logTimestamp(): string {
+  const d = new Date();
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds() * 1000, 6)}`;
+}
+
+export function warn(line: string): void {
+  process.stderr.write(line + '\n');
+}
+
+function displayValue(f: FlagSpec, v: FlagValue): string {
+  if (f.kind === 'duration') return formatDurationMs(v as number);
+  if (f.kind === 'strings') return `[${(v as string[]).join(',')}]`;
+  if (f.name === 'password' && v) return '<redacted>';
+  if (f.name === 'user') return String(v).replace(/:.*$/, (m) => (m.length > 1 ? ':<redacted>' : m));
+  return String(v);
+}
+
+// The flags a command inherits (globals, and later persistent group flags)
+// and extra ETCDCTL_* names it reads itself.
+export interface EnvScope {
+  flags: FlagSpec[];
+  extraEnv?: string[];
+}
+
+// Applies ETCDCTL_* variables to the inherited flags, as etcdctl does when a
+// command builds its client: a flag given on the command line wins (with a
+// warning; etcdctl 3.4 exits here), unknown ETCDCTL_* names are warned about.
+export function resolveSettings(cmd: Command, scope: EnvScope = { flags: GLOBAL_FLAGS }): GlobalSettings {
+  const opts = cmd.optsWithGlobals() as Record<string, FlagValue>;
+  const explicit = new Set<string>();
+  const values: Record<string, FlagValue> = {};
+  const known = new Set(scope.extraEnv ?? []);
+  for (const f of scope.flags) {
+    const source = cmd.getOptionValueSourceWithGlobals(f.name);
+    const fromCli = source === 'cli';
+    values[f.name] = opts[f.name] ?? defaultValue(f);
+    if (fromCli) explicit.add(f.name);
+    const env = envName(f.name);
+    known.add(env);
+    const raw = process.env[env];
+    if (raw === undefined || raw === '') continue;
+    if (fromCli) {
+      warn(`Warning: environment variable ${env} is ignored: --${f.name} was given on the command line`);
+      continue;
+    }
+    try {
+      values[f.name] = parseFlagValue(f, raw);
+      explicit.add(f.name);
+    } catch (e) {
+      warn(`Warning: ignoring ${env}=${raw}: ${(e as Error).message}`);
+    }
+  }
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k.startsWith('ETCDCTL_') && !known.has(k)) warn(`${logTimestamp()} W | pkg/flags: unrecognized environment variable ${k}=${v}`);
+  }
+  const s = Settings.parse(values);
+  if (s.debug) {
+    for (const f of [...scope.flags].sort((a, b) => a.name.localeCompare(b.name))) {
+      warn(`${envName(f.name)}=${displayValue(f, values[f.name]!)}`);
+    }
+  }
+  const format = s['write-out'];
+  if (!isFormat(format)) throw new CliError('unsupported output format', ExitCode.BadFeature);
+  return { ...s, format, explicit };
+}
+
+function readTlsFile(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why: Record<string, string> = {
+      ENOENT: 'no such file or directory',
+      EACCES: 'permission denied',
+      EISDIR: 'is a directory',
+    };
+    throw new CliError(`${err.code === 'EISDIR' ? 'read' : 'open'} ${path}: ${why[err.code ?? ''] ?? err.message}`, ExitCode.BadArgs);
+  }
+}
+
+async function askPassword(prompt: string): Promise<string> {
+  const { readPassword } = await import('./prompt.js');
+  return readPassword(prompt);
+}
+
+export async function clientConfig(s: GlobalSettings): Promise<ClientConfig> {
+  for (const name of ['cert', 'key', 'cacert'] as const) {
+    if (s.explicit.has(name) && s[name] === '') throw new CliError(`empty string is passed to --${name} option`, ExitCode.BadArgs);
+  }
+  const tlsFiles = Boolean(s.cert || s.key || s.cacert);
+  let auth: ClientConfig['auth'];
+  if (s.user !== '') {
+    if (s.password !== '') auth = { user: s.user, password: s.password };
+    else {
+      const idx = s.user.indexOf(':');
+      auth = idx >= 0 ? { user: s.user.slice(0, idx), password: s.user.slice(idx + 1) } : { user: s.user, password: await askPassword('Password: ') };
+    }
+  }
+  let endpoints = s.endpoints;
+  let serverName: string | undefined;
+  if (s['discovery-srv'] !== '') {
+    const { discoverEndpoints } = await import('./discovery.js');
+    endpoints = await discoverEndpoints(s['discovery-srv'], s['discovery-srv-name'], s['insecure-discovery']);
+    serverName = s['discovery-srv'];
+  }
+  return {
+    endpoints,
+    dialTimeoutMs: s['dial-timeout'],
+    tlsByDefault: tlsFiles || !s['insecure-transport'] || s['insecure-skip-tls-verify'],
+    tls: {
+      ca: s.cacert ? readTlsFile(s.cacert) : undefined,
+      cert: s.cert ? readTlsFile(s.cert) : undefined,
+      key: s.key ? readTlsFile(s.key) : undefined,
+      insecureSkipVerify: s['insecure-skip-tls-verify'],
+      serverName,
+    },
+    auth,
+    maxRequestBytes: s['max-request-bytes'],
+    maxRecvBytes: s['max-recv-bytes'],
+  };
+}
+
+// What a command's action gets: lazily resolved settings, client, printer.
+export class Context {
+  private cached: GlobalSettings | undefined;
+  private clientInstance: EtcdClient | undefined;
+
+  constructor(
+    readonly cmd: Command,
+    private readonly scope: EnvScope = { flags: GLOBAL_FLAGS },
+  ) {}
+
+  get settings(): GlobalSettings {
+    if (!this.cached) this.cached = resolveSettings(this.cmd, this.scope);
+    return this.cached;
+  }
+
+  // Deadline for "short" commands, from --command-timeout.
+  commandDeadline(): number {
+    return Date.now() + this.settings['command-timeout'];
+  }
+
+  async client(): Promise<EtcdClient> {
+    if (this.clientInstance) return this.clientInstance;
+    const cfg = await clientConfig(this.settings);
+    try {
+      this.clientInstance = await EtcdClient.create(cfg);
+    } catch (e) {
+      if (e instanceof ConnectError) throw new CliError(e.message, ExitCode.BadConnection);
+      throw e;
+    }
+    return this.clientInstance;
+  }
+
+  printer(opts: Partial<PrinterOptions> = {}): Printer {
+    return createPrinter(this.settings.format, { hex: this.settings.hex, ...opts });
+  }
+
+  close(): void {
+    this.clientInstance?.close();
+  }
+}

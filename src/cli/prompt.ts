@@ -1,0 +1,45 @@
+// Reads a password: without echo on a terminal, else one line of stdin.
+import { readSync } from 'node:fs';
+
+export async function readPassword(prompt: string): Promise<string> {
+  const stdin = process.stdin;
+  process.stdout.write(prompt);
+  if (!stdin.isTTY) {
+    const line = readLineSync();
+    process.stdout.write('\n');
+    return line;
+  }
+  return new Promise((resolve, reject) => {
+    let value = '';
+    stdin.setRawMode(true);
+    stdin.resume();
+    const done = (err?: Error) => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.removeListener('data', onData);
+      process.stdout.write('\n');
+      if (err) reject(err);
+      else resolve(value);
+    };
+    const onData = (chunk: Buffer) => {
+      for (const ch of chunk.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') return done();
+        if (ch === '\u0003') return done(new Error('interrupted'));
+        if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
+        else value += ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}
+
+function readLineSync(): string {
+  const buf = Buffer.alloc(1);
+  let out = '';
+  while (readSync(0, buf, 0, 1, null) === 1) {
+    const c = buf.toString('latin1');
+    if (c === '\n') break;
+    out += c;
+  }
+  return out.replace(/\r$/, '');
+}

@@ -1,0 +1,326 @@
+// gRPC over node:http2, without a gRPC library: etcd needs only unary and
+// streaming calls with protobuf bodies, and loading @grpc/grpc-js plus a
+// runtime .proto parser costs more than a whole `get` (see README, "Speed").
+import * as http2 from 'node:http2';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+
+export const enum Code {
+  OK = 0,
+  Canceled = 1,
+  Unknown = 2,
+  InvalidArgument = 3,
+  DeadlineExceeded = 4,
+  NotFound = 5,
+  AlreadyExists = 6,
+  PermissionDenied = 7,
+  ResourceExhausted = 8,
+  FailedPrecondition = 9,
+  Aborted = 10,
+  OutOfRange = 11,
+  Unimplemented = 12,
+  Internal = 13,
+  Unavailable = 14,
+  DataLoss = 15,
+  Unauthenticated = 16,
+}
+
+export class GrpcError extends Error {
+  constructor(
+    readonly code: number,
+    readonly details: string,
+    readonly cause?: Error,
+  ) {
+    super(details);
+  }
+}
+
+export interface Endpoint {
+  // What the user typed, for messages.
+  raw: string;
+  secure: boolean;
+  host: string;
+  port: number;
+  socketPath?: string;
+}
+
+export interface DialOptions {
+  tls?: tls.ConnectionOptions;
+  maxRecvBytes: number;
+  maxSendBytes: number;
+}
+
+export interface CallOptions {
+  deadline?: number;
+  metadata?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+// 16 MiB windows let a 10 MB range arrive without waiting on WINDOW_UPDATEs.
+const WINDOW = 16 * 1024 * 1024;
+
+export function parseEndpoint(raw: string, tlsByDefault: boolean): Endpoint {
+  const m = /^(https?|unixs?):\/\/(.*)$/.exec(raw);
+  const scheme = m?.[1];
+  const rest = m ? m[2]! : raw;
+  if (scheme === 'unix' || scheme === 'unixs') {
+    return { raw, secure: scheme === 'unixs', host: 'localhost', port: 0, socketPath: rest };
+  }
+  const hostPort = rest.replace(/\/.*$/, '');
+  const idx = hostPort.lastIndexOf(':');
+  let host = idx >= 0 ? hostPort.slice(0, idx) : hostPort;
+  const port = idx >= 0 ? Number(hostPort.slice(idx + 1)) : scheme === 'https' ? 443 : 80;
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  const secure = scheme === 'https' ? true : scheme === 'http' ? false : tlsByDefault;
+  return { raw, secure, host, port };
+}
+
+function frame(body: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(5 + body.length);
+  out[0] = 0;
+  out.writeUInt32BE(body.length, 1);
+  body.copy(out, 5);
+  return out;
+}
+
+function decodeGrpcMessage(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+function timeoutHeader(ms: number): string {
+  return `${Math.max(1, Math.ceil(ms))}m`;
+}
+
+// Splits a stream of length-prefixed gRPC messages.
+class Deframer {
+  private chunks: Buffer[] = [];
+  private have = 0;
+  private need = -1;
+
+  constructor(
+    private readonly maxRecv: number,
+    private readonly onMessage: (m: Buffer) => void,
+  ) {}
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.have += chunk.length;
+    for (;;) {
+      if (this.need < 0) {
+        if (this.have < 5) return;
+        const head = this.take(5);
+        this.need = head.readUInt32BE(1);
+        if (this.need > this.maxRecv) {
+          throw new GrpcError(Code.ResourceExhausted, `grpc: received message larger than max (${this.need} vs. ${this.maxRecv})`);
+        }
+      }
+      if (this.have < this.need) return;
+      const body = this.take(this.need);
+      this.need = -1;
+      this.onMessage(body);
+    }
+  }
+
+  private take(n: number): Buffer {
+    let all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.have);
+    const out = all.subarray(0, n);
+    all = all.subarray(n);
+    this.chunks = all.length ? [all] : [];
+    this.have = all.length;
+    return out;
+  }
+}
+
+export interface Stream {
+  write(body: Buffer): void;
+  end(): void;
+  cancel(): void;
+}
+
+export interface StreamHandlers {
+  onMessage(m: Buffer): void;
+  onEnd(err: GrpcError | null): void;
+}
+
+export class Connection {
+  private closed = false;
+
+  private constructor(
+    readonly endpoint: Endpoint,
+    private readonly session: http2.ClientHttp2Session,
+    private readonly opts: DialOptions,
+  ) {
+    session.on('error', () => undefined);
+    session.on('close', () => {
+      this.closed = true;
+    });
+    session.on('goaway', () => {
+      this.closed = true;
+    });
+  }
+
+  get usable(): boolean {
+    return !this.closed && !this.session.destroyed;
+  }
+
+  static dial(ep: Endpoint, opts: DialOptions, timeoutMs: number): Promise<Connection> {
+    return new Promise((resolve, reject) => {
+      const authority = `${ep.secure ? 'https' : 'http'}://${ep.host.includes(':') ? `[${ep.host}]` : ep.host}:${ep.port || (ep.secure ? 443 : 80)}`;
+      const connectOpts: http2.SecureClientSessionOptions = {
+        settings: { initialWindowSize: WINDOW, enablePush: false },
+        maxSessionMemory: 64,
+        ...(ep.secure ? { ...opts.tls, ALPNProtocols: ['h2'] } : {}),
+      };
+      if (ep.socketPath) {
+        const path = ep.socketPath;
+        connectOpts.createConnection = () =>
+          ep.secure ? tls.connect({ ...opts.tls, path, ALPNProtocols: ['h2'] } as tls.ConnectionOptions) : net.connect(path);
+      }
+      let settled = false;
+      const session = http2.connect(authority, connectOpts);
+      const timer = setTimeout(() => fail(new GrpcError(Code.DeadlineExceeded, 'context deadline exceeded')), timeoutMs);
+      const fail = (err: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        session.destroy();
+        reject(err instanceof GrpcError ? err : new GrpcError(Code.Unavailable, err.message, err));
+      };
+      session.once('error', fail);
+      session.once('close', () => fail(new Error('connection closed before it was established')));
+      session.once('connect', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        session.removeListener('error', fail);
+        session.setLocalWindowSize(WINDOW);
+        resolve(new Connection(ep, session, opts));
+      });
+    });
+  }
+
+  private request(path: string, o: CallOptions): http2.ClientHttp2Stream {
+    const headers: http2.OutgoingHttpHeaders = {
+      ':method': 'POST',
+      ':path': path,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      ...o.metadata,
+    };
+    if (o.deadline !== undefined) headers['grpc-timeout'] = timeoutHeader(o.deadline - Date.now());
+    return this.session.request(headers, { endStream: false });
+  }
+
+  // Opens a call; responses are delivered to handlers until the status arrives.
+  open(path: string, o: CallOptions, h: StreamHandlers): Stream {
+    const req = this.request(path, o);
+    let done = false;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (err: GrpcError | null) => {
+      if (done) return;
+      done = true;
+      if (timer) clearTimeout(timer);
+      o.signal?.removeEventListener('abort', onAbort);
+      h.onEnd(err);
+    };
+    const onAbort = () => {
+      req.close(http2.constants.NGHTTP2_CANCEL);
+      finish(new GrpcError(Code.Canceled, 'context canceled'));
+    };
+    if (o.signal) {
+      if (o.signal.aborted) queueMicrotask(onAbort);
+      else o.signal.addEventListener('abort', onAbort, { once: true });
+    }
+    if (o.deadline !== undefined) {
+      timer = setTimeout(
+        () => {
+          req.close(http2.constants.NGHTTP2_CANCEL);
+          finish(new GrpcError(Code.DeadlineExceeded, 'context deadline exceeded'));
+        },
+        Math.max(0, o.deadline - Date.now()),
+      );
+    }
+    const deframer = new Deframer(this.opts.maxRecvBytes, (m) => {
+      if (!done) h.onMessage(m);
+    });
+    let status: string | undefined;
+    let message = '';
+    const readStatus = (hdrs: http2.IncomingHttpHeaders) => {
+      if (hdrs['grpc-status'] !== undefined) {
+        status = String(hdrs['grpc-status']);
+        message = decodeGrpcMessage(String(hdrs['grpc-message'] ?? ''));
+      }
+    };
+    req.on('response', (hdrs) => {
+      const httpStatus = Number(hdrs[':status']);
+      if (httpStatus !== 200) {
+        finish(new GrpcError(Code.Unavailable, `unexpected HTTP status code received from server: ${httpStatus}`));
+        return;
+      }
+      readStatus(hdrs);
+    });
+    req.on('trailers', readStatus);
+    req.on('data', (chunk: Buffer) => {
+      try {
+        deframer.push(chunk);
+      } catch (e) {
+        req.close(http2.constants.NGHTTP2_CANCEL);
+        finish(e as GrpcError);
+      }
+    });
+    req.on('end', () => {
+      if (status === undefined) finish(new GrpcError(Code.Unavailable, 'stream ended without a gRPC status'));
+      else if (status === '0') finish(null);
+      else finish(new GrpcError(Number(status), message));
+    });
+    req.on('error', (err: Error) => finish(new GrpcError(Code.Unavailable, err.message, err)));
+    req.on('close', () => {
+      if (!done) finish(new GrpcError(Code.Unavailable, 'connection closed'));
+    });
+    return {
+      write: (body: Buffer) => {
+        if (body.length > this.opts.maxSendBytes) {
+          throw new GrpcError(Code.ResourceExhausted, `trying to send message larger than max (${body.length} vs. ${this.opts.maxSendBytes})`);
+        }
+        req.write(frame(body));
+      },
+      end: () => req.end(),
+      cancel: () => {
+        req.close(http2.constants.NGHTTP2_CANCEL);
+        finish(new GrpcError(Code.Canceled, 'context canceled'));
+      },
+    };
+  }
+
+  unary(path: string, body: Buffer, o: CallOptions): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      let reply: Buffer | undefined;
+      const s = this.open(path, o, {
+        onMessage: (m) => {
+          reply = m;
+        },
+        onEnd: (err) => {
+          if (err) reject(err);
+          else if (!reply) reject(new GrpcError(Code.Internal, 'no response message'));
+          else resolve(reply);
+        },
+      });
+      try {
+        s.write(body);
+        s.end();
+      } catch (e) {
+        reject(e);
+        s.cancel();
+      }
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    this.session.destroy();
+  }
+}

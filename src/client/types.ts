@@ -1,0 +1,136 @@
+// Typed views of decoded etcd responses. 64-bit integers are bigint.
+
+export interface ResponseHeader {
+  cluster_id: bigint;
+  member_id: bigint;
+  revision: bigint;
+  raft_term: bigint;
+}
+
+export interface KeyValue {
+  key: Buffer;
+  create_revision: bigint;
+  mod_revision: bigint;
+  version: bigint;
+  value: Buffer;
+  lease: bigint;
+}
+
+export interface RangeRequest {
+  key: Buffer;
+  range_end?: Buffer;
+  limit?: bigint;
+  revision?: bigint;
+  sort_order?: SortOrder;
+  sort_target?: SortTarget;
+  serializable?: boolean;
+  keys_only?: boolean;
+  count_only?: boolean;
+  min_mod_revision?: bigint;
+  max_mod_revision?: bigint;
+  min_create_revision?: bigint;
+  max_create_revision?: bigint;
+}
+
+export enum SortOrder {
+  None = 0,
+  Ascend = 1,
+  Descend = 2,
+}
+
+export enum SortTarget {
+  Key = 0,
+  Version = 1,
+  Create = 2,
+  Mod = 3,
+  Value = 4,
+}
+
+export interface RangeResponse {
+  header?: ResponseHeader;
+  kvs: KeyValue[];
+  more: boolean;
+  count: bigint;
+}
+
+export interface PutRequest {
+  key: Buffer;
+  value?: Buffer;
+  lease?: bigint;
+  prev_kv?: boolean;
+  ignore_value?: boolean;
+  ignore_lease?: boolean;
+}
+
+export interface PutResponse {
+  header?: ResponseHeader;
+  prev_kv?: KeyValue;
+}
+
+export interface DeleteRangeRequest {
+  key: Buffer;
+  range_end?: Buffer;
+  prev_kv?: boolean;
+}
+
+export interface DeleteRangeResponse {
+  header?: ResponseHeader;
+  deleted: bigint;
+  prev_kvs: KeyValue[];
+}
+
+export enum CompareResult {
+  Equal = 0,
+  Greater = 1,
+  Less = 2,
+  NotEqual = 3,
+}
+
+export enum CompareTarget {
+  Version = 0,
+  Create = 1,
+  Mod = 2,
+  Value = 3,
+  Lease = 4,
+}
+
+export interface Compare {
+  result: CompareResult;
+  target: CompareTarget;
+  key: Buffer;
+  range_end?: Buffer;
+  version?: bigint;
+  create_revision?: bigint;
+  mod_revision?: bigint;
+  value?: Buffer;
+  lease?: bigint;
+}
+
+export type RequestOp =
+  | { request_range: RangeRequest }
+  | { request_put: PutRequest }
+  | { request_delete_range: DeleteRangeRequest }
+  | { request_txn: TxnRequest };
+
+export interface ResponseOp {
+  response_range?: RangeResponse;
+  response_put?: PutResponse;
+  response_delete_range?: DeleteRangeResponse;
+  response_txn?: TxnResponse;
+}
+
+export interface TxnRequest {
+  compare: Compare[];
+  success: RequestOp[];
+  failure: RequestOp[];
+}
+
+export interface TxnResponse {
+  header?: ResponseHeader;
+  succeeded: boolean;
+  responses: ResponseOp[];
+}
+
+export interface CompactionResponse {
+  header?: ResponseHeader;
+}

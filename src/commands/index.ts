@@ -1,0 +1,14 @@
+// The root of the command tree, in etcdctl's registration order (which is
+// the order of "Did you mean this?" suggestions).
+import type { CommandDef } from '../cli/registry.js';
+import { compactionCommand, delCommand, getCommand, putCommand } from './kv.js';
+import { txnCommand } from './txn.js';
+import { versionCommand } from './version.js';
+
+export const ROOT: CommandDef = {
+  name: 'etcdctl',
+  usage: 'etcdctl',
+  summary: 'A simple command line client for etcd3.',
+  flags: [],
+  subcommands: [getCommand, putCommand, delCommand, txnCommand, compactionCommand, versionCommand],
+};

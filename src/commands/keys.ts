@@ -1,0 +1,35 @@
+// Key helpers shared by get, del, txn and watch.
+
+// The range end that selects every key with `key` as prefix (clientv3 GetPrefixRangeEnd).
+export function prefixEnd(key: Buffer): Buffer {
+  const end = Buffer.from(key);
+  for (let i = end.length - 1; i >= 0; i--) {
+    if (end[i]! < 0xff) {
+      end[i]! += 1;
+      return end.subarray(0, i + 1);
+    }
+  }
+  // All 0xff: no upper bound, i.e. the rest of the keyspace.
+  return Buffer.from([0]);
+}
+
+export const FROM_KEY_END = Buffer.from([0]);
+
+export interface RangeSpec {
+  key: Buffer;
+  rangeEnd?: Buffer;
+}
+
+// Applies --prefix / --from-key to a key (empty key means the whole keyspace).
+export function rangeOf(key: string, rangeEnd: string | undefined, prefix: boolean, fromKey: boolean): RangeSpec {
+  let k = Buffer.from(key, 'utf8');
+  if (prefix) {
+    if (k.length === 0) return { key: Buffer.from([0]), rangeEnd: FROM_KEY_END };
+    return { key: k, rangeEnd: prefixEnd(k) };
+  }
+  if (fromKey) {
+    if (k.length === 0) k = Buffer.from([0]);
+    return { key: k, rangeEnd: FROM_KEY_END };
+  }
+  return { key: k, rangeEnd: rangeEnd === undefined ? undefined : Buffer.from(rangeEnd, 'utf8') };
+}

@@ -1,0 +1,54 @@
+import type * as T from '../client/types.js';
+import { goQuote } from './gofmt.js';
+import type { Out } from './out.js';
+import type { Printer } from './printer.js';
+
+const ZERO_HEADER: T.ResponseHeader = { cluster_id: 0n, member_id: 0n, revision: 0n, raft_term: 0n };
+
+export class FieldsPrinter implements Printer {
+  constructor(private readonly out: Out) {}
+
+  private hdr(h: T.ResponseHeader | undefined): void {
+    const x = h ?? ZERO_HEADER;
+    this.out.write(`"ClusterID" : ${x.cluster_id}\n"MemberID" : ${x.member_id}\n"Revision" : ${x.revision}\n"RaftTerm" : ${x.raft_term}\n`);
+  }
+
+  private kv(pfx: string, kv: T.KeyValue): void {
+    this.out.write(
+      `"${pfx}Key" : ${goQuote(kv.key)}\n` +
+        `"${pfx}CreateRevision" : ${kv.create_revision}\n` +
+        `"${pfx}ModRevision" : ${kv.mod_revision}\n` +
+        `"${pfx}Version" : ${kv.version}\n` +
+        `"${pfx}Value" : ${goQuote(kv.value)}\n` +
+        `"${pfx}Lease" : ${kv.lease}\n`,
+    );
+  }
+
+  get(r: T.RangeResponse): void {
+    this.hdr(r.header);
+    for (const kv of r.kvs) this.kv('', kv);
+    this.out.write(`"More" : ${r.more}\n"Count" : ${r.count}\n`);
+  }
+
+  put(r: T.PutResponse): void {
+    this.hdr(r.header);
+    if (r.prev_kv) this.kv('Prev', r.prev_kv);
+  }
+
+  del(r: T.DeleteRangeResponse): void {
+    this.hdr(r.header);
+    this.out.write(`"Deleted" : ${r.deleted}\n`);
+    for (const kv of r.prev_kvs) this.kv('Prev', kv);
+  }
+
+  txn(r: T.TxnResponse): void {
+    this.hdr(r.header);
+    this.out.write(`"Succeeded" : ${r.succeeded}\n`);
+    for (const op of r.responses) {
+      if (op.response_put) this.put(op.response_put);
+      else if (op.response_range) this.get(op.response_range);
+      else if (op.response_delete_range) this.del(op.response_delete_range);
+      else if (op.response_txn) this.txn(op.response_txn);
+    }
+  }
+}

@@ -1,0 +1,30 @@
+import * as pb from '../client/messages.js';
+import type { Msg, Schema } from '../client/proto.js';
+import type * as T from '../client/types.js';
+import { pbJson } from './json.js';
+import type { Out } from './out.js';
+import type { Printer } from './printer.js';
+
+export class JsonPrinter implements Printer {
+  constructor(private readonly out: Out) {}
+
+  private print(s: Schema, m: object): void {
+    this.out.write(pbJson(s, m as Msg) + '\n');
+  }
+
+  get(r: T.RangeResponse): void {
+    this.print(pb.RangeResponse, r);
+  }
+
+  put(r: T.PutResponse): void {
+    this.print(pb.PutResponse, r);
+  }
+
+  del(r: T.DeleteRangeResponse): void {
+    this.print(pb.DeleteRangeResponse, r);
+  }
+
+  txn(r: T.TxnResponse): void {
+    this.print(pb.TxnResponse, r);
+  }
+}

@@ -1,0 +1,64 @@
+// The printer interface every command prints through, one implementation
+// per --write-out format, as in etcdctl's printer*.go.
+import type * as T from '../client/types.js';
+import { CliError, ExitCode } from '../cli/errors.js';
+import { FieldsPrinter } from './fields.js';
+import { JsonPrinter } from './json-printer.js';
+import { stdout, type Out } from './out.js';
+import { ProtobufPrinter } from './protobuf.js';
+import { SimplePrinter } from './simple.js';
+
+export const FORMATS = ['simple', 'json', 'protobuf', 'fields', 'table'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export interface PrinterOptions {
+  hex: boolean;
+  valueOnly?: boolean;
+}
+
+export interface Printer {
+  get(r: T.RangeResponse): void;
+  put(r: T.PutResponse): void;
+  del(r: T.DeleteRangeResponse): void;
+  txn(r: T.TxnResponse): void;
+}
+
+export function notSupported(format: string): never {
+  throw new CliError(`${format} not supported as output format`, ExitCode.BadFeature);
+}
+
+// A printer whose every method refuses, for formats a command does not support.
+export class RefusingPrinter implements Printer {
+  constructor(private readonly format: string) {}
+  get(): void {
+    notSupported(this.format);
+  }
+  put(): void {
+    notSupported(this.format);
+  }
+  del(): void {
+    notSupported(this.format);
+  }
+  txn(): void {
+    notSupported(this.format);
+  }
+}
+
+export function isFormat(s: string): s is Format {
+  return (FORMATS as readonly string[]).includes(s);
+}
+
+export function createPrinter(format: Format, opts: PrinterOptions, out: Out = stdout): Printer {
+  switch (format) {
+    case 'simple':
+      return new SimplePrinter(out, opts);
+    case 'json':
+      return new JsonPrinter(out);
+    case 'fields':
+      return new FieldsPrinter(out);
+    case 'protobuf':
+      return new ProtobufPrinter(out);
+    case 'table':
+      return new RefusingPrinter('table');
+  }
+}

@@ -1,0 +1,51 @@
+import type * as T from '../client/types.js';
+import { hexEscape } from './gofmt.js';
+import type { Out } from './out.js';
+import type { Printer, PrinterOptions } from './printer.js';
+
+const NL = Buffer.from('\n');
+
+export class SimplePrinter implements Printer {
+  constructor(
+    private readonly out: Out,
+    private readonly opts: PrinterOptions,
+  ) {}
+
+  private line(b: Uint8Array): void {
+    if (this.opts.hex) this.out.write(hexEscape(b) + '\n');
+    else {
+      this.out.write(b);
+      this.out.write(NL);
+    }
+  }
+
+  private kv(kv: T.KeyValue, valueOnly: boolean): void {
+    if (!valueOnly) this.line(kv.key);
+    this.line(kv.value);
+  }
+
+  get(r: T.RangeResponse): void {
+    for (const kv of r.kvs) this.kv(kv, this.opts.valueOnly ?? false);
+  }
+
+  put(r: T.PutResponse): void {
+    this.out.write('OK\n');
+    if (r.prev_kv) this.kv(r.prev_kv, false);
+  }
+
+  del(r: T.DeleteRangeResponse): void {
+    this.out.write(`${r.deleted}\n`);
+    for (const kv of r.prev_kvs) this.kv(kv, false);
+  }
+
+  txn(r: T.TxnResponse): void {
+    this.out.write(r.succeeded ? 'SUCCESS\n' : 'FAILURE\n');
+    for (const op of r.responses) {
+      this.out.write('\n');
+      if (op.response_put) this.put(op.response_put);
+      else if (op.response_range) for (const kv of op.response_range.kvs) this.kv(kv, false);
+      else if (op.response_delete_range) this.del(op.response_delete_range);
+      else if (op.response_txn) this.txn(op.response_txn);
+    }
+  }
+}
