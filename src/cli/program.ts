@@ -123,7 +123,7 @@ export async function run(root: CommandDef, args: string[]): Promise<number> {
     } catch (e) {
       if (e instanceof CliError) throw e;
       const ce = e as { code?: string; message?: string };
-      if (ce.code?.startsWith('commander.')) throw new UsageError(String(ce.message).replace(/^error: /, ''));
+      if (typeof ce.code === 'string' && ce.code.startsWith('commander.')) throw new UsageError(String(ce.message).replace(/^error: /, ''));
       throw e;
     }
     return ExitCode.Success;

@@ -1,0 +1,63 @@
+// Runs etcdctl-ts and the reference etcdctl as a user would.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+function projectRoot(dir: string): string {
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return dir;
+}
+
+// Tests run from a bundle under build/, so find the project by its package.json.
+export const ROOT = projectRoot(__dirname);
+export const OURS = join(ROOT, 'bin', 'etcdctl-ts.js');
+export const ETCDCTL = process.env.ETCDCTL_BIN ?? 'etcdctl';
+
+export interface Result {
+  code: number;
+  stdout: Buffer;
+  stderr: string;
+}
+
+export interface RunOptions {
+  stdin?: string | Buffer;
+  env?: Record<string, string | undefined>;
+  timeoutMs?: number;
+}
+
+function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('ETCDCTL_')) env[k] = v;
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+export function exec(cmd: string, args: string[], o: RunOptions = {}): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const [file, argv] = cmd === OURS ? [process.execPath, [OURS, ...args]] : [cmd, args];
+    const child = spawn(file, argv, { env: cleanEnv(o.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 30000);
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 + 9 : -1), stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') });
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(o.stdin ?? '');
+  });
+}
+
+export const ours = (args: string[], o?: RunOptions) => exec(OURS, args, o);
+export const etcdctl = (args: string[], o?: RunOptions) => exec(ETCDCTL, args, o);
+
+// The `Error: …` lines of stderr (etcdctl also logs JSON warnings there).
+export function errorLines(stderr: string): string[] {
+  return stderr.split('\n').filter((l) => l.startsWith('Error:'));
+}
