@@ -154,6 +154,7 @@ export function parseArgs(args: string[], specs: FlagSpec[]): { flags: Record<st
   const flags: Record<string, FlagValue> = Object.fromEntries(specs.map((f) => [f.name, defaultValue(f)]));
   const positionals: string[] = [];
   const byName = new Map(specs.map((f) => [f.name, f]));
+  const given = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--') {
@@ -166,7 +167,9 @@ export function parseArgs(args: string[], specs: FlagSpec[]): { flags: Record<st
     }
     const eq = a.indexOf('=');
     const f = byName.get(eq >= 0 ? a.slice(2, eq) : a.slice(2))!;
-    flags[f.name] = f.kind === 'bool' ? true : parseFlagValue(f, a.slice(eq + 1), flags[f.name]);
+    // A repeated slice flag appends; its first use replaces the default.
+    flags[f.name] = f.kind === 'bool' ? true : parseFlagValue(f, a.slice(eq + 1), given.has(f.name) ? flags[f.name] : undefined);
+    given.add(f.name);
   }
   for (const name of falseBools) flags[name] = false;
   return { flags, positionals };

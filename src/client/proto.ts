@@ -16,11 +16,14 @@ export interface Field {
 export interface Schema {
   name: string;
   fields: Field[];
-  byNo?: Map<number, Field>;
+  // Fields indexed by number, built on first use.
+  byNo?: (Field | undefined)[];
 }
 
 // Plain decoded message: bigint for 64-bit ints, Buffer for bytes.
 export type Msg = Record<string, unknown>;
+
+const EMPTY = Buffer.alloc(0);
 
 export function defaultOf(f: Field): unknown {
   if (f.repeated) return [];
@@ -41,136 +44,136 @@ export function defaultOf(f: Field): unknown {
   }
 }
 
-const EMPTY = Buffer.alloc(0);
-
-function index(s: Schema): Map<number, Field> {
-  if (!s.byNo) s.byNo = new Map(s.fields.map((f) => [f.no, f]));
+function index(s: Schema): (Field | undefined)[] {
+  if (!s.byNo) {
+    s.byNo = [];
+    for (const f of s.fields) s.byNo[f.no] = f;
+  }
   return s.byNo;
 }
 
-class Reader {
-  pos = 0;
-  constructor(readonly buf: Buffer, readonly end = buf.length) {}
+// Decoder state lives in module variables: a large range response holds
+// hundreds of thousands of messages, and a reader object per message shows
+// up in GC time.
+let buf: Buffer = EMPTY;
+let pos = 0;
 
-  varintNumber(): number {
-    let result = 0;
-    let shift = 1;
-    for (;;) {
-      if (this.pos >= this.end) throw new Error('protobuf: truncated varint');
-      const b = this.buf[this.pos++]!;
-      result += (b & 0x7f) * shift;
-      if (b < 0x80) return result;
-      shift *= 128;
-      if (shift > 2 ** 49) {
-        // Too large for exact double arithmetic: restart as bigint.
-        return NaN;
-      }
-    }
-  }
+function truncated(): never {
+  throw new Error('protobuf: truncated message');
+}
 
-  varintBig(): bigint {
-    const start = this.pos;
-    const n = this.varintNumber();
-    if (!Number.isNaN(n)) return BigInt(n);
-    this.pos = start;
-    let result = 0n;
-    let shift = 0n;
-    for (;;) {
-      if (this.pos >= this.end) throw new Error('protobuf: truncated varint');
-      const b = this.buf[this.pos++]!;
-      result |= BigInt(b & 0x7f) << shift;
-      if (b < 0x80) return result;
-      shift += 7n;
-    }
-  }
-
-  bytes(): Buffer {
-    const len = this.varintNumber();
-    const start = this.pos;
-    this.pos += len;
-    if (this.pos > this.end) throw new Error('protobuf: truncated field');
-    return this.buf.subarray(start, this.pos);
-  }
-
-  skip(wire: number): void {
-    switch (wire) {
-      case 0:
-        this.varintNumber();
-        return;
-      case 1:
-        this.pos += 8;
-        return;
-      case 2:
-        this.pos += this.varintNumber();
-        return;
-      case 5:
-        this.pos += 4;
-        return;
-      default:
-        throw new Error(`protobuf: unsupported wire type ${wire}`);
-    }
+function varint(): number {
+  let result = 0;
+  let mult = 1;
+  for (;;) {
+    const b = buf[pos++];
+    if (b === undefined) truncated();
+    result += (b & 0x7f) * mult;
+    if (b < 0x80) return result;
+    mult *= 128;
+    if (mult > 2 ** 49) return NaN;
   }
 }
 
-function decodeScalar(r: Reader, f: Field): unknown {
+// Returns the raw 64-bit value; `signed` reinterprets it as int64.
+function varintBig(signed: boolean): bigint {
+  const start = pos;
+  const n = varint();
+  if (!Number.isNaN(n)) return BigInt(n);
+  pos = start;
+  return signed ? BigInt.asIntN(64, slowVarint()) : BigInt.asUintN(64, slowVarint());
+}
+
+function slowVarint(): bigint {
+  let result = 0n;
+  let shift = 0n;
+  for (;;) {
+    const b = buf[pos++];
+    if (b === undefined) truncated();
+    result |= BigInt(b & 0x7f) << shift;
+    if (b < 0x80) return result;
+    shift += 7n;
+  }
+}
+
+function bytes(): Buffer {
+  const len = varint();
+  const start = pos;
+  pos += len;
+  if (pos > buf.length) truncated();
+  return buf.subarray(start, pos);
+}
+
+function skip(wire: number): void {
+  if (wire === 0) varint();
+  else if (wire === 1) pos += 8;
+  else if (wire === 2) pos += varint();
+  else if (wire === 5) pos += 4;
+  else throw new Error(`protobuf: unsupported wire type ${wire}`);
+}
+
+function scalar(f: Field): unknown {
   switch (f.kind) {
     case 'bytes':
-      return r.bytes();
+      return bytes();
     case 'string':
-      return r.bytes().toString('utf8');
+      return bytes().toString('utf8');
     case 'int64':
-      return BigInt.asIntN(64, r.varintBig());
+      return varintBig(true);
     case 'uint64':
-      return BigInt.asUintN(64, r.varintBig());
+      return varintBig(false);
     case 'bool':
-      return r.varintNumber() !== 0;
+      return varint() !== 0;
     case 'enum': {
-      const n = r.varintNumber();
+      const n = varint();
       return Number.isNaN(n) ? -1 : n;
     }
     case 'msg':
-      throw new Error('protobuf: message fields are decoded by decodeInto');
+      throw new Error('protobuf: message fields are decoded by message()');
   }
 }
 
-function decodeInto(s: Schema, buf: Buffer, start: number, end: number): Msg {
+function message(s: Schema, end: number): Msg {
   const out: Msg = {};
   for (const f of s.fields) if (!f.oneof) out[f.name] = defaultOf(f);
   const fields = index(s);
-  const r = new Reader(buf, end);
-  r.pos = start;
-  while (r.pos < end) {
-    const tag = r.varintNumber();
-    const no = Math.floor(tag / 8);
+  while (pos < end) {
+    const tag = varint();
     const wire = tag & 7;
-    const f = fields.get(no);
+    const f = fields[(tag - wire) / 8];
     if (!f) {
-      r.skip(wire);
+      skip(wire);
       continue;
     }
     let value: unknown;
     if (f.kind === 'msg') {
-      const len = r.varintNumber();
-      value = decodeInto(f.msg!(), buf, r.pos, r.pos + len);
-      r.pos += len;
+      const len = varint();
+      if (pos + len > end) truncated();
+      value = message(f.msg!(), pos + len);
     } else if (wire === 2 && f.repeated && f.kind !== 'bytes' && f.kind !== 'string') {
       // Packed repeated scalars.
-      const len = r.varintNumber();
-      const packedEnd = r.pos + len;
+      const packedEnd = pos + varint();
       const list = out[f.name] as unknown[];
-      while (r.pos < packedEnd) list.push(decodeScalar(r, f));
+      while (pos < packedEnd) list.push(scalar(f));
       continue;
     } else {
-      value = decodeScalar(r, f);
+      value = scalar(f);
     }
     if (f.repeated) (out[f.name] as unknown[]).push(value);
     else out[f.name] = value;
   }
+  if (pos > end) truncated();
   return out;
 }
 
-export function decode(s: Schema, buf: Buffer): Msg {
-  return decodeInto(s, buf, 0, buf.length);
+export function decode(s: Schema, data: Buffer): Msg {
+  buf = data;
+  pos = 0;
+  try {
+    return message(s, data.length);
+  } finally {
+    buf = EMPTY;
+  }
 }
 
 class Writer {

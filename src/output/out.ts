@@ -1,30 +1,53 @@
-// Buffered writes to stdout: large chunks, synchronous, so a huge range is
-// not held twice in memory and the process can exit as soon as it is done.
+// Buffered writes to stdout: bytes are copied into one 64 KiB buffer and
+// written synchronously when it fills, so a huge range streams out in large
+// chunks without a per-line allocation.
 import { writeSync } from 'node:fs';
 
 const CHUNK = 1 << 16;
 
 export class Out {
-  private parts: (string | Uint8Array)[] = [];
-  private size = 0;
+  private buf = Buffer.allocUnsafe(CHUNK);
+  private pos = 0;
 
   constructor(private readonly fd = 1) {}
 
   write(s: string | Uint8Array): void {
-    this.parts.push(s);
-    this.size += s.length;
-    if (this.size >= CHUNK) this.flush();
+    if (typeof s === 'string') {
+      if (s.length * 3 > CHUNK - this.pos) {
+        this.writeBytes(Buffer.from(s, 'utf8'));
+        return;
+      }
+      this.pos += this.buf.write(s, this.pos, 'utf8');
+      return;
+    }
+    this.writeBytes(s);
+  }
+
+  private writeBytes(b: Uint8Array): void {
+    if (b.length > CHUNK - this.pos) {
+      this.flush();
+      if (b.length >= CHUNK) {
+        this.writeAll(b);
+        return;
+      }
+    }
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
   }
 
   flush(): void {
-    if (this.parts.length === 0) return;
-    const buf = Buffer.concat(this.parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
-    this.parts = [];
-    this.size = 0;
+    if (this.pos === 0) return;
+    const data = this.buf.subarray(0, this.pos);
+    this.buf = Buffer.allocUnsafe(CHUNK);
+    this.pos = 0;
+    this.writeAll(data);
+  }
+
+  private writeAll(data: Uint8Array): void {
     let off = 0;
-    while (off < buf.length) {
+    while (off < data.length) {
       try {
-        off += writeSync(this.fd, buf, off);
+        off += writeSync(this.fd, data, off);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'EAGAIN') continue;

@@ -3,7 +3,7 @@ import { hexEscape } from './gofmt.js';
 import type { Out } from './out.js';
 import type { Printer, PrinterOptions } from './printer.js';
 
-const NL = Buffer.from('\n');
+
 
 export class SimplePrinter implements Printer {
   constructor(
@@ -15,7 +15,7 @@ export class SimplePrinter implements Printer {
     if (this.opts.hex) this.out.write(hexEscape(b) + '\n');
     else {
       this.out.write(b);
-      this.out.write(NL);
+      this.out.write('\n');
     }
   }
 

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Quick start: installs etcd and etcdctl-ts's dependencies, starts a
+# throwaway etcd on a free loopback port and runs a few etcdctl-ts commands.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+if ! command -v etcd >/dev/null; then
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq etcd-server etcd-client >/dev/null
+fi
+npm ci --no-audit --no-fund --silent
+port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+peer=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+dir=$(mktemp -d)
+etcd --name quickstart --data-dir "$dir/data" \
+  --listen-client-urls "http://127.0.0.1:$port" --advertise-client-urls "http://127.0.0.1:$port" \
+  --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
+  --initial-cluster "quickstart=http://127.0.0.1:$peer" >"$dir/etcd.log" 2>&1 &
+etcd_pid=$!
+trap 'kill $etcd_pid 2>/dev/null; wait $etcd_pid 2>/dev/null; rm -rf "$dir"' EXIT
+for _ in $(seq 100); do
+  node -e "fetch('http://127.0.0.1:$port/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))" && break
+  sleep 0.1
+done
+export ETCDCTL_ENDPOINTS="127.0.0.1:$port"
+run() { echo "\$ etcdctl-ts $*"; node bin/etcdctl-ts.js "$@"; }
+run put greeting "hello, etcd"
+run get greeting
+run get greeting -w json
+run txn <<'TXN'
+value("greeting") = "hello, etcd"
+
+put greeting "hello again"
+
+
+TXN
+run get "" --prefix --keys-only
