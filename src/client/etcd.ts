@@ -2,7 +2,7 @@
 // mapping live here and nowhere else.
 import * as pb from './messages.js';
 import { decode, encode, type Msg, type Schema } from './proto.js';
-import { Code, Connection, GrpcError, parseEndpoint, type CallOptions, type Endpoint, type StreamHandlers, type Stream } from './transport.js';
+import { Code, Connection, GrpcError, parseEndpoint, type CallOptions, type Endpoint } from './transport.js';
 import type * as T from './types.js';
 
 export interface TlsConfig {
@@ -91,10 +91,6 @@ export class EtcdClient {
       }
     }
     return c;
-  }
-
-  get endpointList(): readonly Endpoint[] {
-    return this.endpoints;
   }
 
   private dialOptions() {
@@ -202,19 +198,6 @@ export class EtcdClient {
 
   compact(revision: bigint, physical: boolean, o: RequestOptions = {}): Promise<T.CompactionResponse> {
     return this.unary('/etcdserverpb.KV/Compact', pb.CompactionRequest, pb.CompactionResponse, { revision, physical }, o);
-  }
-
-  // Opens a streaming call on the current connection (watch, keep-alive,
-  // snapshot); messages arrive as decoded objects.
-  async stream(path: string, res: Schema, h: { onMessage(m: Msg): void; onEnd(err: EtcdError | null): void }, o: RequestOptions = {}): Promise<Stream> {
-    const conn = await this.connection(o.deadline, o.signal).catch((e) => {
-      throw toEtcdError(e, this.lastDialError);
-    });
-    const handlers: StreamHandlers = {
-      onMessage: (m) => h.onMessage(decode(res, m)),
-      onEnd: (err) => h.onEnd(err ? toEtcdError(err) : null),
-    };
-    return conn.open(path, { deadline: o.deadline, signal: o.signal, metadata: { ...this.metadata(), hasleader: 'true' } }, handlers);
   }
 
   close(): void {
