@@ -62,6 +62,8 @@ function truncated(): never {
   throw new Error('protobuf: truncated message');
 }
 
+// Reads a whole varint; NaN when it does not fit a double exactly (the
+// caller re-reads it as a bigint, or treats it as out of range).
 function varint(): number {
   let result = 0;
   let mult = 1;
@@ -69,9 +71,8 @@ function varint(): number {
     const b = buf[pos++];
     if (b === undefined) truncated();
     result += (b & 0x7f) * mult;
-    if (b < 0x80) return result;
+    if (b < 0x80) return mult > 2 ** 49 ? NaN : result;
     mult *= 128;
-    if (mult > 2 ** 49) return NaN;
   }
 }
 

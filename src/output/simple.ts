@@ -3,8 +3,6 @@ import { hexEscape } from './gofmt.js';
 import type { Out } from './out.js';
 import type { Printer, PrinterOptions } from './printer.js';
 
-
-
 export class SimplePrinter implements Printer {
   constructor(
     private readonly out: Out,

@@ -99,3 +99,11 @@ test('table: cells wrap at 30 columns', () => {
 test('help columns align like Go text/tabwriter with tab padding', () => {
   assert.equal(tabwrite([['      --consistency="l"', 'a'], ['      --print-value-only[=false]', 'b'], ['      --limit=0', 'c']]), '      --consistency="l"\t\t\ta\n      --print-value-only[=false]\tb\n      --limit=0\t\t\t\tc');
 });
+
+test('an out-of-range varint is consumed whole, so the next field still decodes', () => {
+  // enum sort_order = -1 (a 10-byte varint), then limit = 7.
+  const req = Buffer.from([0x28, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x18, 0x07]);
+  const m = decode(pb.RangeRequest, req);
+  assert.equal(m.sort_order, -1);
+  assert.equal(m.limit, 7n);
+});
