@@ -3,7 +3,7 @@
 // tags etcdctl's json printer emits.
 import type { Field, FieldKind, Schema } from './proto.js';
 
-type Spec = [no: number, name: string, kind: FieldKind, opts?: { repeated?: boolean; oneof?: string; msg?: () => Schema }];
+type Spec = [no: number, name: string, kind: FieldKind, opts?: { repeated?: boolean; oneof?: string; msg?: () => Schema; lazy?: boolean }];
 
 function schema(name: string, specs: Spec[]): Schema {
   const fields: Field[] = specs.map(([no, fname, kind, opts]) => ({ no, name: fname, kind, ...opts }));
@@ -12,6 +12,7 @@ function schema(name: string, specs: Spec[]): Schema {
 
 const m = (s: () => Schema) => ({ msg: s });
 const rep = (s: () => Schema) => ({ msg: s, repeated: true });
+const lazyRep = (s: () => Schema) => ({ msg: s, repeated: true, lazy: true });
 
 export const ResponseHeader = schema('ResponseHeader', [
   [1, 'cluster_id', 'uint64'],
@@ -47,7 +48,7 @@ export const RangeRequest = schema('RangeRequest', [
 
 export const RangeResponse = schema('RangeResponse', [
   [1, 'header', 'msg', m(() => ResponseHeader)],
-  [2, 'kvs', 'msg', rep(() => KeyValue)],
+  [2, 'kvs', 'msg', lazyRep(() => KeyValue)],
   [3, 'more', 'bool'],
   [4, 'count', 'int64'],
 ]);
@@ -75,7 +76,7 @@ export const DeleteRangeRequest = schema('DeleteRangeRequest', [
 export const DeleteRangeResponse = schema('DeleteRangeResponse', [
   [1, 'header', 'msg', m(() => ResponseHeader)],
   [2, 'deleted', 'int64'],
-  [3, 'prev_kvs', 'msg', rep(() => KeyValue)],
+  [3, 'prev_kvs', 'msg', lazyRep(() => KeyValue)],
 ]);
 
 export const RequestOp = schema('RequestOp', [

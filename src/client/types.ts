@@ -38,6 +38,11 @@ export enum SortOrder {
   Descend = 2,
 }
 
+// Repeated KeyValues: an array, or a LazyList decoded while iterated.
+export interface List<T> extends Iterable<T> {
+  readonly length: number;
+}
+
 export enum SortTarget {
   Key = 0,
   Version = 1,
@@ -48,7 +53,7 @@ export enum SortTarget {
 
 export interface RangeResponse {
   header?: ResponseHeader;
-  kvs: KeyValue[];
+  kvs: List<KeyValue>;
   more: boolean;
   count: bigint;
 }
@@ -76,7 +81,7 @@ export interface DeleteRangeRequest {
 export interface DeleteRangeResponse {
   header?: ResponseHeader;
   deleted: bigint;
-  prev_kvs: KeyValue[];
+  prev_kvs: List<KeyValue>;
 }
 
 export enum CompareResult {

@@ -22,7 +22,7 @@ function scalar(f: Field, v: unknown): string {
 
 function empty(f: Field, v: unknown): boolean {
   if (v === undefined || v === null) return true;
-  if (f.repeated) return (v as unknown[]).length === 0;
+  if (f.repeated) return (v as { length: number }).length === 0;
   switch (f.kind) {
     case 'bytes':
     case 'string':
@@ -53,7 +53,7 @@ export function pbJson(s: Schema, m: Msg): string {
     }
     const v = m[f.name];
     if (empty(f, v)) continue;
-    const body = f.repeated ? `[${(v as unknown[]).map((x) => scalar(f, x)).join(',')}]` : scalar(f, v);
+    const body = f.repeated ? `[${Array.from(v as Iterable<unknown>, (x) => scalar(f, x)).join(',')}]` : scalar(f, v);
     parts.push(`"${f.name}":${body}`);
   }
   return `{${parts.join(',')}}`;

@@ -23,6 +23,18 @@ export class Out {
     this.writeBytes(s);
   }
 
+  // Bytes and a newline; the common case of printing keys and values.
+  line(b: Uint8Array): void {
+    if (b.length + 1 > CHUNK - this.pos) {
+      this.writeBytes(b);
+      this.write('\n');
+      return;
+    }
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+    this.buf[this.pos++] = 10;
+  }
+
   private writeBytes(b: Uint8Array): void {
     if (b.length > CHUNK - this.pos) {
       this.flush();

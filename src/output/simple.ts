@@ -11,10 +11,7 @@ export class SimplePrinter implements Printer {
 
   private line(b: Uint8Array): void {
     if (this.opts.hex) this.out.write(hexEscape(b) + '\n');
-    else {
-      this.out.write(b);
-      this.out.write('\n');
-    }
+    else this.out.line(b);
   }
 
   private kv(kv: T.KeyValue, valueOnly: boolean): void {

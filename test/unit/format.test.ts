@@ -59,7 +59,12 @@ test('protobuf encoding matches etcdctl bytes for a RangeResponse', () => {
   // Captured from `etcdctl get foo4 -w protobuf | xxd` (see the compat spec).
   const captured = Buffer.from('0a180887d5edba8fd59dc10410c0c0caafc1ba96892e18092002120f0a04666f6f34100818092002' + '2a01782001', 'hex');
   const msg = decode(pb.RangeResponse, captured);
-  assert.equal((msg.kvs as { key: Buffer }[])[0]!.key.toString(), 'foo4');
+  const kvs = [...(msg.kvs as Iterable<{ key: Buffer; version: bigint }>)];
+  assert.equal(kvs.length, 1);
+  assert.equal(kvs[0]!.key.toString(), 'foo4');
+  assert.equal(kvs[0]!.version, 2n);
+  // Lazily decoded lists can be walked again, as json and fields printers do.
+  assert.equal([...(msg.kvs as Iterable<unknown>)].length, 1);
   assert.equal(msg.count, 1n);
   assert.equal((msg.header as { cluster_id: bigint }).cluster_id, 324952591200643719n);
   assert.deepEqual(encode(pb.RangeResponse, msg), captured);
