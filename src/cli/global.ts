@@ -180,6 +180,8 @@ export async function clientConfig(s: GlobalSettings): Promise<ClientConfig> {
     auth,
     maxRequestBytes: s['max-request-bytes'],
     maxRecvBytes: s['max-recv-bytes'],
+    keepaliveTimeMs: s['keepalive-time'],
+    keepaliveTimeoutMs: s['keepalive-timeout'],
   };
 }
 

@@ -23,6 +23,8 @@ export interface ClientConfig {
   auth?: { user: string; password: string };
   maxRequestBytes: number;
   maxRecvBytes: number;
+  keepaliveTimeMs?: number;
+  keepaliveTimeoutMs?: number;
 }
 
 // An error whose message is exactly what etcdctl prints after "Error: ".
@@ -105,6 +107,8 @@ export class EtcdClient {
       },
       maxRecvBytes: this.cfg.maxRecvBytes || DEFAULT_MAX_RECV,
       maxSendBytes: this.cfg.maxRequestBytes || DEFAULT_MAX_SEND,
+      keepaliveTimeMs: this.cfg.keepaliveTimeMs,
+      keepaliveTimeoutMs: this.cfg.keepaliveTimeoutMs,
     };
   }
 

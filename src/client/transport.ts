@@ -48,7 +48,14 @@ export interface DialOptions {
   tls?: tls.ConnectionOptions;
   maxRecvBytes: number;
   maxSendBytes: number;
+  // --keepalive-time/--keepalive-timeout; 0 turns pings off.
+  keepaliveTimeMs?: number;
+  keepaliveTimeoutMs?: number;
 }
+
+// grpc-go raises client keepalive times below 10s to 10s, and etcd answers
+// more frequent pings with GOAWAY, so etcdctl's 2s default means 10s.
+const MIN_KEEPALIVE_MS = 10_000;
 
 export interface CallOptions {
   deadline?: number;
@@ -148,6 +155,9 @@ export interface StreamHandlers {
 
 export class Connection {
   private closed = false;
+  private active = 0;
+  private lastRead = Date.now();
+  private pinger: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly endpoint: Endpoint,
@@ -157,9 +167,36 @@ export class Connection {
     session.on('error', () => undefined);
     session.on('close', () => {
       this.closed = true;
+      if (this.pinger) clearInterval(this.pinger);
     });
     session.on('goaway', () => {
       this.closed = true;
+    });
+  }
+
+  // While a call is open, a connection silent for the keepalive time is
+  // pinged, and dropped when the ack does not come within the timeout, so
+  // a watch on a vanished member fails over instead of hanging.
+  private track(delta: number): void {
+    this.active += delta;
+    const every = Math.max(this.opts.keepaliveTimeMs ?? 0, MIN_KEEPALIVE_MS);
+    if (this.active > 0 && !this.pinger && this.opts.keepaliveTimeMs) {
+      this.pinger = setInterval(() => this.ping(every), every);
+      this.pinger.unref();
+    } else if (this.active === 0 && this.pinger) {
+      clearInterval(this.pinger);
+      this.pinger = undefined;
+    }
+  }
+
+  private ping(every: number): void {
+    if (Date.now() - this.lastRead < every || this.closed) return;
+    const timer = setTimeout(() => this.session.destroy(new Error('keepalive ping timed out')), this.opts.keepaliveTimeoutMs || 20_000);
+    timer.unref();
+    this.session.ping((err) => {
+      clearTimeout(timer);
+      if (err) this.session.destroy(err);
+      else this.lastRead = Date.now();
     });
   }
 
@@ -220,9 +257,11 @@ export class Connection {
     const req = this.request(path, o);
     let done = false;
     let timer: NodeJS.Timeout | undefined;
+    this.track(1);
     const finish = (err: GrpcError | null) => {
       if (done) return;
       done = true;
+      this.track(-1);
       if (timer) clearTimeout(timer);
       o.signal?.removeEventListener('abort', onAbort);
       h.onEnd(err);
@@ -265,6 +304,7 @@ export class Connection {
     });
     req.on('trailers', readStatus);
     req.on('data', (chunk: Buffer) => {
+      this.lastRead = Date.now();
       try {
         deframer.push(chunk);
       } catch (e) {
