@@ -12,11 +12,22 @@ export const enum ExitCode {
 
 // An error the CLI reports as `Error: <message>` and exits with `code`.
 export class CliError extends Error {
+  // Lines printed before "Error:" (and, with --debug, raw details).
+  hints: string[] = [];
+  detail: string[] = [];
+
   constructor(
     message: string,
     readonly code: number = ExitCode.Error,
   ) {
     super(message);
+  }
+
+  // Keeps the explanation of the error this one replaces.
+  from(e: { hints?: string[]; detail?: string[] }): this {
+    this.hints = e.hints ?? [];
+    this.detail = e.detail ?? [];
+    return this;
   }
 }
 

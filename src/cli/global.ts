@@ -211,7 +211,7 @@ export class Context {
     try {
       this.clientInstance = await EtcdClient.create(cfg);
     } catch (e) {
-      if (e instanceof ConnectError) throw new CliError(e.message, ExitCode.BadConnection);
+      if (e instanceof ConnectError) throw new CliError(e.message, ExitCode.BadConnection).from(e);
       throw e;
     }
     return this.clientInstance;

@@ -128,19 +128,27 @@ export async function run(root: CommandDef, args: string[]): Promise<number> {
     }
     return ExitCode.Success;
   } catch (e) {
-    return report(e, path);
+    let debug = false;
+    try {
+      debug = Boolean(ctx?.settings.debug);
+    } catch {
+      // Settings that do not parse have been reported already.
+    }
+    return report(e, path, debug);
   } finally {
     ctx?.close();
   }
 }
 
-function report(e: unknown, path: CommandDef[]): number {
+function report(e: unknown, path: CommandDef[], debug: boolean): number {
+  const err = e as Error & { hints?: string[]; detail?: string[] };
+  if (debug) for (const d of err?.detail ?? []) process.stderr.write(`debug: ${d}\n`);
+  for (const h of err?.hints ?? []) process.stderr.write(`etcdctl-ts: ${h}\n`);
   if (e instanceof CliError) {
     process.stderr.write(`Error: ${e.message}\n`);
     if (e instanceof UsageError && e.showUsage) printHelp(path);
     return e.code;
   }
-  const err = e as Error;
   process.stderr.write(`Error: ${err?.message ?? String(e)}\n`);
   if (process.env.ETCDCTL_TS_TRACE) process.stderr.write(`${err?.stack}\n`);
   return ExitCode.Error;

@@ -1,5 +1,6 @@
 // The typed etcd client: endpoints, dialing, deadlines, auth and error
 // mapping live here and nowhere else.
+import { address, isPermanent } from './endpoint-errors.js';
 import * as pb from './messages.js';
 import { decode, encode, type Msg, type Schema } from './proto.js';
 import { Code, Connection, GrpcError, parseEndpoint, type CallOptions, type Endpoint } from './transport.js';
@@ -29,11 +30,14 @@ export interface ClientConfig {
 
 // An error whose message is exactly what etcdctl prints after "Error: ".
 export class EtcdError extends Error {
+  // Plain-language causes for the line before "Error:", and the raw
+  // transport detail for --debug.
+  hints: string[] = [];
+  detail: string[] = [];
+
   constructor(
     message: string,
     readonly code: number,
-    // The last transport-level failure behind a timeout, for diagnostics.
-    readonly lastCause?: Error,
   ) {
     super(message);
   }
@@ -53,18 +57,20 @@ export interface RequestOptions {
 const DEFAULT_MAX_SEND = 2 * 1024 * 1024;
 const DEFAULT_MAX_RECV = 2 ** 31 - 1;
 
-function toEtcdError(e: unknown, lastCause?: Error): EtcdError {
+function toEtcdError(e: unknown): EtcdError {
   if (e instanceof EtcdError) return e;
   if (e instanceof GrpcError) {
-    if (e.code === Code.DeadlineExceeded) return new EtcdError('context deadline exceeded', e.code, lastCause ?? e.cause);
-    if (e.code === Code.Canceled) return new EtcdError('context canceled', e.code, lastCause);
+    if (e.code === Code.DeadlineExceeded) return new EtcdError('context deadline exceeded', e.code);
+    if (e.code === Code.Canceled) return new EtcdError('context canceled', e.code);
     if (e.code === Code.ResourceExhausted && !e.details.startsWith('etcdserver:')) {
       return new EtcdError(`rpc error: code = ResourceExhausted desc = ${e.details}`, e.code);
     }
-    return new EtcdError(e.details, e.code, e.cause);
+    return new EtcdError(e.details, e.code);
   }
   return new EtcdError((e as Error).message ?? String(e), Code.Unknown);
 }
+
+const CODE_NAMES = ['OK', 'Canceled', 'Unknown', 'InvalidArgument', 'DeadlineExceeded', 'NotFound', 'AlreadyExists', 'PermissionDenied', 'ResourceExhausted', 'FailedPrecondition', 'Aborted', 'OutOfRange', 'Unimplemented', 'Internal', 'Unavailable', 'DataLoss', 'Unauthenticated'];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -73,7 +79,8 @@ export class EtcdClient {
   private conn: Connection | undefined;
   private next = 0;
   private token: string | undefined;
-  private lastDialError: Error | undefined;
+  // The latest connection failure per endpoint, for the explanation.
+  private readonly dialErrors = new Map<Endpoint, Error>();
 
   private constructor(private readonly cfg: ClientConfig) {
     this.endpoints = cfg.endpoints.map((e) => parseEndpoint(e, cfg.tlsByDefault));
@@ -88,8 +95,8 @@ export class EtcdClient {
         await c.authenticate(Date.now() + cfg.dialTimeoutMs);
       } catch (e) {
         c.close();
-        const err = toEtcdError(e, c.lastDialError);
-        throw new ConnectError(err.message, err.code, err.lastCause);
+        const err = await c.explain(e);
+        throw Object.assign(new ConnectError(err.message, err.code), { hints: err.hints, detail: err.detail });
       }
     }
     return c;
@@ -127,10 +134,16 @@ export class EtcdClient {
         try {
           this.conn = await Connection.dial(ep, this.dialOptions(), left);
           this.next = (this.next + i) % this.endpoints.length;
+          this.dialErrors.delete(ep);
           return this.conn;
         } catch (e) {
-          this.lastDialError = (e as GrpcError).cause ?? (e as Error);
+          this.dialErrors.set(ep, (e as GrpcError).cause ?? (e as Error));
         }
+      }
+      // etcdctl retries until the deadline whatever the cause; a bad
+      // certificate or an unknown host fails the same way every time.
+      if (this.endpoints.every((ep) => { const err = this.dialErrors.get(ep); return err !== undefined && isPermanent(err); })) {
+        throw new GrpcError(Code.DeadlineExceeded, 'context deadline exceeded');
       }
       if (deadline !== undefined && Date.now() + backoff >= deadline) {
         if (deadline > Date.now()) await sleep(deadline - Date.now());
@@ -163,7 +176,7 @@ export class EtcdClient {
         // A broken connection is retried on the next endpoint until the
         // deadline, like clientv3's balancer; server answers are final.
         if (g.code === Code.Unavailable && g.cause && !conn.usable) {
-          this.lastDialError = g.cause;
+          this.dialErrors.set(conn.endpoint, g.cause);
           this.next = (this.next + 1) % this.endpoints.length;
           continue;
         }
@@ -180,8 +193,31 @@ export class EtcdClient {
     try {
       return (await this.rawUnary(path, req, res, body as Msg, o)) as R;
     } catch (e) {
-      throw toEtcdError(e, this.lastDialError);
+      throw await this.explain(e);
     }
+  }
+
+  // Maps a failure to etcdctl's error and, when the cause was the
+  // connection, adds what went wrong with each endpoint.
+  private async explain(e: unknown): Promise<EtcdError> {
+    const err = toEtcdError(e);
+    if (e instanceof GrpcError) err.detail.push(`rpc error: code = ${CODE_NAMES[e.code] ?? e.code} desc = ${e.details}`);
+    if (err.code !== Code.DeadlineExceeded && err.code !== Code.Unavailable) return err;
+    const ctx = { tls: this.dialOptions().tls, clientCert: Boolean(this.cfg.tls.cert), probeTimeoutMs: Math.min(1000, this.cfg.dialTimeoutMs) };
+    const failed = this.endpoints.filter((ep) => this.dialErrors.has(ep));
+    // Loaded only on failure: its probes need http/https, which a working command never does.
+    const { diagnose } = await import('./diagnose.js');
+    const hints = await Promise.all(failed.map((ep) => diagnose(ep, this.dialErrors.get(ep)!, ctx)));
+    err.hints.push(...hints);
+    for (const ep of failed) {
+      const cause = this.dialErrors.get(ep) as Error & { code?: string };
+      err.detail.push(`${address(ep)}: ${cause.code ? `${cause.code}: ` : ''}${cause.message}`);
+    }
+    if (failed.length === 0 && err.code === Code.DeadlineExceeded) {
+      const where = this.conn ? address(this.conn.endpoint) : this.endpoints.map(address).join(', ');
+      err.hints.push(`${where} accepted the request but gave no answer in time: the cluster may have lost quorum (no leader), or the request needs a longer --command-timeout`);
+    }
+    return err;
   }
 
   range(r: T.RangeRequest, o: RequestOptions = {}): Promise<T.RangeResponse> {

@@ -207,35 +207,57 @@ export class Connection {
   static dial(ep: Endpoint, opts: DialOptions, timeoutMs: number): Promise<Connection> {
     return new Promise((resolve, reject) => {
       const authority = `${ep.secure ? 'https' : 'http'}://${ep.host.includes(':') ? `[${ep.host}]` : ep.host}:${ep.port || (ep.secure ? 443 : 80)}`;
-      const connectOpts: http2.SecureClientSessionOptions = {
-        settings: { initialWindowSize: WINDOW, enablePush: false },
-        maxSessionMemory: 64,
-        ...(ep.secure ? { ...opts.tls, ALPNProtocols: ['h2'] } : {}),
-      };
-      if (ep.socketPath) {
-        const path = ep.socketPath;
-        connectOpts.createConnection = () =>
-          ep.secure ? tls.connect({ ...opts.tls, path, ALPNProtocols: ['h2'] } as tls.ConnectionOptions) : net.connect(path);
-      }
       let settled = false;
-      const session = http2.connect(authority, connectOpts);
-      const timer = setTimeout(() => fail(new GrpcError(Code.DeadlineExceeded, 'context deadline exceeded')), timeoutMs);
+      let socketUp = false;
+      let session: http2.ClientHttp2Session | undefined;
+      let socket: net.Socket | undefined;
       const fail = (err: Error) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        session.destroy();
+        session?.destroy();
+        socket?.destroy();
         reject(err instanceof GrpcError ? err : new GrpcError(Code.Unavailable, err.message, err));
       };
+      const closedEarly = () => fail(Object.assign(new Error('connection closed before HTTP/2 settings arrived'), { code: 'ECLOSEDEARLY' }));
+      const timer = setTimeout(() => {
+        // Tells a silent server (connected, nothing said) from no answer at all.
+        const why = socketUp ? 'connected, but the server sent nothing' : 'no answer to the connection attempt';
+        const cause = Object.assign(new Error(`${why} within ${timeoutMs} ms`), { code: socketUp ? 'ESILENT' : 'ETIMEDOUT' });
+        fail(new GrpcError(Code.DeadlineExceeded, 'context deadline exceeded', cause));
+      }, timeoutMs);
+      // The socket is made here so its errors are seen: a TLS 1.3 server
+      // refusing the client certificate destroys the session without a
+      // session 'error' or 'close' event.
+      const createConnection = (): net.Socket => {
+        const where = ep.socketPath ? { path: ep.socketPath } : { host: ep.host, port: ep.port || (ep.secure ? 443 : 80) };
+        socket = ep.secure
+          ? tls.connect({ servername: net.isIP(ep.host) || ep.socketPath ? undefined : ep.host, ...opts.tls, ...where, ALPNProtocols: ['h2'] } as tls.ConnectionOptions)
+          : net.connect(where as net.NetConnectOpts);
+        socket.once(ep.secure ? 'secureConnect' : 'connect', () => {
+          socketUp = true;
+        });
+        socket.once('error', fail);
+        socket.once('close', closedEarly);
+        return socket;
+      };
+      session = http2.connect(authority, { settings: { initialWindowSize: WINDOW, enablePush: false }, maxSessionMemory: 64, createConnection });
       session.once('error', fail);
-      session.once('close', () => fail(new Error('connection closed before it was established')));
-      session.once('connect', () => {
+      session.once('close', closedEarly);
+      // Ready once the server's SETTINGS arrive: a TCP connect alone also
+      // succeeds against a TLS port or a silent process.
+      session.once('remoteSettings', () => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        session.removeListener('error', fail);
-        session.setLocalWindowSize(WINDOW);
-        resolve(new Connection(ep, session, opts));
+        const s = session!;
+        s.removeListener('error', fail);
+        s.removeListener('close', closedEarly);
+        socket!.removeListener('error', fail);
+        socket!.removeListener('close', closedEarly);
+        socket!.on('error', () => s.destroy());
+        s.setLocalWindowSize(WINDOW);
+        resolve(new Connection(ep, s, opts));
       });
     });
   }

@@ -2,7 +2,9 @@
 // dirs, readiness and identity checks, and teardown that always runs.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +23,18 @@ export function freePort(): Promise<number> {
   });
 }
 
+// Client-side TLS for an etcd started with --cert-file (and, with
+// clientCertAuth, --client-cert-auth --trusted-ca-file).
+export interface ServerTls {
+  cert: string;
+  key: string;
+  ca: string;
+  clientCertAuth?: boolean;
+  // Used by the harness itself to check readiness.
+  clientCert?: string;
+  clientKey?: string;
+}
+
 export interface EtcdServer {
   name: string;
   dataDir: string;
@@ -28,21 +42,47 @@ export interface EtcdServer {
   peerPort: number;
   endpoint: string;
   proc: ChildProcess;
+  tls?: ServerTls;
   stop(): Promise<void>;
 }
 
-async function waitReady(s: { clientPort: number; name: string; proc: ChildProcess }, timeoutMs: number): Promise<void> {
+// One HTTP(S) request to the server's JSON gateway, parsed.
+function request(port: number, path: string, tls: ServerTls | undefined, body?: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const opts: https.RequestOptions = { host: '127.0.0.1', port, path, method: body === undefined ? 'GET' : 'POST', timeout: 1000 };
+    if (tls) {
+      opts.ca = readFileSync(tls.ca);
+      if (tls.clientCert) opts.cert = readFileSync(tls.clientCert);
+      if (tls.clientKey) opts.key = readFileSync(tls.clientKey);
+    }
+    const req = (tls ? https : http).request(opts, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(Buffer.concat(chunks).toString()));
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function waitReady(s: { clientPort: number; name: string; proc: ChildProcess; tls?: ServerTls }, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
     if (s.proc.exitCode !== null) throw new Error(`etcd ${s.name} exited with ${s.proc.exitCode}`);
     try {
-      const health = await fetch(`http://127.0.0.1:${s.clientPort}/health`, { signal: AbortSignal.timeout(1000) });
-      const body = (await health.json()) as { health?: string };
+      const body = (await request(s.clientPort, '/health', s.tls)) as { health?: string };
       if (body.health === 'true') {
         // Another server may hold the port: make sure this one is ours.
-        const res = await fetch(`http://127.0.0.1:${s.clientPort}/v3/cluster/member/list`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(1000) });
-        const members = ((await res.json()) as { members?: { name?: string }[] }).members ?? [];
+        const res = await request(s.clientPort, '/v3/cluster/member/list', s.tls, '{}');
+        const members = (res as { members?: { name?: string }[] }).members ?? [];
         if (!members.some((m) => m.name === s.name)) throw new Error(`server on port ${s.clientPort} is not ${s.name}`);
         return;
       }
@@ -56,17 +96,26 @@ async function waitReady(s: { clientPort: number; name: string; proc: ChildProce
   throw new Error(`etcd ${s.name} not ready after ${timeoutMs} ms: ${last}`);
 }
 
-function launch(name: string, dataDir: string, clientPort: number, peerPort: number, extra: string[], initial: string[]): ChildProcess {
+function tlsArgs(tls: ServerTls | undefined): string[] {
+  if (!tls) return [];
+  const args = ['--cert-file', tls.cert, '--key-file', tls.key];
+  if (tls.clientCertAuth) args.push('--client-cert-auth', '--trusted-ca-file', tls.ca);
+  return args;
+}
+
+function launch(name: string, dataDir: string, clientPort: number, peerPort: number, extra: string[], initial: string[], tls?: ServerTls): ChildProcess {
   const log = openSync(`${dataDir}.log`, 'a');
+  const scheme = tls ? 'https' : 'http';
   return spawn(
     ETCD_BIN,
     [
       '--name', name,
       '--data-dir', dataDir,
-      '--listen-client-urls', `http://127.0.0.1:${clientPort}`,
-      '--advertise-client-urls', `http://127.0.0.1:${clientPort}`,
+      '--listen-client-urls', `${scheme}://127.0.0.1:${clientPort}`,
+      '--advertise-client-urls', `${scheme}://127.0.0.1:${clientPort}`,
       '--listen-peer-urls', `http://127.0.0.1:${peerPort}`,
       ...initial,
+      ...tlsArgs(tls),
       ...extra,
     ],
     { stdio: ['ignore', log, log] },
@@ -98,7 +147,7 @@ export function tempDir(prefix = 'etcdctl-ts-'): string {
 }
 
 // Starts a single-member etcd on free ports.
-export async function startEtcd(extra: string[] = []): Promise<EtcdServer> {
+export async function startEtcd(extra: string[] = [], tls?: ServerTls): Promise<EtcdServer> {
   const root = tempDir();
   const name = `t-${randomBytes(4).toString('hex')}`;
   for (let attempt = 0; ; attempt++) {
@@ -109,10 +158,10 @@ export async function startEtcd(extra: string[] = []): Promise<EtcdServer> {
       '--initial-advertise-peer-urls', peer,
       '--initial-cluster', `${name}=${peer}`,
       '--initial-cluster-token', name,
-    ]);
+    ], tls);
     try {
-      await waitReady({ clientPort, name, proc }, 20000);
-      return { name, dataDir, clientPort, peerPort, endpoint: `127.0.0.1:${clientPort}`, proc, stop: stopper(proc) };
+      await waitReady({ clientPort, name, proc, tls }, 20000);
+      return { name, dataDir, clientPort, peerPort, endpoint: `127.0.0.1:${clientPort}`, proc, tls, stop: stopper(proc) };
     } catch (e) {
       await stopper(proc)();
       if (attempt >= 2) throw e;
@@ -127,9 +176,9 @@ export async function cloneEtcd(src: EtcdServer): Promise<EtcdServer> {
   const dataDir = join(root, 'data');
   cpSync(src.dataDir, dataDir, { recursive: true });
   const [clientPort, peerPort] = [await freePort(), await freePort()];
-  const proc = launch(src.name, dataDir, clientPort, peerPort, [], []);
+  const proc = launch(src.name, dataDir, clientPort, peerPort, [], [], src.tls);
   try {
-    await waitReady({ clientPort, name: src.name, proc }, 20000);
+    await waitReady({ clientPort, name: src.name, proc, tls: src.tls }, 20000);
   } catch (e) {
     await stopper(proc)();
     throw e;
