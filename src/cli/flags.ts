@@ -149,15 +149,17 @@ export function scan(args: string[], specs: FlagSpec[]): Scanned {
 
 // Parses a command line into flag values and positionals without commander,
 // for nested command lines such as txn's op lines.
-export function parseArgs(args: string[], specs: FlagSpec[]): { flags: Record<string, FlagValue>; positionals: string[] } {
+export function parseArgs(args: string[], specs: FlagSpec[]): { flags: Record<string, FlagValue>; positionals: string[]; dashAt?: number } {
   const { argv, falseBools } = scan(args, specs);
   const flags: Record<string, FlagValue> = Object.fromEntries(specs.map((f) => [f.name, defaultValue(f)]));
   const positionals: string[] = [];
   const byName = new Map(specs.map((f) => [f.name, f]));
   const given = new Set<string>();
+  let dashAt: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--') {
+      dashAt = positionals.length;
       positionals.push(...argv.slice(i + 1));
       break;
     }
@@ -172,5 +174,5 @@ export function parseArgs(args: string[], specs: FlagSpec[]): { flags: Record<st
     given.add(f.name);
   }
   for (const name of falseBools) flags[name] = false;
-  return { flags, positionals };
+  return { flags, positionals, dashAt };
 }

@@ -189,6 +189,8 @@ export async function clientConfig(s: GlobalSettings): Promise<ClientConfig> {
 export class Context {
   private cached: GlobalSettings | undefined;
   private clientInstance: EtcdClient | undefined;
+  // How many positionals came before a `--` separator (watch, lock, elect).
+  dashAt: number | undefined;
 
   constructor(
     readonly cmd: Command,

@@ -116,6 +116,8 @@ export async function run(root: CommandDef, args: string[]): Promise<number> {
         owner.setOptionValueWithSource(name, false, 'cli');
       }
       ctx = new Context(command, { flags: inherited, extraEnv: leaf.extraEnv });
+      const dash = scanned.argv.indexOf('--');
+      if (dash >= 0) ctx.dashAt = scanned.argv.slice(0, dash).filter((a) => !a.startsWith('--')).length;
       await leaf.run!(ctx, positionals, command.opts() as Flags);
     });
     try {

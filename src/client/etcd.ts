@@ -3,7 +3,7 @@
 import { address, isPermanent } from './endpoint-errors.js';
 import * as pb from './messages.js';
 import { decode, encode, type Msg, type Schema } from './proto.js';
-import { Code, Connection, GrpcError, parseEndpoint, type CallOptions, type Endpoint } from './transport.js';
+import { Code, Connection, GrpcError, parseEndpoint, type CallOptions, type Endpoint, type Stream } from './transport.js';
 import type * as T from './types.js';
 
 export interface TlsConfig {
@@ -52,6 +52,13 @@ export interface RequestOptions {
   // for commands without --command-timeout.
   deadline?: number;
   signal?: AbortSignal;
+}
+
+export interface WatchHandle {
+  // Settles when the watch ends; rejects with an EtcdError on a fatal error.
+  done: Promise<void>;
+  progress(): void;
+  cancel(): void;
 }
 
 const DEFAULT_MAX_SEND = 2 * 1024 * 1024;
@@ -238,6 +245,74 @@ export class EtcdClient {
 
   compact(revision: bigint, physical: boolean, o: RequestOptions = {}): Promise<T.CompactionResponse> {
     return this.unary('/etcdserverpb.KV/Compact', pb.CompactionRequest, pb.CompactionResponse, { revision, physical }, o);
+  }
+
+  // A watch that outlives connections: a broken stream is reopened on the
+  // next endpoint from the revision after the last one seen, and an
+  // expired token is renewed first. Ends when the server cancels the watch
+  // (that response is delivered) or `cancel()` is called.
+  watch(req: T.WatchCreateRequest, onResponse: (r: T.WatchResponse) => void): WatchHandle {
+    const abort = new AbortController();
+    let stream: Stream | undefined;
+    let next = req.start_revision ?? 0n;
+    const attempt = (conn: Connection) =>
+      new Promise<GrpcError | 'canceled' | 'reopen'>((resolve) => {
+        const metadata = { ...this.metadata(), hasleader: 'true' };
+        const s = conn.open('/etcdserverpb.Watch/Watch', { signal: abort.signal, metadata }, {
+          onMessage: (m) => {
+            const r = decode(pb.WatchResponse, m) as unknown as T.WatchResponse;
+            if (r.created && !r.canceled) {
+              // From now on nothing before this revision can be missed.
+              if (next === 0n) next = (r.header?.revision ?? 0n) + 1n;
+              return;
+            }
+            if (r.canceled && this.cfg.auth && /invalid auth token/.test(r.cancel_reason)) {
+              s.cancel();
+              resolve(new GrpcError(Code.Unauthenticated, r.cancel_reason));
+              return;
+            }
+            for (const ev of r.events) if (ev.kv && ev.kv.mod_revision >= next) next = ev.kv.mod_revision + 1n;
+            onResponse(r);
+            if (r.canceled) {
+              s.cancel();
+              resolve('canceled');
+            }
+          },
+          onEnd: (err) => resolve(err ?? 'reopen'),
+        });
+        stream = s;
+        s.write(encode(pb.WatchRequest, { create_request: { ...req, start_revision: next } }));
+      });
+    const run = async (): Promise<void> => {
+      let backoff = 25;
+      for (;;) {
+        const conn = await this.connection(undefined, abort.signal);
+        const outcome = await attempt(conn);
+        stream = undefined;
+        if (outcome === 'canceled' || abort.signal.aborted) return;
+        if (outcome !== 'reopen') {
+          if (outcome.code === Code.Unauthenticated && this.cfg.auth) {
+            await this.authenticate(Date.now() + this.cfg.dialTimeoutMs);
+            continue;
+          }
+          if (outcome.code !== Code.Unavailable) throw await this.explain(outcome);
+          if (outcome.cause) this.dialErrors.set(conn.endpoint, outcome.cause);
+        }
+        // The member is gone or has no leader: try the next one.
+        if (this.conn === conn) {
+          conn.close();
+          this.conn = undefined;
+          this.next = (this.next + 1) % this.endpoints.length;
+        }
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, 1000);
+      }
+    };
+    return {
+      done: run(),
+      progress: () => stream?.write(encode(pb.WatchRequest, { progress_request: {} })),
+      cancel: () => abort.abort(),
+    };
   }
 
   close(): void {

@@ -133,3 +133,36 @@ export const AuthenticateResponse = schema('AuthenticateResponse', [
   [1, 'header', 'msg', m(() => ResponseHeader)],
   [2, 'token', 'string'],
 ]);
+
+export const WatchCreateRequest = schema('WatchCreateRequest', [
+  [1, 'key', 'bytes'],
+  [2, 'range_end', 'bytes'],
+  [3, 'start_revision', 'int64'],
+  [4, 'progress_notify', 'bool'],
+  [6, 'prev_kv', 'bool'],
+  [7, 'watch_id', 'int64'],
+]);
+
+export const WatchProgressRequest = schema('WatchProgressRequest', []);
+
+export const WatchRequest = schema('WatchRequest', [
+  [1, 'create_request', 'msg', { msg: () => WatchCreateRequest, oneof: 'request_union' }],
+  [3, 'progress_request', 'msg', { msg: () => WatchProgressRequest, oneof: 'request_union' }],
+]);
+
+export const Event = schema('Event', [
+  [1, 'type', 'enum'],
+  [2, 'kv', 'msg', m(() => KeyValue)],
+  [3, 'prev_kv', 'msg', m(() => KeyValue)],
+]);
+
+export const WatchResponse = schema('WatchResponse', [
+  [1, 'header', 'msg', m(() => ResponseHeader)],
+  [2, 'watch_id', 'int64'],
+  [3, 'created', 'bool'],
+  [4, 'canceled', 'bool'],
+  [5, 'compact_revision', 'int64'],
+  [6, 'cancel_reason', 'string'],
+  [7, 'fragment', 'bool'],
+  [11, 'events', 'msg', rep(() => Event)],
+]);

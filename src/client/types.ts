@@ -139,3 +139,33 @@ export interface TxnResponse {
 export interface CompactionResponse {
   header?: ResponseHeader;
 }
+
+export interface WatchCreateRequest {
+  key: Buffer;
+  range_end?: Buffer;
+  start_revision?: bigint;
+  progress_notify?: boolean;
+  prev_kv?: boolean;
+}
+
+export enum EventType {
+  Put = 0,
+  Delete = 1,
+}
+
+export interface Event {
+  type: EventType;
+  kv?: KeyValue;
+  prev_kv?: KeyValue;
+}
+
+export interface WatchResponse {
+  header?: ResponseHeader;
+  watch_id: bigint;
+  created: boolean;
+  canceled: boolean;
+  compact_revision: bigint;
+  cancel_reason: string;
+  fragment: boolean;
+  events: Event[];
+}

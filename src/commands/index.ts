@@ -4,11 +4,12 @@ import type { CommandDef } from '../cli/registry.js';
 import { compactionCommand, delCommand, getCommand, putCommand } from './kv.js';
 import { txnCommand } from './txn.js';
 import { versionCommand } from './version.js';
+import { watchCommand } from './watch.js';
 
 export const ROOT: CommandDef = {
   name: 'etcdctl',
   usage: 'etcdctl',
   summary: 'A simple command line client for etcd3.',
   flags: [],
-  subcommands: [getCommand, putCommand, delCommand, txnCommand, compactionCommand, versionCommand],
+  subcommands: [getCommand, putCommand, delCommand, txnCommand, compactionCommand, watchCommand, versionCommand],
 };

@@ -1,4 +1,4 @@
-import type * as T from '../client/types.js';
+import * as T from '../client/types.js';
 import { goQuote } from './gofmt.js';
 import type { Out } from './out.js';
 import type { Printer } from './printer.js';
@@ -39,6 +39,15 @@ export class FieldsPrinter implements Printer {
     this.hdr(r.header);
     this.out.write(`"Deleted" : ${r.deleted}\n`);
     for (const kv of r.prev_kvs) this.kv('Prev', kv);
+  }
+
+  watch(r: T.WatchResponse): void {
+    this.hdr(r.header);
+    for (const e of r.events) {
+      this.out.write(`"Type" : ${e.type === T.EventType.Delete ? 'DELETE' : 'PUT'}\n`);
+      if (e.prev_kv) this.kv('Prev', e.prev_kv);
+      if (e.kv) this.kv('', e.kv);
+    }
   }
 
   txn(r: T.TxnResponse): void {

@@ -27,4 +27,11 @@ export class JsonPrinter implements Printer {
   txn(r: T.TxnResponse): void {
     this.print(pb.TxnResponse, r);
   }
+
+  // clientv3.WatchResponse: Go field names, no omitempty at the top level.
+  watch(r: T.WatchResponse): void {
+    const events = r.events.length ? `[${r.events.map((e) => pbJson(pb.Event, e as unknown as Msg)).join(',')}]` : 'null';
+    const header = pbJson(pb.ResponseHeader, (r.header ?? {}) as Msg);
+    this.out.write(`{"Header":${header},"Events":${events},"CompactRevision":${r.compact_revision},"Canceled":${r.canceled},"Created":${r.created}}\n`);
+  }
 }

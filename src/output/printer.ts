@@ -21,6 +21,7 @@ export interface Printer {
   put(r: T.PutResponse): void;
   del(r: T.DeleteRangeResponse): void;
   txn(r: T.TxnResponse): void;
+  watch(r: T.WatchResponse): void;
 }
 
 export function notSupported(format: string): never {
@@ -40,6 +41,9 @@ export class RefusingPrinter implements Printer {
     notSupported(this.format);
   }
   txn(): void {
+    notSupported(this.format);
+  }
+  watch(): void {
     notSupported(this.format);
   }
 }

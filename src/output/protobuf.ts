@@ -27,4 +27,9 @@ export class ProtobufPrinter implements Printer {
   txn(r: T.TxnResponse): void {
     this.print(pb.TxnResponse, r);
   }
+
+  // etcdctl rebuilds the response from clientv3's struct: no watch ID or cancel reason.
+  watch(r: T.WatchResponse): void {
+    this.print(pb.WatchResponse, { header: r.header, events: r.events, compact_revision: r.compact_revision, canceled: r.canceled, created: r.created });
+  }
 }

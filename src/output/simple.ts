@@ -1,4 +1,4 @@
-import type * as T from '../client/types.js';
+import * as T from '../client/types.js';
 import { hexEscape } from './gofmt.js';
 import type { Out } from './out.js';
 import type { Printer, PrinterOptions } from './printer.js';
@@ -31,6 +31,14 @@ export class SimplePrinter implements Printer {
   del(r: T.DeleteRangeResponse): void {
     this.out.write(`${r.deleted}\n`);
     for (const kv of r.prev_kvs) this.kv(kv, false);
+  }
+
+  watch(r: T.WatchResponse): void {
+    for (const e of r.events) {
+      this.out.write(e.type === T.EventType.Delete ? 'DELETE\n' : 'PUT\n');
+      if (e.prev_kv) this.kv(e.prev_kv, false);
+      if (e.kv) this.kv(e.kv, false);
+    }
   }
 
   txn(r: T.TxnResponse): void {
