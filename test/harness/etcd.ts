@@ -44,6 +44,8 @@ export interface EtcdServer {
   proc: ChildProcess;
   tls?: ServerTls;
   stop(): Promise<void>;
+  // Stops the server and starts it again on the same ports and data dir.
+  restart(): Promise<void>;
 }
 
 // One HTTP(S) request to the server's JSON gateway, parsed.
@@ -146,6 +148,27 @@ export function tempDir(prefix = 'etcdctl-ts-'): string {
   return d;
 }
 
+function handle(name: string, dataDir: string, clientPort: number, peerPort: number, proc: ChildProcess, extra: string[], tls?: ServerTls): EtcdServer {
+  const server: EtcdServer = {
+    name,
+    dataDir,
+    clientPort,
+    peerPort,
+    endpoint: `127.0.0.1:${clientPort}`,
+    proc,
+    tls,
+    stop: stopper(proc),
+    restart: async () => {
+      await server.stop();
+      // The data dir now holds the cluster, so no --initial-* flags.
+      server.proc = launch(name, dataDir, clientPort, peerPort, extra, [], tls);
+      server.stop = stopper(server.proc);
+      await waitReady({ clientPort, name, proc: server.proc, tls }, 20000);
+    },
+  };
+  return server;
+}
+
 // Starts a single-member etcd on free ports.
 export async function startEtcd(extra: string[] = [], tls?: ServerTls): Promise<EtcdServer> {
   const root = tempDir();
@@ -161,7 +184,7 @@ export async function startEtcd(extra: string[] = [], tls?: ServerTls): Promise<
     ], tls);
     try {
       await waitReady({ clientPort, name, proc, tls }, 20000);
-      return { name, dataDir, clientPort, peerPort, endpoint: `127.0.0.1:${clientPort}`, proc, tls, stop: stopper(proc) };
+      return handle(name, dataDir, clientPort, peerPort, proc, extra, tls);
     } catch (e) {
       await stopper(proc)();
       if (attempt >= 2) throw e;
@@ -183,5 +206,5 @@ export async function cloneEtcd(src: EtcdServer): Promise<EtcdServer> {
     await stopper(proc)();
     throw e;
   }
-  return { ...src, dataDir, clientPort, peerPort, endpoint: `127.0.0.1:${clientPort}`, proc, stop: stopper(proc) };
+  return handle(src.name, dataDir, clientPort, peerPort, proc, [], src.tls);
 }

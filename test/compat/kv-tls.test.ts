@@ -1,0 +1,3 @@
+import { kvSuite } from './kv-suite.js';
+
+kvSuite('tls');

@@ -1,0 +1,110 @@
+// TLS against real servers: client certificates, every TLS flag form, and
+// the explanation printed before etcdctl's Error line for each mistake.
+import assert from 'node:assert/strict';
+import * as net from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { errorLines, etcdctl, ours } from '../harness/cli.js';
+import { startEtcd, type EtcdServer } from '../harness/etcd.js';
+import { makePki, type Pki } from '../harness/pki.js';
+
+let pki: Pki;
+let srv: EtcdServer; // TLS, client certificates required
+let plain: EtcdServer;
+let silent: net.Server;
+let silentPort: number;
+
+const https = () => `https://127.0.0.1:${srv.clientPort}`;
+const good = () => [`--cacert=${pki.ca}`, `--cert=${pki.clientCert}`, `--key=${pki.clientKey}`];
+
+before(async () => {
+  pki = makePki();
+  [srv, plain] = await Promise.all([
+    startEtcd([], { cert: pki.serverCert, key: pki.serverKey, ca: pki.ca, clientCertAuth: true, clientCert: pki.clientCert, clientKey: pki.clientKey }),
+    startEtcd(),
+  ]);
+  silent = net.createServer(() => undefined).listen(0, '127.0.0.1');
+  await new Promise((r) => silent.once('listening', r));
+  silentPort = (silent.address() as net.AddressInfo).port;
+  for (const [k, v] of [['/a', '1'], ['/b/c', '2'], ['/registry/pods/x', 'y'], ['other', 'z']]) {
+    const r = await etcdctl([`--endpoints=${https()}`, ...good(), 'put', k!, v!]);
+    assert.equal(r.code, 0, r.stderr);
+  }
+});
+
+after(async () => {
+  silent?.close();
+  await Promise.all([srv?.stop(), plain?.stop()]);
+});
+
+async function sameOutput(args: string[], env?: Record<string, string>) {
+  const [ref, got] = await Promise.all([etcdctl(args, { env }), ours(args, { env })]);
+  assert.equal(ref.code, 0, `etcdctl failed: ${ref.stderr}`);
+  assert.equal(got.stdout.toString('latin1'), ref.stdout.toString('latin1'), args.join(' '));
+  assert.equal(got.code, 0, got.stderr);
+  assert.equal(got.stdout.length > 0, true);
+}
+
+describe('client certificates', () => {
+  test('get / --prefix --keys-only over https prints what etcdctl prints', async () => {
+    await sameOutput([`--endpoints=${https()}`, ...good(), 'get', '/', '--prefix', '--keys-only']);
+    await sameOutput([`--endpoints=${https()}`, ...good(), '-w', 'json', 'get', '/', '--prefix']);
+  });
+  test('a bare host:port uses TLS when TLS files are given', async () => {
+    await sameOutput([`--endpoints=127.0.0.1:${srv.clientPort}`, ...good(), 'get', '/a']);
+  });
+  test('ETCDCTL_CACERT, ETCDCTL_CERT and ETCDCTL_KEY', async () => {
+    await sameOutput(['get', '/', '--prefix'], { ETCDCTL_ENDPOINTS: https(), ETCDCTL_CACERT: pki.ca, ETCDCTL_CERT: pki.clientCert, ETCDCTL_KEY: pki.clientKey });
+  });
+  test('--insecure-transport=false with --insecure-skip-tls-verify and no CA', async () => {
+    await sameOutput([`--endpoints=127.0.0.1:${srv.clientPort}`, '--insecure-transport=false', '--insecure-skip-tls-verify', `--cert=${pki.clientCert}`, `--key=${pki.clientKey}`, 'get', '/a']);
+  });
+  test('--insecure-skip-tls-verify accepts a certificate for another name', async () => {
+    await sameOutput([`--endpoints=https://localhost:${srv.clientPort}`, '--insecure-skip-tls-verify', `--cert=${pki.clientCert}`, `--key=${pki.clientKey}`, 'get', '/a']);
+  });
+  test('empty and missing TLS files are refused as etcdctl refuses them', async () => {
+    for (const args of [['--cert=', 'get', 'a'], ['--cacert=', 'get', 'a'], ['--key=', 'get', 'a'], ['--cacert=/nonexistent/ca.crt', 'get', 'a']]) {
+      const full = [`--endpoints=${https()}`, ...args];
+      const [ref, got] = await Promise.all([etcdctl(full), ours(full)]);
+      assert.deepEqual(errorLines(got.stderr), errorLines(ref.stderr), args.join(' '));
+      assert.equal(got.code, ref.code);
+      assert.equal(got.code, 128);
+    }
+  });
+});
+
+// Each mistake: etcdctl's Error line and exit code, and just before it one
+// line saying what went wrong.
+describe('errors that name the cause', () => {
+  const cases: { name: string; args: () => string[]; hint: RegExp }[] = [
+    { name: 'connection refused', args: () => ['--endpoints=127.0.0.1:1'], hint: /nothing is listening at 127\.0\.0\.1:1 \(connection refused\)/ },
+    { name: 'a TLS server reached without TLS', args: () => [`--endpoints=http://127.0.0.1:${srv.clientPort}`], hint: /expects TLS, but etcdctl-ts connected in plain text: use https:\/\// },
+    { name: 'a plain server reached with TLS', args: () => [`--endpoints=https://127.0.0.1:${plain.clientPort}`, `--cacert=${pki.ca}`], hint: /does not speak TLS, but etcdctl-ts used TLS: use http:\/\// },
+    { name: 'an unknown certificate authority', args: () => [`--endpoints=${https()}`, `--cert=${pki.clientCert}`, `--key=${pki.clientKey}`], hint: /signed by an authority etcdctl-ts does not trust .*pass the CA that signed it with --cacert/ },
+    { name: 'a missing client certificate', args: () => [`--endpoints=${https()}`, `--cacert=${pki.ca}`], hint: /requires a client certificate: pass --cert and --key/ },
+    { name: 'a client certificate the server rejects', args: () => [`--endpoints=${https()}`, `--cacert=${pki.ca}`, `--cert=${pki.strangerCert}`, `--key=${pki.strangerKey}`], hint: /rejected the client certificate .*--trusted-ca-file/ },
+    { name: 'a certificate without the host name', args: () => [`--endpoints=https://localhost:${srv.clientPort}`, ...good()], hint: /is not valid for "localhost"; it names IP Address:127\.0\.0\.1/ },
+    { name: 'the peer port instead of the client port', args: () => [`--endpoints=127.0.0.1:${srv.peerPort}`, ...good()], hint: new RegExp(`is the peer port of member .*--endpoints=https://127\\.0\\.0\\.1:\\d+`) },
+    { name: 'a name that does not resolve', args: () => ['--endpoints=etcd.invalid:2379'], hint: /the host name "etcd\.invalid" does not resolve/ },
+    { name: 'a server that never answers', args: () => [`--endpoints=127.0.0.1:${silentPort}`, '--dial-timeout=500ms'], hint: /accepted the connection but sent nothing back/ },
+  ];
+  for (const c of cases) {
+    test(c.name, async () => {
+      const args = [...c.args(), '--command-timeout=1s', 'get', '/a'];
+      const [ref, got] = await Promise.all([etcdctl(args), ours(args)]);
+      assert.deepEqual(errorLines(got.stderr), errorLines(ref.stderr), got.stderr);
+      assert.deepEqual(errorLines(got.stderr), ['Error: context deadline exceeded']);
+      assert.equal(got.code, ref.code);
+      const lines = got.stderr.trimEnd().split('\n');
+      assert.equal(lines.length, 2, got.stderr);
+      assert.match(lines[0]!, /^etcdctl-ts: /);
+      assert.match(lines[0]!, c.hint);
+      assert.equal(got.stdout.length, 0);
+    });
+  }
+  test('--debug adds the transport detail', async () => {
+    const got = await ours(['--endpoints=127.0.0.1:1', '--command-timeout=1s', '--debug', 'get', 'a']);
+    assert.match(got.stderr, /^debug: rpc error: code = DeadlineExceeded desc = context deadline exceeded$/m);
+    assert.match(got.stderr, /^debug: 127\.0\.0\.1:1: ECONNREFUSED: connect ECONNREFUSED 127\.0\.0\.1:1$/m);
+    assert.match(got.stderr, /^etcdctl-ts: nothing is listening/m);
+  });
+});
