@@ -158,6 +158,8 @@ export async function clientConfig(s: GlobalSettings): Promise<ClientConfig> {
       const idx = s.user.indexOf(':');
       auth = idx >= 0 ? { user: s.user.slice(0, idx), password: s.user.slice(idx + 1) } : { user: s.user, password: await askPassword('Password: ') };
     }
+    // clientv3 logs in only with both; otherwise requests go without a token.
+    if (auth.user === '' || auth.password === '') auth = undefined;
   }
   let endpoints = s.endpoints;
   let serverName: string | undefined;

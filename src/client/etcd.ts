@@ -267,15 +267,16 @@ export class EtcdClient {
               return;
             }
             if (r.canceled && this.cfg.auth && /invalid auth token/.test(r.cancel_reason)) {
-              s.cancel();
               resolve(new GrpcError(Code.Unauthenticated, r.cancel_reason));
+              s.cancel();
               return;
             }
             for (const ev of r.events) if (ev.kv && ev.kv.mod_revision >= next) next = ev.kv.mod_revision + 1n;
             onResponse(r);
             if (r.canceled) {
-              s.cancel();
+              // Settled before cancel(), whose own end report must not win.
               resolve('canceled');
+              s.cancel();
             }
           },
           onEnd: (err) => resolve(err ?? 'reopen'),
@@ -295,7 +296,9 @@ export class EtcdClient {
             await this.authenticate(Date.now() + this.cfg.dialTimeoutMs);
             continue;
           }
-          if (outcome.code !== Code.Unavailable) throw await this.explain(outcome);
+          // A member shutting down cancels its streams; that is not ours to stop on.
+          const retryable = outcome.code === Code.Unavailable || outcome.code === Code.Canceled || outcome.code === Code.Internal;
+          if (!retryable) throw await this.explain(outcome);
           if (outcome.cause) this.dialErrors.set(conn.endpoint, outcome.cause);
         }
         // The member is gone or has no leader: try the next one.

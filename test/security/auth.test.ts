@@ -1,0 +1,159 @@
+// Authentication against a real etcd with auth enabled: root and a user
+// whose role covers /alice/ only. Tokens expire after a second.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { errorLines, etcdctl, OURS, ours } from '../harness/cli.js';
+import { startEtcd, type EtcdServer } from '../harness/etcd.js';
+
+let srv: EtcdServer;
+const ep = () => `--endpoints=${srv.endpoint}`;
+const ROOT = '--user=root:rootpw';
+
+before(async () => {
+  srv = await startEtcd(['--auth-token-ttl=1']);
+  const setup = [
+    ['user', 'add', 'root', '--new-user-password=rootpw'],
+    ['role', 'add', 'alice-role'],
+    ['role', 'grant-permission', 'alice-role', '--prefix=true', 'readwrite', '/alice/'],
+    ['user', 'add', 'alice', '--new-user-password=alicepw'],
+    ['user', 'grant-role', 'alice', 'alice-role'],
+    ['put', '/alice/a', '1'],
+    ['put', '/other', 'x'],
+  ];
+  for (const args of setup) {
+    const r = await etcdctl([ep(), ...args]);
+    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+  }
+  // A name with a colon can only be used with --password.
+  const res = await fetch(`http://${srv.endpoint}/v3/auth/user/add`, { method: 'POST', body: JSON.stringify({ name: 'a:b', password: 'colonpw' }) });
+  assert.equal(res.status, 200);
+  for (const args of [['user', 'grant-role', 'a:b', 'alice-role'], ['auth', 'enable']]) {
+    const r = await etcdctl([ep(), ...args]);
+    assert.equal(r.code, 0, r.stderr);
+  }
+});
+
+after(async () => {
+  await srv?.stop();
+});
+
+async function same(args: string[], stdin?: string) {
+  const full = [ep(), ...args];
+  const [ref, got] = await Promise.all([etcdctl(full, { stdin }), ours(full, { stdin })]);
+  assert.equal(got.stdout.toString('latin1'), ref.stdout.toString('latin1'), `stdout of ${args.join(' ')}`);
+  assert.deepEqual(errorLines(got.stderr), errorLines(ref.stderr), `Error lines of ${args.join(' ')}: ${got.stderr}`);
+  assert.equal(got.code, ref.code, `exit code of ${args.join(' ')}`);
+  return got;
+}
+
+describe('users and permissions, as etcdctl', () => {
+  test('the restricted user reads its prefix', async () => {
+    const got = await same(['--user=alice:alicepw', 'get', '/alice/', '--prefix']);
+    assert.equal(got.stdout.toString(), '/alice/a\n1\n');
+  });
+  test('and is refused elsewhere', async () => {
+    for (const args of [['get', '/other'], ['put', '/other', 'y'], ['del', '/other']]) {
+      const got = await same(['--user=alice:alicepw', ...args]);
+      assert.deepEqual(errorLines(got.stderr), ['Error: etcdserver: permission denied']);
+      assert.equal(got.code, 1);
+    }
+  });
+  test('a wrong password or an unknown user exits 2', async () => {
+    for (const user of ['--user=alice:wrong', '--user=nobody:x']) {
+      const got = await same([user, 'get', '/alice/a']);
+      assert.deepEqual(errorLines(got.stderr), ['Error: etcdserver: authentication failed, invalid user ID or password']);
+      assert.equal(got.code, 2);
+    }
+  });
+  test('no user, an empty name or an empty password sends no credentials', async () => {
+    for (const args of [['get', '/alice/a'], ['--user=:alicepw', 'get', '/alice/a'], ['--user=alice:', 'get', '/alice/a']]) {
+      const got = await same(args);
+      assert.deepEqual(errorLines(got.stderr), ['Error: etcdserver: user name is empty'], args.join(' '));
+    }
+  });
+  test('--password makes --user the whole name, colons included', async () => {
+    await same(['--user=alice', '--password=alicepw', 'get', '/alice/a']);
+    const got = await same(['--user=a:b', '--password=colonpw', 'get', '/alice/a']);
+    assert.equal(got.stdout.toString(), '/alice/a\n1\n');
+  });
+  test('ETCDCTL_USER and ETCDCTL_PASSWORD', async () => {
+    const got = await ours([ep(), 'get', '/alice/a'], { env: { ETCDCTL_USER: 'alice', ETCDCTL_PASSWORD: 'alicepw' } });
+    assert.equal(got.stdout.toString(), '/alice/a\n1\n');
+  });
+  test('without a terminal the password is read from stdin', async () => {
+    const got = await ours([ep(), '--user=alice', 'get', '/alice/a'], { stdin: 'alicepw\n' });
+    assert.equal(got.stdout.toString(), 'Password: \n/alice/a\n1\n');
+  });
+});
+
+describe('secrets stay secret', () => {
+  test('--debug and errors never show a password', async () => {
+    const runs = await Promise.all([
+      ours([ep(), '--debug', '--user=alice:alicepw', 'get', '/other']),
+      ours([ep(), '--debug', '--user=alice', '--password=alicepw', 'get', '/alice/a']),
+      ours([ep(), '--debug', 'get', '/alice/a'], { env: { ETCDCTL_USER: 'alice:alicepw' } }),
+      ours([ep(), '--debug', '--user=alice:alicepw-wrong', 'get', '/alice/a']),
+    ]);
+    for (const r of runs) {
+      assert.match(r.stderr, /ETCDCTL_USER=alice/);
+      assert.doesNotMatch(r.stderr + r.stdout.toString(), /alicepw/);
+    }
+  });
+  test('the prompt on a terminal does not echo the password', async () => {
+    // `script` gives the CLI a pseudo-terminal; the password is typed only
+    // once the prompt is shown, so any echo would appear after it.
+    const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(OURS)} ${ep()} --user=alice get /alice/a`;
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    const done = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+    child.stdout.on('data', (d: Buffer) => {
+      const before = out;
+      out += d.toString();
+      if (!before.includes('Password: ') && out.includes('Password: ')) child.stdin.write('alicepw\r');
+    });
+    assert.equal(await done, 0, out);
+    const afterPrompt = out.slice(out.indexOf('Password: '));
+    assert.doesNotMatch(afterPrompt, /alicepw/);
+    assert.match(afterPrompt, /\/alice\/a\r\n1\r\n/);
+  });
+});
+
+describe('token expiry', () => {
+  test('a watch outlives several token expiries and a server restart', async () => {
+    const child = spawn(process.execPath, [OURS, ep(), '--user=alice:alicepw', 'watch', '/alice/', '--prefix'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const waiters: { text: string; resolve: () => void }[] = [];
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      for (const w of waiters.splice(0)) {
+        if (out.includes(w.text)) w.resolve();
+        else waiters.push(w);
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const seen = (text: string) => new Promise<void>((resolve) => (out.includes(text) ? resolve() : waiters.push({ text, resolve })));
+    try {
+      // The watch is established once an event put after start arrives.
+      for (let i = 0; !out.includes('PUT'); i++) {
+        await etcdctl([ep(), ROOT, 'put', '/alice/w', `warmup${i}`]);
+        await Promise.race([seen('PUT'), new Promise((r) => setTimeout(r, 200))]);
+      }
+      // The server drops a token idle for its TTL (1 s): let alice's
+      // expire between events, which must still arrive.
+      for (const v of ['one', 'two', 'three']) {
+        await new Promise((r) => setTimeout(r, 1200));
+        await etcdctl([ep(), ROOT, 'put', '/alice/x', v]);
+        await seen(`/alice/x\n${v}\n`);
+      }
+      // A restart drops every token: the watch must reconnect and log in again.
+      await srv.restart();
+      await etcdctl([ep(), ROOT, 'put', '/alice/x', 'after-restart']);
+      await seen('/alice/x\nafter-restart\n');
+      assert.equal(child.exitCode, null, err);
+    } finally {
+      child.kill('SIGINT');
+    }
+  });
+});
