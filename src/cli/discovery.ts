@@ -2,11 +2,21 @@
 import { promises as dns } from 'node:dns';
 import { CliError } from './errors.js';
 
+// ETCDCTL_TS_DNS_SERVER (ip:port) sends the SRV queries to one server
+// instead of the system's, e.g. a test's or a split-horizon resolver.
+function resolver(): dns.Resolver {
+  const r = new dns.Resolver();
+  const server = process.env.ETCDCTL_TS_DNS_SERVER;
+  if (server) r.setServers([server]);
+  return r;
+}
+
 export async function discoverEndpoints(domain: string, serviceName: string, allowInsecure: boolean): Promise<string[]> {
   const suffix = serviceName ? `-${serviceName}` : '';
+  const dnsr = resolver();
   const lookup = async (service: string, scheme: string) => {
     try {
-      const records = await dns.resolveSrv(`_${service}${suffix}._tcp.${domain}`);
+      const records = await dnsr.resolveSrv(`_${service}${suffix}._tcp.${domain}`);
       return records.map((r) => `${scheme}://${r.name.replace(/\.$/, '')}:${r.port}`);
     } catch {
       return [];

@@ -114,7 +114,8 @@ export function resolveSettings(cmd: Command, scope: EnvScope = { flags: GLOBAL_
     }
   }
   for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('ETCDCTL_') && !known.has(k)) warn(`${logTimestamp()} W | pkg/flags: unrecognized environment variable ${k}=${v}`);
+    // ETCDCTL_TS_* are etcdctl-ts's own (DNS server override, traces).
+    if (k.startsWith('ETCDCTL_') && !k.startsWith('ETCDCTL_TS_') && !known.has(k)) warn(`${logTimestamp()} W | pkg/flags: unrecognized environment variable ${k}=${v}`);
   }
   const s = Settings.parse(values);
   if (s.debug) {

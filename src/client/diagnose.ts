@@ -108,7 +108,9 @@ export async function diagnose(ep: Endpoint, err: Error, ctx: DiagnoseContext): 
   if (code === 'CERT_HAS_EXPIRED') return `the server certificate of ${addr} has expired: renew it on the server`;
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
     const names = e.cert?.subjectaltname ?? 'none';
-    return `the server certificate of ${addr} is not valid for ${JSON.stringify(ep.host)}; it names ${names}: connect using one of those names, or reissue the certificate with this name`;
+    // With --discovery-srv the name checked is the domain, not the host.
+    const checked = typeof ctx.tls.servername === 'string' ? ctx.tls.servername : ep.host;
+    return `the server certificate of ${addr} is not valid for ${JSON.stringify(checked)}; it names ${names}: connect using one of those names, or reissue the certificate with this name`;
   }
   if (CLIENT_CERT_REFUSED.has(code)) {
     if (!ctx.clientCert) return `${addr} requires a client certificate: pass --cert and --key (on kubeadm nodes: /etc/kubernetes/pki/etcd/healthcheck-client.crt and .key)`;

@@ -1,5 +1,5 @@
 // A throwaway PKI made with Debian's openssl at test time: a CA, a server
-// certificate for 127.0.0.1 only (so `localhost` is a wrong name), a client
+// certificate for 127.0.0.1 and etcd.test (so `localhost` is a wrong name), a client
 // certificate, and one signed by a CA the server does not trust.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -37,7 +37,7 @@ export function makePki(): Pki {
   const dir = tempDir('etcdctl-ts-pki-');
   makeCa(dir, 'ca');
   makeCa(dir, 'stranger-ca');
-  makeLeaf(dir, 'server', 'ca', 'etcd-server', 'IP:127.0.0.1', 'serverAuth,clientAuth');
+  makeLeaf(dir, 'server', 'ca', 'etcd-server', 'IP:127.0.0.1,DNS:etcd.test', 'serverAuth,clientAuth');
   makeLeaf(dir, 'client', 'ca', 'root', 'DNS:client', 'clientAuth');
   makeLeaf(dir, 'stranger', 'stranger-ca', 'stranger', 'DNS:stranger', 'clientAuth');
   const p = (f: string) => join(dir, f);

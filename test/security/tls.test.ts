@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { errorLines, etcdctl, ours } from '../harness/cli.js';
+import { startDns } from '../harness/dns.js';
 import { startEtcd, type EtcdServer } from '../harness/etcd.js';
 import { makePki, type Pki } from '../harness/pki.js';
 
@@ -82,7 +83,7 @@ describe('errors that name the cause', () => {
     { name: 'an unknown certificate authority', args: () => [`--endpoints=${https()}`, `--cert=${pki.clientCert}`, `--key=${pki.clientKey}`], hint: /signed by an authority etcdctl-ts does not trust .*pass the CA that signed it with --cacert/ },
     { name: 'a missing client certificate', args: () => [`--endpoints=${https()}`, `--cacert=${pki.ca}`], hint: /requires a client certificate: pass --cert and --key/ },
     { name: 'a client certificate the server rejects', args: () => [`--endpoints=${https()}`, `--cacert=${pki.ca}`, `--cert=${pki.strangerCert}`, `--key=${pki.strangerKey}`], hint: /rejected the client certificate .*--trusted-ca-file/ },
-    { name: 'a certificate without the host name', args: () => [`--endpoints=https://localhost:${srv.clientPort}`, ...good()], hint: /is not valid for "localhost"; it names IP Address:127\.0\.0\.1/ },
+    { name: 'a certificate without the host name', args: () => [`--endpoints=https://localhost:${srv.clientPort}`, ...good()], hint: /is not valid for "localhost"; it names .*IP Address:127\.0\.0\.1/ },
     { name: 'the peer port instead of the client port', args: () => [`--endpoints=127.0.0.1:${srv.peerPort}`, ...good()], hint: new RegExp(`is the peer port of member .*--endpoints=https://127\\.0\\.0\\.1:\\d+`) },
     { name: 'a name that does not resolve', args: () => ['--endpoints=etcd.invalid:2379'], hint: /the host name "etcd\.invalid" does not resolve/ },
     { name: 'a server that never answers', args: () => [`--endpoints=127.0.0.1:${silentPort}`, '--dial-timeout=500ms'], hint: /accepted the connection but sent nothing back/ },
@@ -106,5 +107,30 @@ describe('errors that name the cause', () => {
     assert.match(got.stderr, /^debug: rpc error: code = DeadlineExceeded desc = context deadline exceeded$/m);
     assert.match(got.stderr, /^debug: 127\.0\.0\.1:1: ECONNREFUSED: connect ECONNREFUSED 127\.0\.0\.1:1$/m);
     assert.match(got.stderr, /^etcdctl-ts: nothing is listening/m);
+  });
+});
+
+describe('DNS SRV discovery', () => {
+  test('--discovery-srv finds the https endpoints and checks certificates against the domain', async () => {
+    const dns = await startDns([
+      { name: '_etcd-client-ssl._tcp.etcd.test', target: 'localhost', port: srv.clientPort },
+      { name: '_etcd-client-ssl._tcp.wrong.test', target: 'localhost', port: srv.clientPort },
+    ]);
+    try {
+      const env = { ETCDCTL_TS_DNS_SERVER: dns.address };
+      // The SRV target is localhost, which the certificate does not name;
+      // the domain etcd.test, which it does, is the name checked.
+      const found = await ours(['--discovery-srv=etcd.test', ...good(), 'get', '/a'], { env });
+      assert.equal(found.stdout.toString(), '/a\n1\n', found.stderr);
+      assert.equal(found.stderr, '');
+      const wrong = await ours(['--discovery-srv=wrong.test', ...good(), '--command-timeout=1s', 'get', '/a'], { env });
+      assert.equal(wrong.code, 1);
+      assert.match(wrong.stderr, /^etcdctl-ts: the server certificate of localhost:\d+ is not valid for "wrong\.test"/m);
+      const none = await ours(['--discovery-srv=none.test', ...good(), 'get', '/a'], { env });
+      assert.equal(none.code, 1);
+      assert.match(none.stderr, /^Error: lookup _etcd-client._tcp.none.test: no SRV records found$/m);
+    } finally {
+      dns.close();
+    }
   });
 });
