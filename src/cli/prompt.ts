@@ -3,15 +3,17 @@ import { readSync } from 'node:fs';
 
 export async function readPassword(prompt: string): Promise<string> {
   const stdin = process.stdin;
-  process.stdout.write(prompt);
   if (!stdin.isTTY) {
+    process.stdout.write(prompt);
     const line = readLineSync();
     process.stdout.write('\n');
     return line;
   }
+  // Echo goes off before the prompt shows, so nothing typed after it is echoed.
+  stdin.setRawMode(true);
+  process.stdout.write(prompt);
   return new Promise((resolve, reject) => {
     let value = '';
-    stdin.setRawMode(true);
     stdin.resume();
     const done = (err?: Error) => {
       stdin.setRawMode(false);
