@@ -6,8 +6,8 @@ import * as http2 from 'node:http2';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { address, CLIENT_CERT_REFUSED, UNKNOWN_CA } from './endpoint-errors.js';
-import type { Endpoint } from './transport.js';
+import { CLIENT_CERT_REFUSED, UNKNOWN_CA } from './endpoint-errors.js';
+import { address, hostPort, type Endpoint } from './transport.js';
 
 type NodeError = Error & { code?: string; reason?: string; cert?: { subjectaltname?: string } };
 
@@ -36,7 +36,7 @@ function speaksTls(ep: Endpoint, ms: number): Promise<boolean> {
 // Resolves with whether plaintext HTTP/2 gets the server's SETTINGS.
 function speaksPlainH2(ep: Endpoint, ms: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = http2.connect(`http://${address(ep)}`, ep.socketPath ? { createConnection: () => net.connect(ep.socketPath!) } : {});
+    const s = http2.connect(`http://${hostPort(ep)}`, ep.socketPath ? { createConnection: () => net.connect(ep.socketPath!) } : {});
     const timer = setTimeout(() => done(false), ms);
     const done = (v: boolean) => {
       clearTimeout(timer);
@@ -61,7 +61,7 @@ async function peerMember(ep: Endpoint, ctx: DiagnoseContext): Promise<PeerInfo 
   for (const secure of [ep.secure, !ep.secure]) {
     const members = await getJson(ep, secure, '/members', ctx);
     if (!Array.isArray(members)) continue;
-    const self = `${ep.host}:${ep.port}`;
+    const self = hostPort(ep);
     const m = (members as { name?: string; peerURLs?: string[]; clientURLs?: string[] }[]).find((x) => x.peerURLs?.some((u) => u.endsWith(`//${self}`)));
     if (m) return { name: m.name ?? '', clientURLs: m.clientURLs ?? [] };
   }

@@ -1,6 +1,5 @@
 // Classes of connection failure, shared by the client's retry loop and the
 // (lazily loaded) diagnosis.
-import type { Endpoint } from './transport.js';
 
 export const UNKNOWN_CA = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
@@ -22,10 +21,5 @@ export const CLIENT_CERT_REFUSED = new Set([
 export function isPermanent(e: Error): boolean {
   const code = (e as Error & { code?: string }).code ?? '';
   return UNKNOWN_CA.has(code) || CLIENT_CERT_REFUSED.has(code) || code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code === 'CERT_HAS_EXPIRED' || code === 'ENOTFOUND' || code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ECLOSEDEARLY';
-}
-
-export function address(ep: Endpoint): string {
-  if (ep.socketPath) return ep.socketPath;
-  return `${ep.host.includes(':') ? `[${ep.host}]` : ep.host}:${ep.port}`;
 }
 

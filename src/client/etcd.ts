@@ -1,9 +1,9 @@
 // The typed etcd client: endpoints, dialing, deadlines, auth and error
 // mapping live here and nowhere else.
-import { address, isPermanent } from './endpoint-errors.js';
+import { isPermanent } from './endpoint-errors.js';
 import * as pb from './messages.js';
 import { decode, encode, type Msg, type Schema } from './proto.js';
-import { Code, Connection, GrpcError, parseEndpoint, type CallOptions, type Endpoint, type Stream } from './transport.js';
+import { address, Code, Connection, GrpcError, parseEndpoint, type CallOptions, type Endpoint, type Stream } from './transport.js';
 import type * as T from './types.js';
 
 export interface TlsConfig {

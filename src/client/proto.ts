@@ -29,7 +29,7 @@ export type Msg = Record<string, unknown>;
 
 const EMPTY = Buffer.alloc(0);
 
-export function defaultOf(f: Field): unknown {
+function defaultOf(f: Field): unknown {
   if (f.lazy) return new LazyList(f.msg!(), buf);
   if (f.repeated) return [];
   switch (f.kind) {

@@ -82,6 +82,17 @@ export function parseEndpoint(raw: string, tlsByDefault: boolean): Endpoint {
   return { raw, secure, host, port };
 }
 
+// host:port for URLs and messages (IPv6 in brackets; unix sockets get
+// the scheme's default port, as their URL authority is never dialled).
+export function hostPort(ep: Endpoint): string {
+  return `${ep.host.includes(':') ? `[${ep.host}]` : ep.host}:${ep.port || (ep.secure ? 443 : 80)}`;
+}
+
+// What messages call an endpoint: its socket path, or host:port.
+export function address(ep: Endpoint): string {
+  return ep.socketPath ?? hostPort(ep);
+}
+
 function frame(body: Buffer): Buffer {
   const out = Buffer.allocUnsafe(5 + body.length);
   out[0] = 0;
@@ -206,7 +217,7 @@ export class Connection {
 
   static dial(ep: Endpoint, opts: DialOptions, timeoutMs: number): Promise<Connection> {
     return new Promise((resolve, reject) => {
-      const authority = `${ep.secure ? 'https' : 'http'}://${ep.host.includes(':') ? `[${ep.host}]` : ep.host}:${ep.port || (ep.secure ? 443 : 80)}`;
+      const authority = `${ep.secure ? 'https' : 'http'}://${hostPort(ep)}`;
       let settled = false;
       let socketUp = false;
       let session: http2.ClientHttp2Session | undefined;
