@@ -97,7 +97,8 @@ export async function diagnose(ep: Endpoint, err: Error, ctx: DiagnoseContext): 
   const code = e.code ?? '';
   const addr = address(ep);
   if (code === 'ECONNREFUSED' || code === 'ENOENT') {
-    return `nothing is listening at ${addr} (connection refused): check that etcd is running there and that this is its client URL (--advertise-client-urls)`;
+    const why = code === 'ENOENT' ? 'no such socket file' : 'connection refused';
+    return `nothing is listening at ${addr} (${why}): check that etcd is running there and that this is its client URL (--advertise-client-urls)`;
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     return `the host name ${JSON.stringify(ep.host)} does not resolve (${code}): check the spelling of --endpoints, or use an IP address`;
