@@ -15,12 +15,19 @@ export class CliError extends Error {
   // Lines printed before "Error:" (and, with --debug, raw details).
   hints: string[] = [];
   detail: string[] = [];
+  // Exit with the code only: the command has reported its failures itself.
+  quiet = false;
 
   constructor(
     message: string,
     readonly code: number = ExitCode.Error,
   ) {
     super(message);
+  }
+
+  silent(): this {
+    this.quiet = true;
+    return this;
   }
 
   // Keeps the explanation of the error this one replaces.
@@ -39,4 +46,12 @@ export class UsageError extends CliError {
   ) {
     super(message, ExitCode.Error);
   }
+}
+
+// Re-raises a failed request with another exit code (and optionally
+// wording), keeping its explanation.
+export function failWith(e: unknown, code: number, message?: (m: string) => string): CliError {
+  const err = e as Error & { hints?: string[]; detail?: string[] };
+  if (e instanceof CliError) return e;
+  return new CliError(message ? message(err.message) : err.message, code).from(err);
 }

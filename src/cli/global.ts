@@ -58,7 +58,8 @@ const Settings = z.object({
   'max-request-bytes': z.number(),
   'max-recv-bytes': z.number(),
 });
-export type GlobalSettings = z.infer<typeof Settings> & { format: Format; explicit: Set<string> };
+// `inherited` holds every inherited flag, group flags (endpoint --cluster) included.
+export type GlobalSettings = z.infer<typeof Settings> & { format: Format; explicit: Set<string>; inherited: Record<string, FlagValue> };
 
 function logTimestamp(): string {
   const d = new Date();
@@ -125,7 +126,7 @@ export function resolveSettings(cmd: Command, scope: EnvScope = { flags: GLOBAL_
   }
   const format = s['write-out'];
   if (!isFormat(format)) throw new CliError('unsupported output format', ExitCode.BadFeature);
-  return { ...s, format, explicit };
+  return { ...s, format, explicit, inherited: values };
 }
 
 function readTlsFile(path: string): Buffer {
@@ -192,6 +193,8 @@ export async function clientConfig(s: GlobalSettings): Promise<ClientConfig> {
 export class Context {
   private cached: GlobalSettings | undefined;
   private clientInstance: EtcdClient | undefined;
+  private extraClients: EtcdClient[] = [];
+  private cfg: Promise<ClientConfig> | undefined;
   // How many positionals came before a `--` separator (watch, lock, elect).
   dashAt: number | undefined;
 
@@ -211,15 +214,32 @@ export class Context {
   }
 
   async client(): Promise<EtcdClient> {
-    if (this.clientInstance) return this.clientInstance;
-    const cfg = await clientConfig(this.settings);
+    this.clientInstance ??= await this.newClient(await this.config());
+    return this.clientInstance;
+  }
+
+  // A client of its own for exactly these endpoints, as etcdctl makes for
+  // per-member commands: no failover to another member. Without auth for
+  // the member list that --cluster needs (etcdctl asks no password there).
+  async clientFor(endpoints: string[], withAuth = true): Promise<EtcdClient> {
+    const cfg = await this.config();
+    const c = await this.newClient({ ...cfg, endpoints, auth: withAuth ? cfg.auth : undefined });
+    this.extraClients.push(c);
+    return c;
+  }
+
+  private config(): Promise<ClientConfig> {
+    this.cfg ??= clientConfig(this.settings);
+    return this.cfg;
+  }
+
+  private async newClient(cfg: ClientConfig): Promise<EtcdClient> {
     try {
-      this.clientInstance = await EtcdClient.create(cfg);
+      return await EtcdClient.create(cfg);
     } catch (e) {
       if (e instanceof ConnectError) throw new CliError(e.message, ExitCode.BadConnection).from(e);
       throw e;
     }
-    return this.clientInstance;
   }
 
   printer(opts: Partial<PrinterOptions> = {}): Printer {
@@ -228,5 +248,6 @@ export class Context {
 
   close(): void {
     this.clientInstance?.close();
+    for (const c of this.extraClients) c.close();
   }
 }

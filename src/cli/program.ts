@@ -147,6 +147,7 @@ function report(e: unknown, path: CommandDef[], debug: boolean): number {
   if (debug) for (const d of err?.detail ?? []) process.stderr.write(`debug: ${d}\n`);
   for (const h of err?.hints ?? []) process.stderr.write(`etcdctl-ts: ${h}\n`);
   if (e instanceof CliError) {
+    if (e.quiet) return e.code;
     process.stderr.write(`Error: ${e.message}\n`);
     if (e instanceof UsageError && e.showUsage) printHelp(path);
     return e.code;

@@ -81,3 +81,12 @@ export function parseDuration(input: string): number {
 export function formatDurationMs(ms: number): string {
   return goDuration(BigInt(Math.round(ms * 1e6)));
 }
+
+// strconv.ParseUint(s, base, 64) for base 10 or 16.
+export function parseUint64(s: string, base: 10 | 16 = 10): bigint {
+  const fail = (why: string) => new ValueError(`strconv.ParseUint: parsing ${goQuote(s)}: ${why}`);
+  if (!(base === 16 ? /^[0-9a-fA-F]+$/ : /^[0-9]+$/).test(s)) throw fail('invalid syntax');
+  const v = BigInt((base === 16 ? '0x' : '') + s);
+  if (v >= 1n << 64n) throw fail('value out of range');
+  return v;
+}

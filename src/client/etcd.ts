@@ -318,6 +318,189 @@ export class EtcdClient {
     };
   }
 
+  memberList(o: RequestOptions = {}): Promise<T.MembersResponse> {
+    return this.unary('/etcdserverpb.Cluster/MemberList', pb.Empty, pb.MembersResponse, {}, o);
+  }
+
+  memberAdd(peerURLs: string[], isLearner: boolean, o: RequestOptions = {}): Promise<T.MemberAddResponse> {
+    return this.unary('/etcdserverpb.Cluster/MemberAdd', pb.MemberAddRequest, pb.MemberAddResponse, { peerURLs, isLearner }, o);
+  }
+
+  memberRemove(ID: bigint, o: RequestOptions = {}): Promise<T.MembersResponse> {
+    return this.unary('/etcdserverpb.Cluster/MemberRemove', pb.MemberIdRequest, pb.MembersResponse, { ID }, o);
+  }
+
+  memberUpdate(ID: bigint, peerURLs: string[], o: RequestOptions = {}): Promise<T.MembersResponse> {
+    return this.unary('/etcdserverpb.Cluster/MemberUpdate', pb.MemberUpdateRequest, pb.MembersResponse, { ID, peerURLs }, o);
+  }
+
+  memberPromote(ID: bigint, o: RequestOptions = {}): Promise<T.MembersResponse> {
+    return this.unary('/etcdserverpb.Cluster/MemberPromote', pb.MemberIdRequest, pb.MembersResponse, { ID }, o);
+  }
+
+  status(o: RequestOptions = {}): Promise<T.StatusResponse> {
+    return this.unary('/etcdserverpb.Maintenance/Status', pb.Empty, pb.StatusResponse, {}, o);
+  }
+
+  hashKV(revision: bigint, o: RequestOptions = {}): Promise<T.HashKVResponse> {
+    return this.unary('/etcdserverpb.Maintenance/HashKV', pb.HashKVRequest, pb.HashKVResponse, { revision }, o);
+  }
+
+  defragment(o: RequestOptions = {}): Promise<T.HeaderResponse> {
+    return this.unary('/etcdserverpb.Maintenance/Defragment', pb.Empty, pb.HeaderOnly, {}, o);
+  }
+
+  alarm(action: T.AlarmAction, memberID: bigint, alarm: T.AlarmType, o: RequestOptions = {}): Promise<T.AlarmResponse> {
+    return this.unary('/etcdserverpb.Maintenance/Alarm', pb.AlarmRequest, pb.AlarmResponse, { action, memberID, alarm }, o);
+  }
+
+  moveLeader(targetID: bigint, o: RequestOptions = {}): Promise<T.HeaderResponse> {
+    return this.unary('/etcdserverpb.Maintenance/MoveLeader', pb.MoveLeaderRequest, pb.HeaderOnly, { targetID }, o);
+  }
+
+  leaseGrant(TTL: bigint, ID: bigint, o: RequestOptions = {}): Promise<T.LeaseGrantResponse> {
+    return this.unary('/etcdserverpb.Lease/LeaseGrant', pb.LeaseGrantRequest, pb.LeaseGrantResponse, { TTL, ID }, o);
+  }
+
+  leaseRevoke(ID: bigint, o: RequestOptions = {}): Promise<T.HeaderResponse> {
+    return this.unary('/etcdserverpb.Lease/LeaseRevoke', pb.LeaseIdRequest, pb.HeaderOnly, { ID }, o);
+  }
+
+  leaseTimeToLive(ID: bigint, keys: boolean, o: RequestOptions = {}): Promise<T.LeaseTimeToLiveResponse> {
+    return this.unary('/etcdserverpb.Lease/LeaseTimeToLive', pb.LeaseTimeToLiveRequest, pb.LeaseTimeToLiveResponse, { ID, keys }, o);
+  }
+
+  leaseLeases(o: RequestOptions = {}): Promise<T.LeaseLeasesResponse> {
+    return this.unary('/etcdserverpb.Lease/LeaseLeases', pb.Empty, pb.LeaseLeasesResponse, {}, o);
+  }
+
+  // Keeps a lease alive until it expires or `signal` aborts: a renewal
+  // every TTL/3 seconds, each response handed to `onResponse`. A broken
+  // stream is reopened on the next endpoint for as long as the lease can
+  // still be alive; resolves 'expired' when the server reports TTL <= 0 or
+  // that time has passed, 'stopped' on abort.
+  async leaseKeepAlive(ID: bigint, onResponse: (r: T.LeaseKeepAliveResponse) => void, signal: AbortSignal): Promise<'expired' | 'stopped'> {
+    let aliveUntil = Infinity;
+    let backoff = 25;
+    const request = encode(pb.LeaseIdRequest, { ID });
+    for (;;) {
+      if (signal.aborted) return 'stopped';
+      if (Date.now() > aliveUntil) return 'expired';
+      const deadline = aliveUntil === Infinity ? undefined : aliveUntil;
+      let conn: Connection;
+      try {
+        conn = await this.connection(deadline, signal);
+      } catch (e) {
+        if (signal.aborted) return 'stopped';
+        if ((e as GrpcError).code === Code.DeadlineExceeded) return 'expired';
+        throw await this.explain(e);
+      }
+      const outcome = await new Promise<GrpcError | 'expired' | null>((resolve) => {
+        let timer: NodeJS.Timeout | undefined;
+        const s = conn.open('/etcdserverpb.Lease/LeaseKeepAlive', { signal, metadata: this.metadata() }, {
+          onMessage: (m) => {
+            const r = decode(pb.LeaseKeepAliveResponse, m) as unknown as T.LeaseKeepAliveResponse;
+            if (r.TTL <= 0n) {
+              resolve('expired');
+              s.cancel();
+              return;
+            }
+            backoff = 25;
+            aliveUntil = Date.now() + Number(r.TTL) * 1000;
+            onResponse(r);
+            timer = setTimeout(() => s.write(request), (Number(r.TTL) * 1000) / 3);
+          },
+          onEnd: (err) => {
+            if (timer) clearTimeout(timer);
+            resolve(err);
+          },
+        });
+        s.write(request);
+      });
+      if (outcome === 'expired') return 'expired';
+      if (signal.aborted) return 'stopped';
+      if (outcome && outcome.code === Code.Unauthenticated && this.cfg.auth) {
+        await this.authenticate(Date.now() + this.cfg.dialTimeoutMs);
+        continue;
+      }
+      if (outcome && outcome.code !== Code.Unavailable && outcome.code !== Code.Canceled && outcome.code !== Code.Internal) throw await this.explain(outcome);
+      if (this.conn === conn) {
+        conn.close();
+        this.conn = undefined;
+        this.next = (this.next + 1) % this.endpoints.length;
+      }
+      await sleep(backoff);
+      backoff = Math.min(backoff * 2, 1000);
+    }
+  }
+
+  // One renewal, as clientv3's KeepAliveOnce: TTL <= 0 means the lease is gone.
+  async leaseKeepAliveOnce(ID: bigint, o: RequestOptions = {}): Promise<T.LeaseKeepAliveResponse> {
+    const r = await this.unary<T.LeaseKeepAliveResponse>('/etcdserverpb.Lease/LeaseKeepAlive', pb.LeaseIdRequest, pb.LeaseKeepAliveResponse, { ID }, o);
+    if (r.TTL <= 0n) throw new EtcdError('etcdserver: requested lease not found', Code.NotFound);
+    return r;
+  }
+
+  authEnable(o: RequestOptions = {}): Promise<T.HeaderResponse> {
+    return this.unary('/etcdserverpb.Auth/AuthEnable', pb.Empty, pb.HeaderOnly, {}, o);
+  }
+
+  authDisable(o: RequestOptions = {}): Promise<T.HeaderResponse> {
+    return this.unary('/etcdserverpb.Auth/AuthDisable', pb.Empty, pb.HeaderOnly, {}, o);
+  }
+
+  userAdd(name: string, password: string, noPassword: boolean, o: RequestOptions = {}): Promise<T.HeaderResponse> {
+    return this.unary('/etcdserverpb.Auth/UserAdd', pb.AuthUserAddRequest, pb.HeaderOnly, { name, password, options: { no_password: noPassword } }, o);
+  }
+
+  userGet(name: string, o: RequestOptions = {}): Promise<T.AuthUserGetResponse> {
+    return this.unary('/etcdserverpb.Auth/UserGet', pb.NameRequest, pb.AuthUserGetResponse, { name }, o);
+  }
+
+  userList(o: RequestOptions = {}): Promise<T.AuthUserListResponse> {
+    return this.unary('/etcdserverpb.Auth/UserList', pb.Empty, pb.AuthUserListResponse, {}, o);
+  }
+
+  userDelete(name: string, o: RequestOptions = {}): Promise<T.HeaderResponse> {
+    return this.unary('/etcdserverpb.Auth/UserDelete', pb.NameRequest, pb.HeaderOnly, { name }, o);
+  }
+
+  userChangePassword(name: string, password: string, o: RequestOptions = {}): Promise<T.HeaderResponse> {
+    return this.unary('/etcdserverpb.Auth/UserChangePassword', pb.AuthUserChangePasswordRequest, pb.HeaderOnly, { name, password }, o);
+  }
+
+  userGrantRole(user: string, role: string, o: RequestOptions = {}): Promise<T.HeaderResponse> {
+    return this.unary('/etcdserverpb.Auth/UserGrantRole', pb.UserRoleRequest, pb.HeaderOnly, { user, role }, o);
+  }
+
+  userRevokeRole(user: string, role: string, o: RequestOptions = {}): Promise<T.HeaderResponse> {
+    return this.unary('/etcdserverpb.Auth/UserRevokeRole', pb.UserRoleRequest, pb.HeaderOnly, { user, role }, o);
+  }
+
+  roleAdd(name: string, o: RequestOptions = {}): Promise<T.HeaderResponse> {
+    return this.unary('/etcdserverpb.Auth/RoleAdd', pb.NameRequest, pb.HeaderOnly, { name }, o);
+  }
+
+  roleGet(name: string, o: RequestOptions = {}): Promise<T.AuthRoleGetResponse> {
+    return this.unary('/etcdserverpb.Auth/RoleGet', pb.NameRequest, pb.AuthRoleGetResponse, { name }, o);
+  }
+
+  roleList(o: RequestOptions = {}): Promise<T.AuthRoleListResponse> {
+    return this.unary('/etcdserverpb.Auth/RoleList', pb.Empty, pb.AuthRoleListResponse, {}, o);
+  }
+
+  roleDelete(name: string, o: RequestOptions = {}): Promise<T.HeaderResponse> {
+    return this.unary('/etcdserverpb.Auth/RoleDelete', pb.NameRequest, pb.HeaderOnly, { name }, o);
+  }
+
+  roleGrantPermission(name: string, perm: T.Permission, o: RequestOptions = {}): Promise<T.HeaderResponse> {
+    return this.unary('/etcdserverpb.Auth/RoleGrantPermission', pb.AuthRoleGrantPermissionRequest, pb.HeaderOnly, { name, perm }, o);
+  }
+
+  roleRevokePermission(role: string, key: Buffer, rangeEnd: Buffer, o: RequestOptions = {}): Promise<T.HeaderResponse> {
+    return this.unary('/etcdserverpb.Auth/RoleRevokePermission', pb.AuthRoleRevokePermissionRequest, pb.HeaderOnly, { role, key, range_end: rangeEnd }, o);
+  }
+
   close(): void {
     this.conn?.close();
     this.conn = undefined;

@@ -166,3 +166,118 @@ export const WatchResponse = schema('WatchResponse', [
   [7, 'fragment', 'bool'],
   [11, 'events', 'msg', rep(() => Event)],
 ]);
+
+const header = (): Spec => [1, 'header', 'msg', m(() => ResponseHeader)];
+const strings = { repeated: true };
+
+export const Member = schema('Member', [
+  [1, 'ID', 'uint64'],
+  [2, 'name', 'string'],
+  [3, 'peerURLs', 'string', strings],
+  [4, 'clientURLs', 'string', strings],
+  [5, 'isLearner', 'bool'],
+]);
+
+export const MemberListRequest = schema('MemberListRequest', []);
+export const MemberAddRequest = schema('MemberAddRequest', [
+  [1, 'peerURLs', 'string', strings],
+  [2, 'isLearner', 'bool'],
+]);
+export const MemberAddResponse = schema('MemberAddResponse', [header(), [2, 'member', 'msg', m(() => Member)], [3, 'members', 'msg', rep(() => Member)]]);
+export const MemberIdRequest = schema('MemberIdRequest', [[1, 'ID', 'uint64']]);
+export const MemberUpdateRequest = schema('MemberUpdateRequest', [
+  [1, 'ID', 'uint64'],
+  [2, 'peerURLs', 'string', strings],
+]);
+// MemberList/Remove/Update/Promote responses share this shape.
+export const MembersResponse = schema('MemberListResponse', [header(), [2, 'members', 'msg', rep(() => Member)]]);
+
+export const Empty = schema('Empty', []);
+export const HeaderOnly = schema('HeaderOnly', [header()]);
+
+export const StatusResponse = schema('StatusResponse', [
+  header(),
+  [2, 'version', 'string'],
+  [3, 'dbSize', 'int64'],
+  [4, 'leader', 'uint64'],
+  [5, 'raftIndex', 'uint64'],
+  [6, 'raftTerm', 'uint64'],
+  [7, 'raftAppliedIndex', 'uint64'],
+  [8, 'errors', 'string', strings],
+  [9, 'dbSizeInUse', 'int64'],
+  [10, 'isLearner', 'bool'],
+]);
+
+export const HashKVRequest = schema('HashKVRequest', [[1, 'revision', 'int64']]);
+export const HashKVResponse = schema('HashKVResponse', [header(), [2, 'hash', 'uint64'], [3, 'compact_revision', 'int64']]);
+
+export const MoveLeaderRequest = schema('MoveLeaderRequest', [[1, 'targetID', 'uint64']]);
+
+export const AlarmRequest = schema('AlarmRequest', [
+  [1, 'action', 'enum'],
+  [2, 'memberID', 'uint64'],
+  [3, 'alarm', 'enum'],
+]);
+export const AlarmMember = schema('AlarmMember', [
+  [1, 'memberID', 'uint64'],
+  [2, 'alarm', 'enum'],
+]);
+export const AlarmResponse = schema('AlarmResponse', [header(), [2, 'alarms', 'msg', rep(() => AlarmMember)]]);
+
+export const LeaseGrantRequest = schema('LeaseGrantRequest', [
+  [1, 'TTL', 'int64'],
+  [2, 'ID', 'int64'],
+]);
+export const LeaseGrantResponse = schema('LeaseGrantResponse', [header(), [2, 'ID', 'int64'], [3, 'TTL', 'int64'], [4, 'error', 'string']]);
+export const LeaseIdRequest = schema('LeaseIdRequest', [[1, 'ID', 'int64']]);
+export const LeaseKeepAliveResponse = schema('LeaseKeepAliveResponse', [header(), [2, 'ID', 'int64'], [3, 'TTL', 'int64']]);
+export const LeaseTimeToLiveRequest = schema('LeaseTimeToLiveRequest', [
+  [1, 'ID', 'int64'],
+  [2, 'keys', 'bool'],
+]);
+export const LeaseTimeToLiveResponse = schema('LeaseTimeToLiveResponse', [
+  header(),
+  [2, 'ID', 'int64'],
+  [3, 'TTL', 'int64'],
+  [4, 'grantedTTL', 'int64'],
+  [5, 'keys', 'bytes', { repeated: true }],
+]);
+export const LeaseStatus = schema('LeaseStatus', [[1, 'ID', 'int64']]);
+export const LeaseLeasesResponse = schema('LeaseLeasesResponse', [header(), [2, 'leases', 'msg', rep(() => LeaseStatus)]]);
+
+export const UserAddOptions = schema('UserAddOptions', [[1, 'no_password', 'bool']]);
+export const AuthUserAddRequest = schema('AuthUserAddRequest', [
+  [1, 'name', 'string'],
+  [2, 'password', 'string'],
+  [3, 'options', 'msg', m(() => UserAddOptions)],
+]);
+// Requests carrying only a name (field 1): user get/delete, role add/get/delete.
+export const NameRequest = schema('NameRequest', [[1, 'name', 'string']]);
+export const AuthUserChangePasswordRequest = schema('AuthUserChangePasswordRequest', [
+  [1, 'name', 'string'],
+  [2, 'password', 'string'],
+]);
+// Grant (user, role) and revoke (name, role) use fields 1 and 2 alike.
+export const UserRoleRequest = schema('UserRoleRequest', [
+  [1, 'user', 'string'],
+  [2, 'role', 'string'],
+]);
+export const Permission = schema('Permission', [
+  [1, 'permType', 'enum'],
+  [2, 'key', 'bytes'],
+  [3, 'range_end', 'bytes'],
+]);
+export const AuthRoleGrantPermissionRequest = schema('AuthRoleGrantPermissionRequest', [
+  [1, 'name', 'string'],
+  [2, 'perm', 'msg', m(() => Permission)],
+]);
+export const AuthRoleRevokePermissionRequest = schema('AuthRoleRevokePermissionRequest', [
+  [1, 'role', 'string'],
+  [2, 'key', 'bytes'],
+  [3, 'range_end', 'bytes'],
+]);
+export const AuthUserGetResponse = schema('AuthUserGetResponse', [header(), [2, 'roles', 'string', strings]]);
+export const AuthRoleGetResponse = schema('AuthRoleGetResponse', [header(), [2, 'perm', 'msg', rep(() => Permission)]]);
+export const AuthUserListResponse = schema('AuthUserListResponse', [header(), [2, 'users', 'string', strings]]);
+export const AuthRoleListResponse = schema('AuthRoleListResponse', [header(), [2, 'roles', 'string', strings]]);
+export const AuthStatusResponse = schema('AuthStatusResponse', [header(), [2, 'enabled', 'bool'], [3, 'authRevision', 'uint64']]);

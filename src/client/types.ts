@@ -169,3 +169,123 @@ export interface WatchResponse {
   fragment: boolean;
   events: Event[];
 }
+
+export interface HeaderResponse {
+  header?: ResponseHeader;
+}
+
+export interface Member {
+  ID: bigint;
+  name: string;
+  peerURLs: string[];
+  clientURLs: string[];
+  isLearner: boolean;
+}
+
+export interface MembersResponse {
+  header?: ResponseHeader;
+  members: Member[];
+}
+
+export interface MemberAddResponse extends MembersResponse {
+  member?: Member;
+}
+
+export interface StatusResponse {
+  header?: ResponseHeader;
+  version: string;
+  dbSize: bigint;
+  leader: bigint;
+  raftIndex: bigint;
+  raftTerm: bigint;
+  raftAppliedIndex: bigint;
+  errors: string[];
+  dbSizeInUse: bigint;
+  isLearner: boolean;
+}
+
+export interface HashKVResponse {
+  header?: ResponseHeader;
+  hash: bigint;
+  compact_revision: bigint;
+}
+
+export enum AlarmAction {
+  Get = 0,
+  Activate = 1,
+  Deactivate = 2,
+}
+
+export enum AlarmType {
+  None = 0,
+  NoSpace = 1,
+  Corrupt = 2,
+}
+
+export interface AlarmMember {
+  memberID: bigint;
+  alarm: AlarmType;
+}
+
+export interface AlarmResponse {
+  header?: ResponseHeader;
+  alarms: AlarmMember[];
+}
+
+export interface LeaseGrantResponse {
+  header?: ResponseHeader;
+  ID: bigint;
+  TTL: bigint;
+  error: string;
+}
+
+export interface LeaseKeepAliveResponse {
+  header?: ResponseHeader;
+  ID: bigint;
+  TTL: bigint;
+}
+
+export interface LeaseTimeToLiveResponse {
+  header?: ResponseHeader;
+  ID: bigint;
+  TTL: bigint;
+  grantedTTL: bigint;
+  keys: Buffer[];
+}
+
+export interface LeaseLeasesResponse {
+  header?: ResponseHeader;
+  leases: { ID: bigint }[];
+}
+
+export enum PermType {
+  Read = 0,
+  Write = 1,
+  ReadWrite = 2,
+}
+
+export interface Permission {
+  permType: PermType;
+  key: Buffer;
+  range_end: Buffer;
+}
+
+export interface AuthUserGetResponse {
+  header?: ResponseHeader;
+  roles: string[];
+}
+
+export interface AuthRoleGetResponse {
+  header?: ResponseHeader;
+  perm: Permission[];
+}
+
+export interface AuthUserListResponse {
+  header?: ResponseHeader;
+  users: string[];
+}
+
+export interface AuthRoleListResponse {
+  header?: ResponseHeader;
+  roles: string[];
+}

@@ -2,6 +2,9 @@
 // the order of "Did you mean this?" suggestions).
 import type { CommandDef } from '../cli/registry.js';
 import { compactionCommand, delCommand, getCommand, putCommand } from './kv.js';
+import { defragCommand, endpointCommand } from './endpoint.js';
+import { alarmCommand, moveLeaderCommand } from './maintenance.js';
+import { memberCommand } from './member.js';
 import { txnCommand } from './txn.js';
 import { versionCommand } from './version.js';
 import { watchCommand } from './watch.js';
@@ -11,5 +14,5 @@ export const ROOT: CommandDef = {
   usage: 'etcdctl',
   summary: 'A simple command line client for etcd3.',
   flags: [],
-  subcommands: [getCommand, putCommand, delCommand, txnCommand, compactionCommand, watchCommand, versionCommand],
+  subcommands: [getCommand, putCommand, delCommand, txnCommand, compactionCommand, alarmCommand, defragCommand, endpointCommand, moveLeaderCommand, watchCommand, versionCommand, memberCommand],
 };

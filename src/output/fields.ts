@@ -5,12 +5,17 @@ import type { Printer } from './printer.js';
 
 const ZERO_HEADER: T.ResponseHeader = { cluster_id: 0n, member_id: 0n, revision: 0n, raft_term: 0n };
 
+// The four header lines every fields output starts with.
+export function fieldsHeader(h: T.ResponseHeader | undefined): string {
+  const x = h ?? ZERO_HEADER;
+  return `"ClusterID" : ${x.cluster_id}\n"MemberID" : ${x.member_id}\n"Revision" : ${x.revision}\n"RaftTerm" : ${x.raft_term}\n`;
+}
+
 export class FieldsPrinter implements Printer {
   constructor(private readonly out: Out) {}
 
   private hdr(h: T.ResponseHeader | undefined): void {
-    const x = h ?? ZERO_HEADER;
-    this.out.write(`"ClusterID" : ${x.cluster_id}\n"MemberID" : ${x.member_id}\n"Revision" : ${x.revision}\n"RaftTerm" : ${x.raft_term}\n`);
+    this.out.write(fieldsHeader(h));
   }
 
   private kv(pfx: string, kv: T.KeyValue): void {

@@ -44,7 +44,8 @@ export interface EtcdServer {
   proc: ChildProcess;
   tls?: ServerTls;
   stop(): Promise<void>;
-  // Stops the server and starts it again on the same ports and data dir.
+  // Starts a stopped server again on the same ports and data dir.
+  start(): Promise<void>;
   restart(): Promise<void>;
 }
 
@@ -158,12 +159,15 @@ function handle(name: string, dataDir: string, clientPort: number, peerPort: num
     proc,
     tls,
     stop: stopper(proc),
-    restart: async () => {
-      await server.stop();
+    start: async () => {
       // The data dir now holds the cluster, so no --initial-* flags.
       server.proc = launch(name, dataDir, clientPort, peerPort, extra, [], tls);
       server.stop = stopper(server.proc);
       await waitReady({ clientPort, name, proc: server.proc, tls }, 20000);
+    },
+    restart: async () => {
+      await server.stop();
+      await server.start();
     },
   };
   return server;
@@ -207,4 +211,47 @@ export async function cloneEtcd(src: EtcdServer): Promise<EtcdServer> {
     throw e;
   }
   return handle(src.name, dataDir, clientPort, peerPort, proc, [], src.tls);
+}
+
+export interface EtcdCluster {
+  members: EtcdServer[];
+  // Every member's client endpoint, comma-separated, for --endpoints.
+  endpoints: string;
+  stop(): Promise<void>;
+}
+
+// Starts an n-member cluster on free loopback ports and waits until every
+// member answers /health (which needs a leader) and is who it should be.
+export async function startCluster(n = 3, extra: string[] = []): Promise<EtcdCluster> {
+  const root = tempDir();
+  const token = `c-${randomBytes(4).toString('hex')}`;
+  for (let attempt = 0; ; attempt++) {
+    const specs: { name: string; dataDir: string; clientPort: number; peerPort: number }[] = [];
+    for (let i = 0; i < n; i++) {
+      specs.push({ name: `${token}-${i}`, dataDir: join(root, `m${i}-${attempt}`), clientPort: await freePort(), peerPort: await freePort() });
+    }
+    const initialCluster = specs.map((s) => `${s.name}=http://127.0.0.1:${s.peerPort}`).join(',');
+    const procs = specs.map((s) =>
+      launch(s.name, s.dataDir, s.clientPort, s.peerPort, extra, [
+        '--initial-advertise-peer-urls', `http://127.0.0.1:${s.peerPort}`,
+        '--initial-cluster', initialCluster,
+        '--initial-cluster-token', token,
+        '--initial-cluster-state', 'new',
+      ]),
+    );
+    try {
+      await Promise.all(specs.map((s, i) => waitReady({ ...s, proc: procs[i]! }, 30000)));
+      const members = specs.map((s, i) => handle(s.name, s.dataDir, s.clientPort, s.peerPort, procs[i]!, extra));
+      return {
+        members,
+        endpoints: members.map((m) => m.endpoint).join(','),
+        stop: async () => {
+          await Promise.all(members.map((m) => m.stop()));
+        },
+      };
+    } catch (e) {
+      await Promise.all(procs.map((p) => stopper(p)()));
+      if (attempt >= 2) throw e;
+    }
+  }
 }

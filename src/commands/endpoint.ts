@@ -1,0 +1,160 @@
+// endpoint health|status|hashkv and defrag: commands that address every
+// member on its own, through a client of its own, in etcdctl's order.
+import { CliError, ExitCode, failWith } from '../cli/errors.js';
+import type { Context } from '../cli/global.js';
+import type { CommandDef } from '../cli/registry.js';
+import type { EtcdError } from '../client/etcd.js';
+import { AlarmType } from '../client/types.js';
+import { ClusterPrinter, type EndpointHash, type EndpointHealth, type EndpointStatus } from '../output/cluster.js';
+import { stdout } from '../output/out.js';
+
+const CLUSTER_FLAG = { name: 'cluster', kind: 'bool' as const, def: 'false', help: 'use all endpoints from the cluster member list' };
+
+// --endpoints, or with --cluster every member's client URLs.
+async function targets(ctx: Context, cluster: boolean): Promise<string[]> {
+  if (!cluster) return ctx.settings.endpoints;
+  const c = await ctx.clientFor(ctx.settings.endpoints, false);
+  try {
+    const list = await c.memberList({ deadline: ctx.commandDeadline() });
+    return list.members.flatMap((m) => m.clientURLs);
+  } catch (e) {
+    throw failWith(e, ExitCode.Error, (m) => `failed to fetch endpoints from etcd cluster member list: ${m}`);
+  }
+}
+
+// A per-endpoint failure line, with our explanation of it underneath.
+function reportFailure(line: string | undefined, e: unknown): void {
+  let s = line === undefined ? '' : line + '\n';
+  for (const h of (e as EtcdError).hints ?? []) s += `etcdctl-ts: ${h}\n`;
+  process.stderr.write(s);
+}
+
+const ALARM_WORDS: Record<number, string> = { [AlarmType.NoSpace]: 'NOSPACE ', [AlarmType.Corrupt]: 'CORRUPT ' };
+
+async function checkHealth(ctx: Context, ep: string): Promise<EndpointHealth> {
+  let client;
+  try {
+    client = await ctx.clientFor([ep]);
+  } catch (e) {
+    return { ep, health: false, tookNs: 0n, error: (e as Error).message };
+  }
+  const start = process.hrtime.bigint();
+  const took = () => process.hrtime.bigint() - start;
+  const deadline = ctx.commandDeadline();
+  try {
+    await client.range({ key: Buffer.from('health') }, { deadline });
+  } catch (e) {
+    // A denied read still went through consensus.
+    if ((e as Error).message !== 'etcdserver: permission denied') {
+      reportFailure(undefined, e);
+      return { ep, health: false, tookNs: took(), error: (e as Error).message };
+    }
+  }
+  const h: EndpointHealth = { ep, health: true, tookNs: took(), error: '' };
+  try {
+    const alarms = await client.alarm(0, 0n, 0, { deadline });
+    if (alarms.alarms.length > 0) {
+      h.health = false;
+      h.error = 'Active Alarm(s): ' + alarms.alarms.map((a) => ALARM_WORDS[a.alarm] ?? 'UNKNOWN ').join('');
+    }
+  } catch {
+    h.health = false;
+    h.error = 'Unable to fetch the alarm list';
+  }
+  return h;
+}
+
+const healthCommand: CommandDef = {
+  name: 'health',
+  usage: 'health',
+  summary: 'Checks the healthiness of endpoints specified in `--endpoints` flag',
+  flags: [],
+  async run(ctx) {
+    const list: EndpointHealth[] = [];
+    // Reported in the order the checks finish, as etcdctl does.
+    await Promise.all((await targets(ctx, Boolean(ctx.settings.inherited.cluster))).map(async (ep) => list.push(await checkHealth(ctx, ep))));
+    new ClusterPrinter(ctx.settings.format).endpointHealth(list);
+    if (list.some((h) => h.error !== '')) throw new CliError('unhealthy cluster', ExitCode.Error);
+  },
+};
+
+const statusCommand: CommandDef = {
+  name: 'status',
+  usage: 'status',
+  summary: 'Prints out the status of endpoints specified in `--endpoints` flag',
+  description:
+    'When --write-out is set to simple, this command prints out comma-separated status lists for each endpoint.\n' +
+    'The items in the lists are endpoint, ID, version, db size, is leader, is learner, raft term, raft index, raft applied index, errors.\n',
+  flags: [],
+  async run(ctx) {
+    const list: EndpointStatus[] = [];
+    let failed = false;
+    for (const ep of await targets(ctx, Boolean(ctx.settings.inherited.cluster))) {
+      try {
+        const client = await ctx.clientFor([ep]);
+        list.push({ ep, resp: await client.status({ deadline: ctx.commandDeadline() }) });
+      } catch (e) {
+        failed = true;
+        reportFailure(`Failed to get the status of endpoint ${ep} (${(e as Error).message})`, e);
+      }
+    }
+    new ClusterPrinter(ctx.settings.format).endpointStatus(list);
+    if (failed) throw new CliError('', ExitCode.Error).silent();
+  },
+};
+
+const hashkvCommand: CommandDef = {
+  name: 'hashkv',
+  usage: 'hashkv',
+  summary: 'Prints the KV history hash for each endpoint in --endpoints',
+  flags: [{ name: 'rev', kind: 'int', def: '0', help: 'maximum revision to hash (default: all revisions)' }],
+  async run(ctx, _args, f) {
+    const list: EndpointHash[] = [];
+    let failure: unknown;
+    for (const ep of await targets(ctx, Boolean(ctx.settings.inherited.cluster))) {
+      try {
+        const client = await ctx.clientFor([ep]);
+        list.push({ ep, resp: await client.hashKV(f.rev as bigint, { deadline: ctx.commandDeadline() }) });
+      } catch (e) {
+        failure = e;
+        reportFailure(`Failed to get the hash of endpoint ${ep} (${(e as Error).message})`, e);
+      }
+    }
+    new ClusterPrinter(ctx.settings.format).endpointHashKV(list);
+    if (failure) throw new CliError((failure as Error).message, ExitCode.Error);
+  },
+};
+
+export const endpointCommand: CommandDef = {
+  name: 'endpoint',
+  usage: 'endpoint <subcommand>',
+  summary: 'Endpoint related commands',
+  flags: [],
+  persistentFlags: [CLUSTER_FLAG],
+  subcommands: [healthCommand, statusCommand, hashkvCommand],
+};
+
+// One member at a time, each through its own connection: a member that
+// fails is reported and skipped, never retried on another member.
+export const defragCommand: CommandDef = {
+  name: 'defrag',
+  usage: 'defrag',
+  summary: 'Defragments the storage of the etcd members with given endpoints',
+  flags: [],
+  persistentFlags: [CLUSTER_FLAG],
+  async run(ctx, _args, f) {
+    let failures = 0;
+    for (const ep of await targets(ctx, Boolean(f.cluster))) {
+      try {
+        const client = await ctx.clientFor([ep]);
+        await client.defragment({ deadline: ctx.commandDeadline() });
+        stdout.write(`Finished defragmenting etcd member[${ep}]\n`);
+        stdout.flush();
+      } catch (e) {
+        failures++;
+        reportFailure(`Failed to defragment etcd member[${ep}] (${(e as Error).message})`, e);
+      }
+    }
+    if (failures > 0) throw new CliError('', ExitCode.Error).silent();
+  },
+};
