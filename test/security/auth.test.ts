@@ -156,4 +156,33 @@ describe('token expiry', () => {
       child.kill('SIGINT');
     }
   });
+
+  test('lease keep-alive outlives token expiry and a server restart', async () => {
+    const g = await ours([ep(), '--user=alice:alicepw', 'lease', 'grant', '6']);
+    assert.equal(g.code, 0, g.stderr);
+    const id = /lease ([0-9a-f]{16}) granted/.exec(g.stdout.toString())![1]!;
+    const child = spawn(process.execPath, [OURS, ep(), '--user=alice:alicepw', 'lease', 'keep-alive', id], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const renewals = () => out.split('\n').filter((l) => l === `lease ${id} keepalived with TTL(6)`).length;
+    const waiters: { n: number; resolve: () => void }[] = [];
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      for (const w of waiters.splice(0)) (renewals() >= w.n ? w.resolve : () => waiters.push(w))();
+    });
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const renewed = (n: number) => new Promise<void>((resolve) => (renewals() >= n ? resolve() : waiters.push({ n, resolve })));
+    try {
+      // Renewals every 2 s: the 1 s token lapses between them.
+      await renewed(3);
+      // A restart drops every token; the next renewal needs a new login.
+      await srv.restart();
+      const before = renewals();
+      await renewed(before + 2);
+      assert.equal(child.exitCode, null, err);
+      assert.match((await etcdctl([ep(), ROOT, 'lease', 'timetolive', id])).stdout.toString(), /granted with TTL\(6s\)/);
+    } finally {
+      child.kill('SIGINT');
+    }
+  });
 });
