@@ -26,14 +26,13 @@ async function grant(ttl: number): Promise<string> {
 // Remaining TTLs can tick between the two runs.
 const maskTtl = (s: string) => s.replace(/remaining\(\d+s\)/g, 'remaining(Ns)').replace(/"ttl":\d+/g, '"ttl":N').replace(/"TTL" : \d+/g, '"TTL" : N');
 
-async function same(args: string[], norm = (s: string) => s) {
+async function same(args: string[], norm = (s: string) => s): Promise<void> {
   const full = [ep(), ...args];
   const ref = await etcdctl(full);
   const got = await ours(full);
   assert.equal(norm(got.stdout.toString('latin1')), norm(ref.stdout.toString('latin1')), `stdout of ${args.join(' ')}`);
   assert.deepEqual(errorLines(got.stderr), errorLines(ref.stderr), `Error lines of ${args.join(' ')}: ${got.stderr}`);
   assert.equal(got.code, ref.code, `exit code of ${args.join(' ')}`);
-  return got;
 }
 
 describe('lease, every format', () => {
