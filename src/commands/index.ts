@@ -4,6 +4,7 @@ import type { CommandDef } from '../cli/registry.js';
 import { compactionCommand, delCommand, getCommand, putCommand } from './kv.js';
 import { defragCommand, endpointCommand } from './endpoint.js';
 import { leaseCommand } from './lease.js';
+import { electCommand, lockCommand } from './lock.js';
 import { alarmCommand, moveLeaderCommand } from './maintenance.js';
 import { memberCommand } from './member.js';
 import { txnCommand } from './txn.js';
@@ -15,5 +16,5 @@ export const ROOT: CommandDef = {
   usage: 'etcdctl',
   summary: 'A simple command line client for etcd3.',
   flags: [],
-  subcommands: [getCommand, putCommand, delCommand, txnCommand, compactionCommand, alarmCommand, defragCommand, endpointCommand, moveLeaderCommand, watchCommand, versionCommand, leaseCommand, memberCommand],
+  subcommands: [getCommand, putCommand, delCommand, txnCommand, compactionCommand, alarmCommand, defragCommand, endpointCommand, moveLeaderCommand, watchCommand, versionCommand, leaseCommand, memberCommand, lockCommand, electCommand],
 };
