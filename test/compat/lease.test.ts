@@ -39,7 +39,16 @@ describe('lease, every format', () => {
   let id: string;
   before(async () => {
     id = await grant(1000);
-    for (const k of ['lk1', 'lk2']) assert.equal((await etcdctl([ep(), 'put', k, 'v', `--lease=${id}`])).code, 0);
+    // One key: the server lists a lease's keys in Go map order, which
+    // differs between calls.
+    assert.equal((await etcdctl([ep(), 'put', 'lk1', 'v', `--lease=${id}`])).code, 0);
+  });
+
+  test('timetolive --keys lists every attached key', async () => {
+    const two = await grant(1000);
+    for (const k of ['lk2', 'lk3']) assert.equal((await etcdctl([ep(), 'put', k, 'v', `--lease=${two}`])).code, 0);
+    const r = await ours([ep(), 'lease', 'timetolive', '--keys', two]);
+    assert.match(r.stdout.toString(), new RegExp(`^lease ${two} granted with TTL\\(1000s\\), remaining\\(\\d+s\\), attached keys\\(\\[(lk2 lk3|lk3 lk2)\\]\\)\n$`));
   });
 
   for (const w of FORMATS) {
