@@ -302,11 +302,7 @@ export class EtcdClient {
           if (outcome.cause) this.dialErrors.set(conn.endpoint, outcome.cause);
         }
         // The member is gone or has no leader: try the next one.
-        if (this.conn === conn) {
-          conn.close();
-          this.conn = undefined;
-          this.next = (this.next + 1) % this.endpoints.length;
-        }
+        this.rotate(conn);
         await sleep(backoff);
         backoff = Math.min(backoff * 2, 1000);
       }
@@ -424,11 +420,7 @@ export class EtcdClient {
         continue;
       }
       if (outcome && outcome.code !== Code.Unavailable && outcome.code !== Code.Canceled && outcome.code !== Code.Internal) throw await this.explain(outcome);
-      if (this.conn === conn) {
-        conn.close();
-        this.conn = undefined;
-        this.next = (this.next + 1) % this.endpoints.length;
-      }
+      this.rotate(conn);
       await sleep(backoff);
       backoff = Math.min(backoff * 2, 1000);
     }
@@ -499,6 +491,15 @@ export class EtcdClient {
 
   roleRevokePermission(role: string, key: Buffer, rangeEnd: Buffer, o: RequestOptions = {}): Promise<T.HeaderResponse> {
     return this.unary('/etcdserverpb.Auth/RoleRevokePermission', pb.AuthRoleRevokePermissionRequest, pb.HeaderOnly, { role, key, range_end: rangeEnd }, o);
+  }
+
+  // Drops a connection whose member went away or lost its leader; the next
+  // call dials the next endpoint.
+  private rotate(conn: Connection): void {
+    if (this.conn !== conn) return;
+    conn.close();
+    this.conn = undefined;
+    this.next = (this.next + 1) % this.endpoints.length;
   }
 
   close(): void {
