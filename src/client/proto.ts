@@ -76,7 +76,7 @@ function varint(): number {
     const b = buf[pos++];
     if (b === undefined) truncated();
     result += (b & 0x7f) * mult;
-    if (b < 0x80) return mult > 2 ** 49 ? NaN : result;
+    if (b < 0x80) return result > Number.MAX_SAFE_INTEGER ? NaN : result;
     mult *= 128;
   }
 }

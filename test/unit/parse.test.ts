@@ -78,3 +78,12 @@ test('prefix range ends', () => {
   assert.deepEqual(prefixEnd(Buffer.from([0x61, 0xff])), Buffer.from([0x62]));
   assert.deepEqual(prefixEnd(Buffer.from([0xff, 0xff])), Buffer.from([0]));
 });
+
+test('64-bit integers between 2^53 and 2^56 (8-byte varints) decode exactly', async () => {
+  const { decode, encode } = await import('../../src/client/proto.js');
+  const pb = await import('../../src/client/messages.js');
+  for (const id of [2n ** 53n + 1n, 0x0135a2105e465707n >> 1n, 2n ** 56n - 1n, 2n ** 63n - 1n, 9007199254740993n]) {
+    const m = decode(pb.LeaseGrantResponse, encode(pb.LeaseGrantResponse, { ID: id, TTL: 10n }));
+    assert.equal(m.ID, id);
+  }
+});
