@@ -5,18 +5,8 @@
 // revision, and everyone else waits for the deletion of the key created
 // just before theirs.
 import type { EtcdClient } from './etcd.js';
+import { prefixEnd } from './prefix.js';
 import * as T from './types.js';
-
-const prefixRange = (pfx: Buffer): Buffer => {
-  const end = Buffer.from(pfx);
-  for (let i = end.length - 1; i >= 0; i--) {
-    if (end[i]! < 0xff) {
-      end[i]!++;
-      return end.subarray(0, i + 1);
-    }
-  }
-  return Buffer.from([0]);
-};
 
 export class Session {
   private readonly stop = new AbortController();
@@ -49,7 +39,7 @@ export interface Held {
 }
 
 function firstCreated(pfx: Buffer): T.RangeRequest {
-  return { key: pfx, range_end: prefixRange(pfx), sort_target: T.SortTarget.Create, sort_order: T.SortOrder.Ascend, limit: 1n };
+  return { key: pfx, range_end: prefixEnd(pfx), sort_target: T.SortTarget.Create, sort_order: T.SortOrder.Ascend, limit: 1n };
 }
 
 // Waits until the key is deleted (watching from `rev`).
@@ -71,7 +61,7 @@ function waitDelete(client: EtcdClient, key: Buffer, rev: bigint, signal: AbortS
 async function waitDeletes(client: EtcdClient, pfx: Buffer, maxRev: bigint, signal: AbortSignal): Promise<T.ResponseHeader | undefined> {
   for (;;) {
     if (signal.aborted) throw new Error('context canceled');
-    const r = await client.range({ key: pfx, range_end: prefixRange(pfx), sort_target: T.SortTarget.Create, sort_order: T.SortOrder.Descend, limit: 1n, max_create_revision: maxRev }, { signal });
+    const r = await client.range({ key: pfx, range_end: prefixEnd(pfx), sort_target: T.SortTarget.Create, sort_order: T.SortOrder.Descend, limit: 1n, max_create_revision: maxRev }, { signal });
     const last = [...r.kvs][0];
     if (!last) return r.header;
     await waitDelete(client, last.key, r.header!.revision, signal);
@@ -119,7 +109,7 @@ export async function observe(client: EtcdClient, name: string, onLeader: (r: T.
     if (!leader) {
       // Undefined when the wait was aborted.
       leader = await new Promise<T.KeyValue | undefined>((resolve, reject) => {
-        const h = client.watch({ key: pfx, range_end: prefixRange(pfx), start_revision: r.header!.revision }, (w) => {
+        const h = client.watch({ key: pfx, range_end: prefixEnd(pfx), start_revision: r.header!.revision }, (w) => {
           const put = w.events.find((e) => e.type === T.EventType.Put);
           if (put?.kv) {
             h.cancel();

@@ -1,17 +1,8 @@
 // Key helpers shared by get, del, txn and watch.
 
-// The range end that selects every key with `key` as prefix (clientv3 GetPrefixRangeEnd).
-export function prefixEnd(key: Buffer): Buffer {
-  const end = Buffer.from(key);
-  for (let i = end.length - 1; i >= 0; i--) {
-    if (end[i]! < 0xff) {
-      end[i]! += 1;
-      return end.subarray(0, i + 1);
-    }
-  }
-  // All 0xff: no upper bound, i.e. the rest of the keyspace.
-  return Buffer.from([0]);
-}
+import { prefixEnd } from '../client/prefix.js';
+
+export { prefixEnd };
 
 export const FROM_KEY_END = Buffer.from([0]);
 

@@ -4,6 +4,7 @@ import { CliError, ExitCode } from '../cli/errors.js';
 import type { Context } from '../cli/global.js';
 import type { CommandDef } from '../cli/registry.js';
 import { campaign, lock, observe, Session, unlock } from '../client/recipes.js';
+import type { RangeResponse } from '../client/types.js';
 import { stdout } from '../output/out.js';
 
 const bad = (msg: string) => new CliError(msg, ExitCode.BadArgs);
@@ -39,7 +40,7 @@ function runHeld(argv: string[], env: Record<string, string>): Promise<number> {
   });
 }
 
-function printKey(ctx: Context, resp: Parameters<ReturnType<Context['printer']>['get']>[0]): void {
+function printKey(ctx: Context, resp: RangeResponse): void {
   ctx.printer().get(resp);
   stdout.flush();
 }
