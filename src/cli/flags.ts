@@ -68,6 +68,8 @@ export function addFlags(cmd: Command, specs: FlagSpec[]): void {
     const def = defaultValue(f);
     const o = new Option(flags, f.help).default(def);
     o.attributeName = () => f.name;
+    // pflag has no negation: `--no-password` is a flag of its own, not `--password=false`.
+    o.negate = false;
     if (f.kind !== 'bool') o.argParser((raw: string, prev: FlagValue) => parseFlagValue(f, raw, prev === def ? undefined : prev));
     cmd.addOption(o);
   }

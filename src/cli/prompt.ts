@@ -35,6 +35,23 @@ export async function readPassword(prompt: string): Promise<string> {
   });
 }
 
+// The first word of stdin, as Go's fmt.Scanf("%s"): blanks before it are
+// skipped, but a line break before any word means an empty answer.
+export function readWordSync(): string {
+  const buf = Buffer.alloc(1);
+  let out = '';
+  while (readSync(0, buf, 0, 1, null) === 1) {
+    const c = buf.toString('latin1');
+    if (c === ' ' || c === '\t' || c === '\r') {
+      if (out !== '') break;
+      continue;
+    }
+    if (c === '\n') break;
+    out += c;
+  }
+  return Buffer.from(out, 'latin1').toString('utf8');
+}
+
 function readLineSync(): string {
   const buf = Buffer.alloc(1);
   let out = '';
@@ -43,5 +60,5 @@ function readLineSync(): string {
     if (c === '\n') break;
     out += c;
   }
-  return out.replace(/\r$/, '');
+  return Buffer.from(out.replace(/\r$/, ''), 'latin1').toString('utf8');
 }

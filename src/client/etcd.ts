@@ -441,6 +441,10 @@ export class EtcdClient {
     return this.unary('/etcdserverpb.Auth/AuthDisable', pb.Empty, pb.HeaderOnly, {}, o);
   }
 
+  authStatus(o: RequestOptions = {}): Promise<T.AuthStatusResponse> {
+    return this.unary('/etcdserverpb.Auth/AuthStatus', pb.Empty, pb.AuthStatusResponse, {}, o);
+  }
+
   userAdd(name: string, password: string, noPassword: boolean, o: RequestOptions = {}): Promise<T.HeaderResponse> {
     return this.unary('/etcdserverpb.Auth/UserAdd', pb.AuthUserAddRequest, pb.HeaderOnly, { name, password, options: { no_password: noPassword } }, o);
   }

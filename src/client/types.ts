@@ -289,3 +289,9 @@ export interface AuthRoleListResponse {
   header?: ResponseHeader;
   roles: string[];
 }
+
+export interface AuthStatusResponse {
+  header?: ResponseHeader;
+  enabled: boolean;
+  authRevision: bigint;
+}

@@ -1,6 +1,7 @@
 // The root of the command tree, in etcdctl's registration order (which is
 // the order of "Did you mean this?" suggestions).
 import type { CommandDef } from '../cli/registry.js';
+import { authCommand, roleCommand, userCommand } from './auth.js';
 import { compactionCommand, delCommand, getCommand, putCommand } from './kv.js';
 import { defragCommand, endpointCommand } from './endpoint.js';
 import { leaseCommand } from './lease.js';
@@ -16,5 +17,5 @@ export const ROOT: CommandDef = {
   usage: 'etcdctl',
   summary: 'A simple command line client for etcd3.',
   flags: [],
-  subcommands: [getCommand, putCommand, delCommand, txnCommand, compactionCommand, alarmCommand, defragCommand, endpointCommand, moveLeaderCommand, watchCommand, versionCommand, leaseCommand, memberCommand, lockCommand, electCommand],
+  subcommands: [getCommand, putCommand, delCommand, txnCommand, compactionCommand, alarmCommand, defragCommand, endpointCommand, moveLeaderCommand, watchCommand, versionCommand, leaseCommand, memberCommand, lockCommand, electCommand, authCommand, userCommand, roleCommand],
 };
