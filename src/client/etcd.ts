@@ -220,9 +220,10 @@ export class EtcdClient {
       const cause = this.dialErrors.get(ep) as Error & { code?: string };
       err.detail.push(`${address(ep)}: ${cause.code ? `${cause.code}: ` : ''}${cause.message}`);
     }
-    if (failed.length === 0 && err.code === Code.DeadlineExceeded) {
+    // A member took the request and stayed silent: with others dead too, that is the cause to name.
+    if (err.code === Code.DeadlineExceeded && (this.conn || failed.length === 0)) {
       const where = this.conn ? address(this.conn.endpoint) : this.endpoints.map(address).join(', ');
-      err.hints.push(`${where} accepted the request but gave no answer in time: the cluster may have lost quorum (no leader), or the request needs a longer --command-timeout`);
+      err.hints.push(`${where} accepted the request but gave no answer in time: the cluster may have no leader (quorum lost, or an election after the leader died; retry once one is elected), or the request needs a longer --command-timeout`);
     }
     return err;
   }

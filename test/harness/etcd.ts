@@ -44,6 +44,8 @@ export interface EtcdServer {
   proc: ChildProcess;
   tls?: ServerTls;
   stop(): Promise<void>;
+  // Ends the process at once (SIGKILL), as a crash or power loss would.
+  kill(): Promise<void>;
   // Starts a stopped server again on the same ports and data dir.
   start(): Promise<void>;
   restart(): Promise<void>;
@@ -125,7 +127,7 @@ function launch(name: string, dataDir: string, clientPort: number, peerPort: num
   );
 }
 
-function stopper(proc: ChildProcess): () => Promise<void> {
+function stopper(proc: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): () => Promise<void> {
   return () =>
     new Promise((resolve) => {
       if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
@@ -134,7 +136,7 @@ function stopper(proc: ChildProcess): () => Promise<void> {
         clearTimeout(t);
         resolve();
       });
-      proc.kill('SIGTERM');
+      proc.kill(signal);
     });
 }
 
@@ -159,10 +161,12 @@ function handle(name: string, dataDir: string, clientPort: number, peerPort: num
     proc,
     tls,
     stop: stopper(proc),
+    kill: stopper(proc, 'SIGKILL'),
     start: async () => {
       // The data dir now holds the cluster, so no --initial-* flags.
       server.proc = launch(name, dataDir, clientPort, peerPort, extra, [], tls);
       server.stop = stopper(server.proc);
+      server.kill = stopper(server.proc, 'SIGKILL');
       await waitReady({ clientPort, name, proc: server.proc, tls }, 20000);
     },
     restart: async () => {
