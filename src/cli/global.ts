@@ -129,7 +129,7 @@ export function resolveSettings(cmd: Command, scope: EnvScope = { flags: GLOBAL_
   return { ...s, format, explicit, inherited: values };
 }
 
-function readTlsFile(path: string): Buffer {
+export function readTlsFile(path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (e) {
@@ -148,21 +148,26 @@ async function askPassword(prompt: string): Promise<string> {
   return readPassword(prompt);
 }
 
+// --user and --password (or make-mirror's --dest-user and --dest-password):
+// `name:password`, or a name with the password from the flag or a prompt.
+export async function credentials(user: string, password: string): Promise<ClientConfig['auth']> {
+  if (user === '') return undefined;
+  let auth: NonNullable<ClientConfig['auth']>;
+  if (password !== '') auth = { user, password };
+  else {
+    const idx = user.indexOf(':');
+    auth = idx >= 0 ? { user: user.slice(0, idx), password: user.slice(idx + 1) } : { user, password: await askPassword('Password: ') };
+  }
+  // clientv3 logs in only with both; otherwise requests go without a token.
+  return auth.user === '' || auth.password === '' ? undefined : auth;
+}
+
 export async function clientConfig(s: GlobalSettings): Promise<ClientConfig> {
   for (const name of ['cert', 'key', 'cacert'] as const) {
     if (s.explicit.has(name) && s[name] === '') throw new CliError(`empty string is passed to --${name} option`, ExitCode.BadArgs);
   }
   const tlsFiles = Boolean(s.cert || s.key || s.cacert);
-  let auth: ClientConfig['auth'];
-  if (s.user !== '') {
-    if (s.password !== '') auth = { user: s.user, password: s.password };
-    else {
-      const idx = s.user.indexOf(':');
-      auth = idx >= 0 ? { user: s.user.slice(0, idx), password: s.user.slice(idx + 1) } : { user: s.user, password: await askPassword('Password: ') };
-    }
-    // clientv3 logs in only with both; otherwise requests go without a token.
-    if (auth.user === '' || auth.password === '') auth = undefined;
-  }
+  const auth = await credentials(s.user, s.password);
   let endpoints = s.endpoints;
   let serverName: string | undefined;
   if (s['discovery-srv'] !== '') {
@@ -223,7 +228,13 @@ export class Context {
   // the member list that --cluster needs (etcdctl asks no password there).
   async clientFor(endpoints: string[], withAuth = true): Promise<EtcdClient> {
     const cfg = await this.config();
-    const c = await this.newClient({ ...cfg, endpoints, auth: withAuth ? cfg.auth : undefined });
+    return this.derivedClient({ endpoints, auth: withAuth ? cfg.auth : undefined });
+  }
+
+  // A client of its own, with these settings in place of the global ones
+  // (make-mirror's destination).
+  async derivedClient(change: Partial<ClientConfig>): Promise<EtcdClient> {
+    const c = await this.newClient({ ...(await this.config()), ...change });
     this.extraClients.push(c);
     return c;
   }

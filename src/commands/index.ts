@@ -8,6 +8,7 @@ import { leaseCommand } from './lease.js';
 import { electCommand, lockCommand } from './lock.js';
 import { alarmCommand, moveLeaderCommand } from './maintenance.js';
 import { memberCommand } from './member.js';
+import { makeMirrorCommand } from './mirror.js';
 import { txnCommand } from './txn.js';
 import { versionCommand } from './version.js';
 import { watchCommand } from './watch.js';
@@ -17,5 +18,5 @@ export const ROOT: CommandDef = {
   usage: 'etcdctl',
   summary: 'A simple command line client for etcd3.',
   flags: [],
-  subcommands: [getCommand, putCommand, delCommand, txnCommand, compactionCommand, alarmCommand, defragCommand, endpointCommand, moveLeaderCommand, watchCommand, versionCommand, leaseCommand, memberCommand, lockCommand, electCommand, authCommand, userCommand, roleCommand],
+  subcommands: [getCommand, putCommand, delCommand, txnCommand, compactionCommand, alarmCommand, defragCommand, endpointCommand, moveLeaderCommand, watchCommand, versionCommand, leaseCommand, memberCommand, makeMirrorCommand, lockCommand, electCommand, authCommand, userCommand, roleCommand],
 };

@@ -1,0 +1,111 @@
+// make-mirror between two real servers: the initial copy (more keys than
+// one page), then puts, deletes and multi-key transactions as they happen,
+// prefix renaming, a destination with authentication, and etcdctl's errors.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { errorLines, etcdctl, OURS, ours } from '../harness/cli.js';
+import { startEtcd, type EtcdServer } from '../harness/etcd.js';
+import { start, type Running } from '../harness/proc.js';
+
+let src: EtcdServer;
+let dst: EtcdServer;
+const at = (s: EtcdServer) => `--endpoints=${s.endpoint}`;
+
+// 1,536 keys in twelve transactions (the server's limit is 128 operations each).
+async function fill(prefix: string): Promise<void> {
+  for (let t = 0; t < 12; t++) {
+    const ops = Array.from({ length: 128 }, (_, i) => `put ${prefix}${String(t * 128 + i).padStart(4, '0')} v${t * 128 + i}`);
+    const r = await etcdctl([at(src), 'txn'], { stdin: `\n${ops.join('\n')}\n\n\n` });
+    assert.equal(r.code, 0, r.stderr);
+  }
+}
+
+const dump = async (s: EtcdServer, prefix: string) => (await etcdctl([at(s), 'get', prefix, '--prefix'])).stdout.toString();
+
+// Resolves once `key` exists on the server: the mirror's progress, polled.
+async function arrived(s: EtcdServer, key: string, mirror: Running, login: string[] = []): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if ((await etcdctl([at(s), ...login, 'get', key, '--keys-only'])).stdout.toString() === `${key}\n\n`) return;
+    if (mirror.child.exitCode !== null) assert.fail(`make-mirror exited: ${mirror.err()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`${key} never arrived: ${mirror.err()}`);
+}
+
+before(async () => {
+  [src, dst] = await Promise.all([startEtcd(), startEtcd()]);
+});
+
+after(async () => {
+  await Promise.all([src?.stop(), dst?.stop()]);
+});
+
+describe('make-mirror', () => {
+  test('copies a prefix under another one, then follows puts, deletes and transactions', async () => {
+    await fill('/a/');
+    await etcdctl([at(src), 'put', '/z/not-mirrored', 'x']);
+    const mirror = start(OURS, [at(src), 'make-mirror', '--prefix=/a/', '--dest-prefix=/b/', dst.endpoint]);
+    try {
+      await arrived(dst, '/b/1535', mirror);
+      await etcdctl([at(src), 'put', '/a/new', 'fresh']);
+      await etcdctl([at(src), 'del', '/a/0001']);
+      await etcdctl([at(src), 'txn'], { stdin: '\nput /a/t1 one\nput /a/t2 two\ndel /a/0002\n\n\n' });
+      await etcdctl([at(src), 'put', '/z/after', 'x']);
+      await etcdctl([at(src), 'put', '/a/sentinel', 'end']);
+      await arrived(dst, '/b/sentinel', mirror);
+      const want = (await dump(src, '/a/')).replace(/^\/a\//gm, '/b/');
+      assert.equal(await dump(dst, '/b/'), want);
+      assert.equal(want.split('\n').length, 2 * (1536 - 2 + 4) + 1);
+      assert.equal(await dump(dst, '/z/'), '');
+      assert.equal(await dump(dst, '/a/'), '');
+    } finally {
+      assert.equal(await mirror.stop(), 130);
+    }
+  });
+
+  test('--no-dest-prefix mirrors to the root of the destination', async () => {
+    await etcdctl([at(src), 'put', 'root/x', '1']);
+    const mirror = start(OURS, [at(src), 'make-mirror', '--prefix=root/', '--no-dest-prefix', dst.endpoint]);
+    try {
+      await arrived(dst, 'x', mirror);
+      await etcdctl([at(src), 'put', 'root/y', '2']);
+      await arrived(dst, 'y', mirror);
+      assert.equal(await dump(dst, 'y'), 'y\n2\n');
+    } finally {
+      await mirror.stop();
+    }
+  });
+
+  test('a destination with authentication: --dest-user logs in, and without it the error is etcdctl\'s', async () => {
+    const secure = await startEtcd();
+    try {
+      for (const args of [['user', 'add', 'root:rootpw'], ['auth', 'enable']]) assert.equal((await etcdctl([at(secure), ...args])).code, 0);
+      await etcdctl([at(src), 'put', 'sec/k', 'v']);
+      const args = [at(src), 'make-mirror', '--prefix=sec/', secure.endpoint];
+      const [ref, got] = await Promise.all([etcdctl(args), ours(args)]);
+      assert.deepEqual(errorLines(got.stderr), errorLines(ref.stderr));
+      assert.deepEqual(errorLines(got.stderr), ['Error: etcdserver: user name is empty']);
+      assert.equal(got.code, ref.code);
+      const mirror = start(OURS, [at(src), 'make-mirror', '--prefix=sec/', '--dest-user=root', '--dest-password=rootpw', secure.endpoint]);
+      try {
+        await arrived(secure, 'sec/k', mirror, ['--user=root:rootpw']);
+        const r = await etcdctl([at(secure), '--user=root:rootpw', 'get', 'sec/k']);
+        assert.equal(r.stdout.toString(), 'sec/k\nv\n');
+      } finally {
+        await mirror.stop();
+      }
+    } finally {
+      await secure.stop();
+    }
+  });
+
+  test('argument errors, as etcdctl', async () => {
+    for (const args of [[], ['a', 'b'], ['--dest-prefix=x', '--no-dest-prefix', dst.endpoint]]) {
+      const full = [at(src), 'make-mirror', ...args];
+      const [ref, got] = await Promise.all([etcdctl(full), ours(full)]);
+      assert.deepEqual(errorLines(got.stderr), errorLines(ref.stderr), args.join(' '));
+      assert.equal(got.code, 128);
+      assert.equal(ref.code, 128);
+    }
+  });
+});
