@@ -239,7 +239,7 @@ export class Context {
     return c;
   }
 
-  private config(): Promise<ClientConfig> {
+  config(): Promise<ClientConfig> {
     this.cfg ??= clientConfig(this.settings);
     return this.cfg;
   }

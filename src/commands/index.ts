@@ -2,6 +2,7 @@
 // the order of "Did you mean this?" suggestions).
 import type { CommandDef } from '../cli/registry.js';
 import { authCommand, roleCommand, userCommand } from './auth.js';
+import { checkCommand } from './check.js';
 import { compactionCommand, delCommand, getCommand, putCommand } from './kv.js';
 import { defragCommand, endpointCommand } from './endpoint.js';
 import { leaseCommand } from './lease.js';
@@ -18,5 +19,5 @@ export const ROOT: CommandDef = {
   usage: 'etcdctl',
   summary: 'A simple command line client for etcd3.',
   flags: [],
-  subcommands: [getCommand, putCommand, delCommand, txnCommand, compactionCommand, alarmCommand, defragCommand, endpointCommand, moveLeaderCommand, watchCommand, versionCommand, leaseCommand, memberCommand, makeMirrorCommand, lockCommand, electCommand, authCommand, userCommand, roleCommand],
+  subcommands: [getCommand, putCommand, delCommand, txnCommand, compactionCommand, alarmCommand, defragCommand, endpointCommand, moveLeaderCommand, watchCommand, versionCommand, leaseCommand, memberCommand, makeMirrorCommand, lockCommand, electCommand, authCommand, userCommand, roleCommand, checkCommand],
 };

@@ -93,7 +93,7 @@ export function goJsonString(s: string | Uint8Array): string {
 }
 
 // Go's %.Nf rounds exact binary halves to even; JS toFixed rounds them away.
-function goFixed(v: number, digits: number): string {
+export function goFixed(v: number, digits: number): string {
   const scale = 10 ** digits;
   const scaled = v * scale;
   const floor = Math.floor(scaled);
