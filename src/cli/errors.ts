@@ -55,3 +55,19 @@ export function failWith(e: unknown, code: number, message?: (m: string) => stri
   if (e instanceof CliError) return e;
   return new CliError(message ? message(err.message) : err.message, code).from(err);
 }
+
+const ERRNO_TEXT: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'not a directory',
+  EEXIST: 'file exists',
+  ENOSPC: 'no space left on device',
+  EROFS: 'read-only file system',
+};
+
+// A failed file operation worded as Go's *os.PathError: "open /x: no such file or directory".
+export function goPathError(op: string, path: string, e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return `${op} ${path}: ${ERRNO_TEXT[err.code ?? ''] ?? err.message}`;
+}

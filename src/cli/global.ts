@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import * as z from 'zod/mini';
 import { ConnectError, EtcdClient, type ClientConfig } from '../client/etcd.js';
 import { createPrinter, isFormat, type Format, type Printer, type PrinterOptions } from '../output/printer.js';
-import { CliError, ExitCode } from './errors.js';
+import { CliError, ExitCode, goPathError } from './errors.js';
 import { defaultValue, parseFlagValue, type FlagSpec, type FlagValue } from './flags.js';
 import { formatDurationMs } from './values.js';
 
@@ -133,13 +133,7 @@ export function readTlsFile(path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why: Record<string, string> = {
-      ENOENT: 'no such file or directory',
-      EACCES: 'permission denied',
-      EISDIR: 'is a directory',
-    };
-    throw new CliError(`${err.code === 'EISDIR' ? 'read' : 'open'} ${path}: ${why[err.code ?? ''] ?? err.message}`, ExitCode.BadArgs);
+    throw new CliError(goPathError((e as NodeJS.ErrnoException).code === 'EISDIR' ? 'read' : 'open', path, e), ExitCode.BadArgs);
   }
 }
 

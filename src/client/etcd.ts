@@ -315,6 +315,38 @@ export class EtcdClient {
     };
   }
 
+  // Streams the member's backend database, chunk by chunk in order, to
+  // `onChunk` (which may throw to abort). The last chunk is the sha256 of
+  // all before it. Bound to one connection: a snapshot cannot move members.
+  async snapshot(onChunk: (r: T.SnapshotResponse) => void, o: RequestOptions = {}): Promise<void> {
+    let conn: Connection;
+    try {
+      conn = await this.connection(o.deadline, o.signal);
+    } catch (e) {
+      throw await this.explain(e);
+    }
+    const outcome = await new Promise<GrpcError | Error | null>((resolve) => {
+      const s = conn.open('/etcdserverpb.Maintenance/Snapshot', { deadline: o.deadline, signal: o.signal, metadata: this.metadata() }, {
+        onMessage: (m) => {
+          try {
+            onChunk(decode(pb.SnapshotResponse, m) as unknown as T.SnapshotResponse);
+          } catch (e) {
+            resolve(e as Error);
+            s.cancel();
+          }
+        },
+        onEnd: (err) => resolve(err),
+      });
+      s.write(encode(pb.Empty, {}));
+      s.end();
+    });
+    if (outcome instanceof GrpcError) {
+      if (outcome.cause) this.dialErrors.set(conn.endpoint, outcome.cause);
+      throw await this.explain(outcome);
+    }
+    if (outcome) throw outcome;
+  }
+
   memberList(o: RequestOptions = {}): Promise<T.MembersResponse> {
     return this.unary('/etcdserverpb.Cluster/MemberList', pb.Empty, pb.MembersResponse, {}, o);
   }

@@ -281,3 +281,4 @@ export const AuthRoleGetResponse = schema('AuthRoleGetResponse', [header(), [2, 
 export const AuthUserListResponse = schema('AuthUserListResponse', [header(), [2, 'users', 'string', strings]]);
 export const AuthRoleListResponse = schema('AuthRoleListResponse', [header(), [2, 'roles', 'string', strings]]);
 export const AuthStatusResponse = schema('AuthStatusResponse', [header(), [2, 'enabled', 'bool'], [3, 'authRevision', 'uint64']]);
+export const SnapshotResponse = schema('SnapshotResponse', [header(), [2, 'remaining_bytes', 'uint64'], [3, 'blob', 'bytes'], [4, 'version', 'string']]);

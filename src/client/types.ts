@@ -295,3 +295,9 @@ export interface AuthStatusResponse {
   enabled: boolean;
   authRevision: bigint;
 }
+
+export interface SnapshotResponse {
+  remaining_bytes: bigint;
+  blob: Buffer;
+  version: string;
+}

@@ -10,6 +10,7 @@ import { electCommand, lockCommand } from './lock.js';
 import { alarmCommand, moveLeaderCommand } from './maintenance.js';
 import { memberCommand } from './member.js';
 import { makeMirrorCommand } from './mirror.js';
+import { snapshotCommand } from './snapshot.js';
 import { txnCommand } from './txn.js';
 import { versionCommand } from './version.js';
 import { watchCommand } from './watch.js';
@@ -19,5 +20,5 @@ export const ROOT: CommandDef = {
   usage: 'etcdctl',
   summary: 'A simple command line client for etcd3.',
   flags: [],
-  subcommands: [getCommand, putCommand, delCommand, txnCommand, compactionCommand, alarmCommand, defragCommand, endpointCommand, moveLeaderCommand, watchCommand, versionCommand, leaseCommand, memberCommand, makeMirrorCommand, lockCommand, electCommand, authCommand, userCommand, roleCommand, checkCommand],
+  subcommands: [getCommand, putCommand, delCommand, txnCommand, compactionCommand, alarmCommand, defragCommand, endpointCommand, moveLeaderCommand, watchCommand, versionCommand, leaseCommand, memberCommand, snapshotCommand, makeMirrorCommand, lockCommand, electCommand, authCommand, userCommand, roleCommand, checkCommand],
 };

@@ -259,3 +259,24 @@ export async function startCluster(n = 3, extra: string[] = []): Promise<EtcdClu
     }
   }
 }
+
+export interface MemberSpec {
+  name: string;
+  dataDir: string;
+  clientPort: number;
+  peerPort: number;
+}
+
+// Starts members on data dirs that already hold a cluster (made by
+// `snapshot restore`): their WAL, not flags, says who belongs.
+export async function startExisting(specs: MemberSpec[]): Promise<EtcdCluster> {
+  const procs = specs.map((s) => launch(s.name, s.dataDir, s.clientPort, s.peerPort, [], ['--initial-advertise-peer-urls', `http://127.0.0.1:${s.peerPort}`]));
+  try {
+    await Promise.all(specs.map((s, i) => waitReady({ ...s, proc: procs[i]! }, 30000)));
+  } catch (e) {
+    await Promise.all(procs.map((p) => stopper(p)()));
+    throw e;
+  }
+  const members = specs.map((s, i) => handle(s.name, s.dataDir, s.clientPort, s.peerPort, procs[i]!, []));
+  return { members, endpoints: members.map((m) => m.endpoint).join(','), stop: async () => void (await Promise.all(members.map((m) => m.stop()))) };
+}

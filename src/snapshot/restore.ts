@@ -1,0 +1,306 @@
+// snapshot restore: a new data dir for each member of a new cluster, built
+// under a temporary name and renamed into place when complete.
+import { createHash, randomBytes } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { goPathError } from '../cli/errors.js';
+import { BoltFile, branchBody, BUCKET_LEAF, inlineBucket, leafBody, metaPage, NO_FREELIST, PAGE_HEADER, PageFlag, pageHeader, type Item, type Page } from './bbolt.js';
+import { clusterId, memberId, memberJson, snapFile, snapName, WAL_NAME, WAL_SEGMENT_BYTES, walRecords, type RestoreMember } from './raft.js';
+import { syncDir } from './save.js';
+import { hasTrailer, SnapshotError } from './status.js';
+
+export interface RestoreOptions {
+  snapshot: string;
+  name: string;
+  dataDir: string;
+  // Explicit --wal-dir, else <data-dir>/member/wal.
+  walDir?: string;
+  initialCluster: string;
+  token: string;
+  advertisePeerURLs: string;
+  skipHashCheck: boolean;
+  bumpRevision: bigint;
+  markCompacted: boolean;
+}
+
+// --- flags to members (etcd's types.NewURLs, NewURLsMap, VerifyBootstrap) ---
+
+function parseURLs(list: string[]): string[] {
+  const out = list.map((raw) => {
+    const s = raw.trim();
+    let u: URL;
+    try {
+      u = new URL(s);
+    } catch {
+      throw new SnapshotError(`parse ${JSON.stringify(s)}: invalid URL`);
+    }
+    const scheme = u.protocol.slice(0, -1);
+    if (!['http', 'https', 'unix', 'unixs'].includes(scheme)) throw new SnapshotError(`URL scheme must be http, https, unix, or unixs: ${s}`);
+    if (!/^[^/]*:\d+$/.test(s.slice(u.protocol.length + 2))) {
+      if (u.pathname !== '/' && u.pathname !== '') throw new SnapshotError(`URL must not contain a path: ${s}`);
+      throw new SnapshotError(`URL address does not have the form "host:port": ${s}`);
+    }
+    return s;
+  });
+  return out.sort();
+}
+
+function parseCluster(spec: string): Map<string, string[]> {
+  const byName = new Map<string, string[]>();
+  for (const part of spec.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) throw new SnapshotError(`--initial-cluster: ${JSON.stringify(part)} is not of the form name=url`);
+    const name = part.slice(0, eq);
+    byName.set(name, [...(byName.get(name) ?? []), part.slice(eq + 1)]);
+  }
+  return new Map([...byName].map(([n, urls]) => [n, parseURLs(urls)]));
+}
+
+// Host names compare by address, as etcd resolves both sides (all but
+// IP addresses and "localhost", which it leaves as they are).
+async function resolved(urls: string[]): Promise<string[]> {
+  return Promise.all(
+    urls.map(async (s) => {
+      const u = new URL(s);
+      const host = u.hostname.replace(/^\[|\]$/g, '');
+      if (host === 'localhost' || isIP(host)) return s;
+      try {
+        const { address } = await lookup(host);
+        return `${u.protocol}//${address.includes(':') ? `[${address}]` : address}:${u.port}`;
+      } catch {
+        return s;
+      }
+    }),
+  ).then((x) => x.sort());
+}
+
+async function members(o: RestoreOptions): Promise<{ self: RestoreMember; all: RestoreMember[]; cluster: bigint }> {
+  const map = parseCluster(o.initialCluster);
+  const advertised = parseURLs(o.advertisePeerURLs.split(','));
+  const mine = map.get(o.name);
+  if (!mine) throw new SnapshotError(`couldn't find local name ${JSON.stringify(o.name)} in the initial cluster configuration`);
+  if (mine.join(',') !== advertised.join(',')) {
+    const [a, b] = await Promise.all([resolved(advertised), resolved(mine)]);
+    if (a.join(',') !== b.join(',')) {
+      const cl = mine.map((u) => `${o.name}=${u}`).join(',');
+      throw new SnapshotError(
+        `--initial-cluster has ${cl} but missing from --initial-advertise-peer-urls=${advertised.join(',')} (resolved urls: ${JSON.stringify(a.join(','))} != ${JSON.stringify(b.join(','))})`,
+      );
+    }
+  }
+  const seen = new Set<string>();
+  for (const urls of map.values()) {
+    for (const u of urls) {
+      if (seen.has(u)) throw new SnapshotError(`initial cluster ${o.initialCluster} has duplicate url ${u}`);
+      seen.add(u);
+    }
+  }
+  const all = [...map].map(([name, urls]) => ({ id: memberId(urls, o.token), name, peerURLs: urls }));
+  const ids = new Set<bigint>();
+  for (const m of all) {
+    if (m.id === 0n) throw new SnapshotError('cannot use 0 as member id');
+    if (ids.has(m.id)) throw new SnapshotError('member exists with identical ID');
+    ids.add(m.id);
+  }
+  all.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return { self: all.find((m) => m.name === o.name)!, all, cluster: clusterId(all.map((m) => m.id)) };
+}
+
+// --- the database ---
+
+// Go's %v of a byte slice: [35 42 …].
+const goBytes = (b: Buffer) => `[${[...b].join(' ')}]`;
+
+// Copies the snapshot without its sha256 trailer, checking the trailer.
+function copyDb(src: string, dst: string, skipHashCheck: boolean): void {
+  const size = statSync(src).size;
+  const trailer = hasTrailer(size);
+  if (!trailer && !skipHashCheck) throw new SnapshotError('snapshot missing hash but --skip-hash-check=false');
+  const length = trailer ? size - 32 : size;
+  const from = openSync(src, 'r');
+  const to = openSync(dst, 'w', 0o600);
+  try {
+    const h = createHash('sha256');
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (let off = 0; off < length; ) {
+      const n = readSync(from, buf, 0, Math.min(buf.length, length - off), off);
+      if (n === 0) throw new SnapshotError(`${src}: short read at offset ${off}`);
+      h.update(buf.subarray(0, n));
+      writeSync(to, buf, 0, n);
+      off += n;
+    }
+    if (trailer && !skipHashCheck) {
+      const want = Buffer.alloc(32);
+      readSync(from, want, 0, 32, length);
+      const got = h.digest();
+      if (!got.equals(want)) throw new SnapshotError(`expected sha256 ${goBytes(want)}, got ${goBytes(got)}`);
+    }
+    fsyncSync(to);
+  } finally {
+    closeSync(from);
+    closeSync(to);
+  }
+}
+
+const u64 = (v: bigint | number) => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(BigInt(v));
+  return b;
+};
+
+// etcd's revision key: main, '_', sub.
+const revKey = (main: bigint) => Buffer.concat([u64(main), Buffer.from('_'), u64(0)]);
+const byKey = (a: Item, b: Item) => Buffer.compare(a.key, b.key);
+
+// Rewrites the membership and raft index in a copied database without
+// touching its key tree: changed buckets and a new root page are appended,
+// then a new meta page points at them (bbolt's copy-on-write commit).
+// With a revision bump, the right-most path of the key tree is copied too.
+function rewriteDb(path: string, all: RestoreMember[], bump: bigint, markCompacted: boolean): void {
+  const db = BoltFile.open(path, true);
+  try {
+    const ps = db.meta.pageSize;
+    let next = db.meta.pgid;
+    const writePage = (flags: number, count: number, body: Buffer): number => {
+      const pages = Math.ceil((PAGE_HEADER + body.length) / ps);
+      const id = next;
+      next += pages;
+      const buf = Buffer.alloc(pages * ps);
+      pageHeader(id, flags, count, pages - 1).copy(buf);
+      body.copy(buf, PAGE_HEADER);
+      db.writePages(id, buf);
+      return id;
+    };
+    const bucketValue = (items: Item[]): Buffer => {
+      const size = PAGE_HEADER + items.reduce((a, it) => a + 16 + it.key.length + it.value.length, 0);
+      if (size <= ps / 4) return inlineBucket(items);
+      const header = Buffer.alloc(16);
+      header.writeBigUInt64LE(BigInt(writePage(PageFlag.Leaf, items.length, leafBody(items))));
+      return header;
+    };
+    const copy = (it: Item): Item => ({ flags: it.flags, key: Buffer.from(it.key), value: Buffer.from(it.value) });
+
+    const top = new Map<string, Buffer>();
+    for (const b of db.buckets()) top.set(b.key.toString('latin1'), Buffer.from(b.value));
+    const itemsOf = (name: string) => (top.has(name) ? [...db.bucket(top.get(name)!, name)].map(copy) : []);
+
+    const meta = new Map(itemsOf('meta').map((it) => [it.key.toString('latin1'), it]));
+    const put = (k: string, v: Buffer) => meta.set(k, { flags: 0, key: Buffer.from(k, 'latin1'), value: v });
+    put('consistent_index', u64(all.length));
+    put('term', u64(1));
+    if (bump > 0n) {
+      const keyBucket = top.get('key');
+      const latest = keyBucket ? lastRevision(db, keyBucket) : 0n;
+      const bumped = revKey(latest + bump);
+      top.set('key', appendLargest(db, keyBucket, { flags: 0, key: bumped, value: Buffer.alloc(0) }, bucketValue, writePage));
+      if (markCompacted) put('scheduledCompactRev', bumped);
+    }
+    top.set('meta', bucketValue([...meta.values()].sort(byKey)));
+    top.set('members', bucketValue(all.map((m) => ({ flags: 0, key: Buffer.from(m.id.toString(16)), value: Buffer.from(memberJson(m)) })).sort(byKey)));
+    top.set('members_removed', bucketValue([]));
+
+    const rootItems = [...top].map(([name, value]) => ({ flags: BUCKET_LEAF, key: Buffer.from(name, 'latin1'), value })).sort(byKey);
+    const root = writePage(PageFlag.Leaf, rootItems.length, leafBody(rootItems));
+    const txid = db.meta.txid + 1n;
+    db.writePages(Number(txid % 2n), metaPage(Number(txid % 2n), ps, { pageSize: ps, root, freelist: NO_FREELIST, pgid: next, txid }));
+    fsyncSync(db.descriptor);
+  } finally {
+    db.close();
+  }
+}
+
+// The main revision of the last key in the key bucket (0 when empty).
+function lastRevision(db: BoltFile, bucket: Buffer): bigint {
+  let last: Buffer | undefined;
+  const root = Number(bucket.readBigUInt64LE(0));
+  if (root === 0) {
+    for (const it of db.bucket(bucket, 'key')) last = it.key;
+  } else {
+    let p: Page = db.page(root);
+    while (p.flags === PageFlag.Branch) p = db.page(db.elements(p).at(-1)!.child);
+    last = db.elements(p).at(-1)?.key;
+  }
+  return last && last.length >= 8 ? last.readBigUInt64BE(0) : 0n;
+}
+
+// A bucket value with `item` (larger than every key) added: the leaf and
+// the branch pages above it are copied, the rest of the tree is shared.
+function appendLargest(db: BoltFile, bucket: Buffer | undefined, item: Item, bucketValue: (items: Item[]) => Buffer, writePage: (flags: number, count: number, body: Buffer) => number): Buffer {
+  if (!bucket || bucket.readBigUInt64LE(0) === 0n) {
+    const items = bucket ? [...db.bucket(bucket, 'key')].map((it) => ({ ...it, key: Buffer.from(it.key), value: Buffer.from(it.value) })) : [];
+    return bucketValue([...items, item]);
+  }
+  const cow = (id: number): number => {
+    const p = db.page(id);
+    const elems = db.elements(p);
+    if (p.flags === PageFlag.Leaf) return writePage(PageFlag.Leaf, elems.length + 1, leafBody([...elems, item]));
+    const children = elems.map((e) => ({ key: e.key, pgid: e.child }));
+    children[children.length - 1]!.pgid = cow(children.at(-1)!.pgid);
+    return writePage(PageFlag.Branch, children.length, branchBody(children));
+  };
+  const header = Buffer.from(bucket.subarray(0, 16));
+  header.writeBigUInt64LE(BigInt(cow(Number(bucket.readBigUInt64LE(0)))));
+  return header;
+}
+
+// --- the whole restore ---
+
+function mkdirPrivate(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+}
+
+function writeSynced(path: string, data: Buffer, mode: number, length?: number): void {
+  const fd = openSync(path, 'w', mode);
+  try {
+    writeSync(fd, data);
+    if (length !== undefined) ftruncateSync(fd, length);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export async function restore(o: RestoreOptions): Promise<void> {
+  const { self, all, cluster } = await members(o);
+  if (existsSync(o.dataDir)) throw new SnapshotError(`data-dir ${JSON.stringify(o.dataDir)} exists`);
+  if (o.walDir !== undefined && existsSync(o.walDir)) throw new SnapshotError(`wal-dir ${JSON.stringify(o.walDir)} exists`);
+  try {
+    statSync(o.snapshot);
+  } catch (e) {
+    throw new SnapshotError(goPathError('stat', o.snapshot, e));
+  }
+
+  // Built beside their final places, so the renames stay on one file system.
+  const tag = `.restoring-${randomBytes(4).toString('hex')}`;
+  const dataTmp = join(dirname(resolve(o.dataDir)), basename(resolve(o.dataDir)) + tag);
+  const walTmp = o.walDir === undefined ? undefined : join(dirname(resolve(o.walDir)), basename(resolve(o.walDir)) + tag);
+  try {
+    const snapDir = join(dataTmp, 'member', 'snap');
+    mkdirPrivate(snapDir);
+    const db = join(snapDir, 'db');
+    copyDb(o.snapshot, db, o.skipHashCheck);
+    try {
+      rewriteDb(db, all, o.bumpRevision, o.markCompacted);
+    } catch (e) {
+      if (e instanceof SnapshotError) throw e;
+      throw new SnapshotError(`${o.snapshot} is not a usable snapshot: ${(e as Error).message}`);
+    }
+    writeSynced(join(snapDir, snapName(all.length)), snapFile(all), 0o666);
+    const walDir = walTmp ?? join(dataTmp, 'member', 'wal');
+    mkdirPrivate(walDir);
+    writeSynced(join(walDir, WAL_NAME), walRecords(self.id, cluster, all), 0o600, WAL_SEGMENT_BYTES);
+    for (const d of [snapDir, walDir, join(dataTmp, 'member'), dataTmp]) syncDir(d);
+    if (walTmp) {
+      renameSync(walTmp, o.walDir!);
+      syncDir(dirname(resolve(o.walDir!)));
+    }
+    renameSync(dataTmp, o.dataDir);
+    syncDir(dirname(resolve(o.dataDir)));
+  } catch (e) {
+    rmSync(dataTmp, { recursive: true, force: true });
+    if (walTmp) rmSync(walTmp, { recursive: true, force: true });
+    throw e;
+  }
+}

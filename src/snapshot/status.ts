@@ -1,0 +1,87 @@
+// snapshot status: etcdctl 3.4's hash, revision, key count and size of a
+// snapshot or db file, plus a structure check and the sha256 trailer check.
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { BoltError, BoltFile } from './bbolt.js';
+import { crc32c } from './checksums.js';
+
+export interface DbStatus {
+  hash: number;
+  revision: bigint;
+  totalKey: number;
+  totalSize: number;
+}
+
+export class SnapshotError extends Error {}
+
+// etcd's snapshots end in the sha256 of what comes before: a bbolt file is
+// whole pages, so a length of 32 past a 512-byte boundary means a trailer.
+export const hasTrailer = (size: number) => size % 512 === 32;
+
+// sha256 of the first `length` bytes of a file, read in chunks.
+export function sha256Prefix(path: string, length: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const h = createHash('sha256');
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (let off = 0; off < length; ) {
+      const n = readSync(fd, buf, 0, Math.min(buf.length, length - off), off);
+      if (n === 0) throw new SnapshotError(`short read at offset ${off}`);
+      h.update(buf.subarray(0, n));
+      off += n;
+    }
+    return h.digest();
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function readTrailer(path: string, size: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const b = Buffer.alloc(32);
+    readSync(fd, b, 0, 32, size - 32);
+    return b;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function verifyTrailer(path: string, size: number): void {
+  const want = readTrailer(path, size);
+  const got = sha256Prefix(path, size - 32);
+  if (!got.equals(want)) {
+    throw new SnapshotError(`snapshot file is corrupt: its sha256 trailer says ${want.toString('hex')} but its content hashes to ${got.toString('hex')}`);
+  }
+}
+
+export function dbStatus(path: string, fileSize: number): DbStatus {
+  let db: BoltFile;
+  try {
+    db = BoltFile.open(path);
+  } catch (e) {
+    if (e instanceof BoltError) throw new SnapshotError(`${path} is not a usable snapshot: ${e.message}`);
+    throw e;
+  }
+  try {
+    db.startCheck();
+    let crc = 0;
+    let revision = 0n;
+    let totalKey = 0;
+    for (const b of db.buckets()) {
+      crc = crc32c(crc, b.key);
+      const isKey = b.key.length === 3 && b.key.toString('latin1') === 'key';
+      for (const it of db.bucket(b.value, b.key.toString('latin1'))) {
+        crc = crc32c(crc32c(crc, it.key), it.value);
+        if (isKey && it.key.length >= 8) revision = it.key.readBigUInt64BE(0);
+        totalKey++;
+      }
+    }
+    const problems = db.finishCheck();
+    if (problems.length > 0) throw new SnapshotError(`snapshot file integrity check failed. ${problems.length} errors found.\n${problems.join('\n')}`);
+    if (hasTrailer(fileSize) && fileSize === db.size + 32) verifyTrailer(path, fileSize);
+    return { hash: crc, revision, totalKey, totalSize: db.size };
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,315 @@
+// snapshot save, status and restore against real etcd: a server filled
+// with thousands of keys (history, deletions, a compaction, leases, users,
+// roles, a value spanning overflow pages) is saved by etcdctl-ts and by
+// etcdctl, restored by etcdctl-ts for one and for three members, and the
+// restored data dirs are booted and checked; then broken files.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, truncateSync, watch, writeFileSync, copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { errorLines, etcdctl, OURS, ours } from '../harness/cli.js';
+import { freePort, startEtcd, startExisting, tempDir, type EtcdCluster, type EtcdServer, type MemberSpec } from '../harness/etcd.js';
+import { start } from '../harness/proc.js';
+
+let src: EtcdServer;
+let dir: string;
+let revision: string;
+const at = (s: EtcdServer | string) => `--endpoints=${typeof s === 'string' ? s : s.endpoint}`;
+const FORMATS = ['simple', 'json', 'fields', 'table', 'protobuf'];
+
+async function ok(args: string[], stdin?: string): Promise<string> {
+  const r = await etcdctl(args, { stdin });
+  assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+  return r.stdout.toString();
+}
+
+before(async () => {
+  src = await startEtcd();
+  dir = tempDir();
+  // 3,200 keys of 4 kB in 25 transactions, then history on top.
+  for (let t = 0; t < 25; t++) {
+    const ops = Array.from({ length: 128 }, (_, i) => `put /data/${String(t * 128 + i).padStart(5, '0')} ${'v'.repeat(4000)}${i}`);
+    await ok([at(src), 'txn'], `\n${ops.join('\n')}\n\n\n`);
+  }
+  for (let i = 0; i < 50; i++) await ok([at(src), 'put', '/hist/k', `version-${i}`]);
+  await ok([at(src), 'del', '/data/00010', '/data/00020']);
+  await ok([at(src), 'compaction', '60']);
+  const lease = /lease ([0-9a-f]+) granted/.exec(await ok([at(src), 'lease', 'grant', '3600']))![1]!;
+  await ok([at(src), 'put', '/leased', 'x', `--lease=${lease}`]);
+  await ok([at(src), 'put', '/big', 'b'.repeat(100000)]);
+  await ok([at(src), 'user', 'add', 'alice:pw']);
+  await ok([at(src), 'role', 'add', 'reader']);
+  await ok([at(src), 'role', 'grant-permission', 'reader', 'read', '/data/', '--prefix']);
+  await ok([at(src), 'user', 'grant-role', 'alice', 'reader']);
+  revision = /"revision":(\d+)/.exec(await ok([at(src), 'get', 'x', '-w', 'json']))![1]!;
+});
+
+after(async () => {
+  await src?.stop();
+});
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+describe('snapshot save and status', () => {
+  test('save, then status in every format, as etcdctl on both files', async () => {
+    const mine = join(dir, 'ours.db');
+    const theirs = join(dir, 'theirs.db');
+    const saved = await ours([at(src), 'snapshot', 'save', mine]);
+    assert.equal(saved.stdout.toString(), `Snapshot saved at ${mine}\n`, saved.stderr);
+    await ok([at(src), 'snapshot', 'save', theirs]);
+    assert.equal(statSync(mine).mode & 0o777, 0o600);
+    assert.equal(statSync(mine).size, statSync(theirs).size);
+    for (const w of FORMATS) {
+      const outs = await Promise.all([mine, theirs].flatMap((f) => [ours(['snapshot', 'status', f, '-w', w]), etcdctl(['snapshot', 'status', f, '-w', w])]));
+      for (const r of outs) {
+        assert.equal(r.stdout.toString(), outs[1]!.stdout.toString(), `status -w ${w}`);
+        assert.deepEqual(errorLines(r.stderr), errorLines(outs[1]!.stderr));
+        assert.equal(r.code, outs[1]!.code);
+      }
+    }
+    const status = (await ours(['snapshot', 'status', mine, '-w', 'json'])).stdout.toString();
+    assert.match(status, new RegExp(`^\\{"hash":\\d+,"revision":${revision},"totalKey":\\d+,"totalSize":\\d+\\}\n$`));
+  });
+
+  test('-w json describes the saved file for scripts', async () => {
+    const path = join(dir, 'described.db');
+    const r = await ours([at(src), 'snapshot', 'save', path, '-w', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const file = readFileSync(path);
+    const member = /"member_id":(\d+)/.exec((await ok([at(src), 'endpoint', 'status', '-w', 'json'])))![1]!;
+    const j = r.stdout.toString();
+    assert.match(j, new RegExp(`^\\{"path":${JSON.stringify(path).replace(/[.]/g, '\\.')},"size":${file.length},"sha256":"${sha256(file.subarray(0, -32))}","endpoint":"${src.endpoint}","member_id":${member},"member_id_hex":"[0-9a-f]+","version":"3\\.4\\.\\d+","duration_ms":\\d+\\}\n$`));
+    assert.equal(file.subarray(-32).toString('hex'), sha256(file.subarray(0, -32)));
+  });
+
+  test('several endpoints: the one that answers is chosen and named', async () => {
+    const dead = `127.0.0.1:${await freePort()}`;
+    const path = join(dir, 'picked.db');
+    const r = await ours([`--endpoints=${dead},${src.endpoint}`, 'snapshot', 'save', path]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`^etcdctl-ts: ${dead} is not usable for the snapshot: context deadline exceeded$`, 'm'));
+    assert.match(r.stderr, new RegExp(`^etcdctl-ts: saving the snapshot from ${src.endpoint} \\(member [0-9a-f]+, the leader\\)$`, 'm'));
+    assert.ok(existsSync(path));
+  });
+
+  test('errors as etcdctl: arguments, unwritable place', async () => {
+    for (const args of [['snapshot', 'save'], ['snapshot', 'save', 'a', 'b'], ['snapshot', 'status'], ['snapshot', 'restore'], ['snapshot', 'status', join(dir, 'nope.db')], [at(src), 'snapshot', 'save', join(dir, 'no', 'x.db')]]) {
+      const [ref, got] = await Promise.all([etcdctl(args), ours(args)]);
+      assert.deepEqual(errorLines(got.stderr), errorLines(ref.stderr), args.join(' '));
+      assert.equal(got.code, ref.code, args.join(' '));
+    }
+  });
+
+  test('a save interrupted mid-stream leaves no file', async () => {
+    const path = join(dir, 'interrupted.db');
+    const created = new Promise<void>((resolve) => {
+      const w = watch(dir, (_ev, name) => {
+        if (name === 'interrupted.db.part') {
+          w.close();
+          resolve();
+        }
+      });
+    });
+    const run = start(OURS, [at(src), 'snapshot', 'save', path]);
+    await created;
+    // The server stops sending, so the stream cannot finish under us.
+    src.proc.kill('SIGSTOP');
+    try {
+      assert.ok(!existsSync(path));
+      await run.stop('SIGINT');
+    } finally {
+      src.proc.kill('SIGCONT');
+    }
+    assert.match(run.err(), /^Error: snapshot save interrupted; no file was written$/m);
+    assert.ok(!existsSync(path));
+    assert.ok(!existsSync(`${path}.part`));
+  });
+});
+
+// Restores `file` for every spec with etcdctl-ts, boots them, returns the cluster.
+async function restoreAndBoot(file: string, specs: MemberSpec[], token: string): Promise<EtcdCluster> {
+  const initial = specs.map((s) => `${s.name}=http://127.0.0.1:${s.peerPort}`).join(',');
+  for (const s of specs) {
+    const r = await ours(['snapshot', 'restore', file, `--name=${s.name}`, `--data-dir=${s.dataDir}`, `--initial-cluster=${initial}`, `--initial-cluster-token=${token}`, `--initial-advertise-peer-urls=http://127.0.0.1:${s.peerPort}`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.toString(), '');
+  }
+  return startExisting(specs);
+}
+
+async function specs(n: number, prefix: string): Promise<MemberSpec[]> {
+  const out: MemberSpec[] = [];
+  for (let i = 0; i < n; i++) out.push({ name: `${prefix}${i}`, dataDir: join(dir, `${prefix}${i}`), clientPort: await freePort(), peerPort: await freePort() });
+  return out;
+}
+
+// What must survive a restore, read through etcdctl.
+async function sameData(restored: string): Promise<void> {
+  const count = async (ep: string) => (await ok([at(ep), 'get', '/data/', '--prefix', '--keys-only'])).split('\n').filter(Boolean).length;
+  assert.equal(await count(restored), 3200 - 10);
+  assert.equal(await ok([at(restored), 'get', '/hist/k', '--print-value-only']), 'version-49\n');
+  assert.equal((await ok([at(restored), 'get', '/big', '--print-value-only'])).length, 100001);
+  const compacted = await etcdctl([at(restored), 'get', '/hist/k', '--rev=50']);
+  assert.deepEqual(errorLines(compacted.stderr), ['Error: etcdserver: mvcc: required revision has been compacted']);
+  assert.equal(await ok([at(restored), 'lease', 'list']), await ok([at(src), 'lease', 'list']));
+  assert.equal(await ok([at(restored), 'user', 'get', 'alice']), 'User: alice\nRoles: reader\n');
+  assert.equal(await ok([at(restored), 'role', 'get', 'reader']), await ok([at(src), 'role', 'get', 'reader']));
+  const hash = async (ep: string) => /"hash":(\d+)/.exec(await ok([at(ep), 'endpoint', 'hashkv', `--rev=${revision}`, '-w', 'json']))![1];
+  assert.equal(await hash(restored), await hash(src.endpoint));
+}
+
+describe('snapshot restore', () => {
+  let file: string;
+  before(async () => {
+    file = join(dir, 'restore-src.db');
+    assert.equal((await ours([at(src), 'snapshot', 'save', file])).code, 0);
+  });
+
+  test('one member: boots with every key, lease, user and role, and takes writes', async () => {
+    const cl = await restoreAndBoot(file, await specs(1, 'one'), 'tok-one');
+    try {
+      const ep = cl.members[0]!.endpoint;
+      await sameData(ep);
+      assert.equal(await ok([at(ep), 'put', 'after', 'restore']), 'OK\n');
+      assert.match(await ok([at(ep), 'get', 'after', '-w', 'json']), new RegExp(`"mod_revision":${Number(revision) + 1}`));
+      assert.equal((await ok([at(ep), 'member', 'list'])).split('\n').filter(Boolean).length, 1);
+    } finally {
+      await cl.stop();
+    }
+  });
+
+  test('three members: WAL and .snap bytes equal etcdctl\'s, and they form one healthy cluster', async () => {
+    const s = await specs(3, 'tri');
+    const initial = s.map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}`).join(',');
+    for (const m of s) {
+      const ref = join(dir, `ref-${m.name}`);
+      await ok(['snapshot', 'restore', file, `--name=${m.name}`, `--data-dir=${ref}`, `--initial-cluster=${initial}`, '--initial-cluster-token=tok-three', `--initial-advertise-peer-urls=http://127.0.0.1:${m.peerPort}`]);
+      const r = await ours(['snapshot', 'restore', file, `--name=${m.name}`, `--data-dir=${m.dataDir}`, `--initial-cluster=${initial}`, '--initial-cluster-token=tok-three', `--initial-advertise-peer-urls=http://127.0.0.1:${m.peerPort}`]);
+      assert.equal(r.code, 0, r.stderr);
+      for (const sub of ['member/wal/0000000000000000-0000000000000000.wal', 'member/snap/0000000000000001-0000000000000003.snap']) {
+        assert.ok(readFileSync(join(m.dataDir, sub)).equals(readFileSync(join(ref, sub))), `${m.name}: ${sub}`);
+      }
+      assert.equal(statSync(m.dataDir).mode & 0o777, 0o700);
+      assert.equal(statSync(join(m.dataDir, 'member', 'snap', 'db')).mode & 0o777, 0o600);
+      // etcdctl's own bbolt reader accepts the rewritten database.
+      await ok(['snapshot', 'status', join(m.dataDir, 'member', 'snap', 'db')]);
+    }
+    const cl = await startExisting(s);
+    try {
+      const health = await etcdctl([at(cl.members[0]!), 'endpoint', 'health', '--cluster']);
+      assert.equal(health.code, 0, health.stderr);
+      assert.equal(health.stderr.match(/is healthy/g)?.length, 3);
+      for (const m of cl.members) await sameData(m.endpoint);
+      assert.equal(await ok([`--endpoints=${cl.endpoints}`, 'put', 'after', 'restore']), 'OK\n');
+      assert.equal(await ok([at(cl.members[2]!), 'get', 'after', '--print-value-only', '--consistency=l']), 'restore\n');
+      const list = await ok([at(cl.members[0]!), 'member', 'list']);
+      for (const m of s) assert.match(list, new RegExp(`, started, ${m.name}, http://127.0.0.1:${m.peerPort}, http://127.0.0.1:${m.clientPort}, false`));
+      // A restored cluster is also a source: several endpoints, the leader is chosen.
+      const again = await ours([`--endpoints=${cl.endpoints}`, 'snapshot', 'save', join(dir, 'from-cluster.db')]);
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stderr, /, the leader\)\n$/);
+    } finally {
+      await cl.stop();
+    }
+  });
+
+  test('--bump-revision with --mark-compacted: later revisions, older ones compacted', async () => {
+    const [m] = await specs(1, 'bump');
+    const r = await ours(['snapshot', 'restore', file, `--name=${m!.name}`, `--data-dir=${m!.dataDir}`, `--initial-cluster=${m!.name}=http://127.0.0.1:${m!.peerPort}`, `--initial-advertise-peer-urls=http://127.0.0.1:${m!.peerPort}`, '--bump-revision=1000', '--mark-compacted']);
+    assert.equal(r.code, 0, r.stderr);
+    const cl = await startExisting([m!]);
+    try {
+      const ep = cl.members[0]!.endpoint;
+      assert.equal(await ok([at(ep), 'put', 'after', 'bump']), 'OK\n');
+      assert.match(await ok([at(ep), 'get', 'after', '-w', 'json']), new RegExp(`"mod_revision":${Number(revision) + 1001}`));
+      const old = await etcdctl([at(ep), 'get', '/hist/k', `--rev=${revision}`]);
+      assert.deepEqual(errorLines(old.stderr), ['Error: etcdserver: mvcc: required revision has been compacted']);
+      assert.equal(await ok([at(ep), 'get', '/hist/k', '--print-value-only']), 'version-49\n');
+    } finally {
+      await cl.stop();
+    }
+    const bad = await ours(['snapshot', 'restore', file, '--data-dir', join(dir, 'x'), '--bump-revision=5']);
+    assert.deepEqual(errorLines(bad.stderr), ['Error: --mark-compacted required if --revision-bump > 0']);
+    assert.equal(bad.code, 128);
+  });
+
+  test('refusals as etcdctl, and nothing left behind', async () => {
+    const existing = join(dir, 'existing');
+    await ok(['snapshot', 'restore', file, '--data-dir', existing]);
+    const cases: [string[], RegExp][] = [
+      [['snapshot', 'restore', file, '--data-dir', existing], /^Error: data-dir ".*" exists$/],
+      [['snapshot', 'restore', file, '--data-dir', join(dir, 'n1'), '--name', 'zz'], /^Error: couldn't find local name "zz" in the initial cluster configuration$/],
+      [['snapshot', 'restore', file, '--data-dir', join(dir, 'n2'), '--initial-advertise-peer-urls', 'http://127.0.0.1:9999'], /^Error: --initial-cluster has default=http:\/\/localhost:2380 but missing from --initial-advertise-peer-urls=http:\/\/127\.0\.0\.1:9999 \(resolved urls: /],
+    ];
+    for (const [args, error] of cases) {
+      const before = readdirSync(dir).sort();
+      const [ref, got] = await Promise.all([etcdctl(args), ours(args)]);
+      assert.deepEqual(errorLines(got.stderr), errorLines(ref.stderr), args.join(' '));
+      assert.match(errorLines(got.stderr)[0]!, error);
+      assert.equal(got.code, 1);
+      assert.equal(ref.code, 1);
+      assert.deepEqual(readdirSync(dir).sort(), before);
+    }
+  });
+});
+
+describe('broken snapshot files', () => {
+  let good: Buffer;
+  before(async () => {
+    const file = join(dir, 'good.db');
+    assert.equal((await ours([at(src), 'snapshot', 'save', file])).code, 0);
+    good = readFileSync(file);
+  });
+
+  // Restore must fail and leave no data dir and no temporary directory.
+  async function refusedRestore(file: string, target: string, skip = false): Promise<string> {
+    const before = readdirSync(dir);
+    const r = await ours(['snapshot', 'restore', file, '--data-dir', join(dir, target), ...(skip ? ['--skip-hash-check'] : [])]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.deepEqual(readdirSync(dir).sort(), before.sort());
+    return errorLines(r.stderr)[0]!;
+  }
+
+  test('a truncated file', async () => {
+    const file = join(dir, 'truncated.db');
+    writeFileSync(file, good.subarray(0, Math.floor(good.length / 2)));
+    const st = await ours(['snapshot', 'status', file]);
+    assert.equal(st.code, 1);
+    assert.match(errorLines(st.stderr)[0]!, /is not a usable snapshot: the file is truncated: its database needs \d+ bytes \(\d+ pages of 4096\) but the file has \d+$/);
+    assert.match(await refusedRestore(file, 'from-truncated', true), /the file is truncated/);
+  });
+
+  test('a flipped byte', async () => {
+    const file = join(dir, 'flipped.db');
+    const bad = Buffer.from(good);
+    bad[Math.floor(bad.length / 2)]! ^= 0xff;
+    writeFileSync(file, bad);
+    const st = await ours(['snapshot', 'status', file]);
+    assert.equal(st.code, 1);
+    assert.match(errorLines(st.stderr)[0]!, /^Error: snapshot file is corrupt: its sha256 trailer says [0-9a-f]{64} but its content hashes to [0-9a-f]{64}$/);
+    const ref = await etcdctl(['snapshot', 'restore', file, '--data-dir', join(dir, 'ref-flipped')]);
+    assert.equal(await refusedRestore(file, 'from-flipped'), errorLines(ref.stderr)[0]);
+    assert.match(errorLines(ref.stderr)[0]!, /^Error: expected sha256 \[[\d ]+\], got \[[\d ]+\]$/);
+  });
+
+  test('a missing trailer', async () => {
+    const file = join(dir, 'no-trailer.db');
+    copyFileSync(join(dir, 'good.db'), file);
+    truncateSync(file, good.length - 32);
+    const ref = await etcdctl(['snapshot', 'restore', file, '--data-dir', join(dir, 'ref-no-trailer')]);
+    assert.equal(await refusedRestore(file, 'from-no-trailer'), 'Error: snapshot missing hash but --skip-hash-check=false');
+    assert.deepEqual(errorLines(ref.stderr), ['Error: snapshot missing hash but --skip-hash-check=false']);
+    // A database copied out of a data dir has no trailer: status still reads it.
+    const [a, b] = await Promise.all([ours(['snapshot', 'status', file]), etcdctl(['snapshot', 'status', file])]);
+    assert.equal(a.stdout.toString(), b.stdout.toString());
+  });
+
+  test('not a database at all', async () => {
+    const file = join(dir, 'garbage.db');
+    writeFileSync(file, Buffer.alloc(8192, 7));
+    const st = await ours(['snapshot', 'status', file]);
+    assert.match(errorLines(st.stderr)[0]!, /is not a usable snapshot: not a bbolt database \(meta page 0: invalid magic number; meta page 1: invalid magic number\)$/);
+    assert.equal(st.code, 1);
+  });
+});
