@@ -1,7 +1,7 @@
 // npm run bench: wall-time medians of etcdctl-ts, the reference etcdctl
 // (when installed) and `node -e 0`, against a throwaway local etcd.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -82,11 +82,61 @@ for (const c of cases) {
   results[c.name] = { ours, ref };
   console.log(`${c.name} | ${ours.toFixed(1)} | ${hasEtcdctl ? ref.toFixed(1) : 'n/a'} | ${(ours / nodeBase).toFixed(2)}x | ${hasEtcdctl ? (ours / ref).toFixed(2) + 'x' : 'n/a'}`);
 }
+// Snapshot save and restore: wall time and peak memory (max RSS of the
+// child, read through python3's getrusage), at the current size and again
+// after growing the database past 200 MB.
+const work = mkdtempSync(join(tmpdir(), 'etcdctl-ts-bench-snap-'));
+process.on('exit', () => rmSync(work, { recursive: true, force: true }));
+function measure(cmd) {
+  const py = 'import resource,subprocess,sys,time;t=time.time();r=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.PIPE);' +
+    'print(r.returncode,(time.time()-t)*1000,resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss);sys.stderr.write(r.stderr.decode())';
+  const r = spawnSync('python3', ['-c', py, ...cmd], { encoding: 'utf8' });
+  const [code, ms, rss] = r.stdout.trim().split(' ').map(Number);
+  if (code !== 0) throw new Error(`${cmd.join(' ')} failed: ${r.stderr}`);
+  return { ms, mb: rss / 1024 };
+}
+function median3(make) {
+  const runs = [make(0), make(1), make(2)].sort((a, b) => a.ms - b.ms);
+  return runs[1];
+}
+let n = 0;
+const save = (tool) => median3(() => measure([...tool, ep, 'snapshot', 'save', join(work, `s${n++}.db`)]));
+const restore = (tool, file) => median3(() => measure([...tool, 'snapshot', 'restore', file, '--data-dir', join(work, `r${n++}`)]));
+const small = save(OURS);
+const big = [];
+for (let i = 0; i < 200; i++) {
+  const success = [];
+  for (let j = 0; j < 128; j++) success.push({ request_put: { key: b64(`/big/${i}/${j}`), value: b64('x'.repeat(8192)) } });
+  big.push(success);
+}
+for (let i = 0; i < big.length; i += 8) {
+  await Promise.all(big.slice(i, i + 8).map((success) => fetch(`${base}/v3/kv/txn`, { method: 'POST', body: JSON.stringify({ success }) }).then((r) => r.text())));
+}
+const snapFile = join(work, 'bench.db');
+measure([...OURS, ep, 'snapshot', 'save', snapFile]);
+const dbMB = statSync(snapFile).size / 1e6;
+const saveOurs = save(OURS);
+const saveRef = hasEtcdctl ? save(['etcdctl']) : undefined;
+const restoreOurs = restore(OURS, snapFile);
+const restoreRef = hasEtcdctl ? restore(['etcdctl'], snapFile) : undefined;
+console.log(`snapshot of ${dbMB.toFixed(0)} MB | etcdctl-ts ms | etcdctl ms | etcdctl-ts / etcdctl | etcdctl-ts peak MB | etcdctl peak MB`);
+const row = (name, o, r) => console.log(`${name} | ${o.ms.toFixed(0)} | ${r ? r.ms.toFixed(0) : 'n/a'} | ${r ? (o.ms / r.ms).toFixed(2) + 'x' : 'n/a'} | ${o.mb.toFixed(0)} | ${r ? r.mb.toFixed(0) : 'n/a'}`);
+row('snapshot save', saveOurs, saveRef);
+row('snapshot restore', restoreOurs, restoreRef);
+console.log(`snapshot save peak memory: ${small.mb.toFixed(0)} MB at ${(statSync(join(work, 's0.db')).size / 1e6).toFixed(0)} MB, ${saveOurs.mb.toFixed(0)} MB at ${dbMB.toFixed(0)} MB`);
+
 const one = results['get one key'].ours / nodeBase;
 const prefix = results['get --prefix (100k keys, ~10 MB)'];
 console.log(`budget: get one key <= 2.0x node -e 0: ${one.toFixed(2)}x ${one <= 2 ? 'OK' : 'OVER'}`);
 if (hasEtcdctl) {
   const r = prefix.ours / prefix.ref;
   console.log(`budget: get --prefix <= 1.5x etcdctl: ${r.toFixed(2)}x ${r <= 1.5 ? 'OK' : 'OVER'}`);
+  const sv = saveOurs.ms / saveRef.ms;
+  const rs = restoreOurs.ms / restoreRef.ms;
+  console.log(`budget: snapshot save <= 1.2x etcdctl: ${sv.toFixed(2)}x ${sv <= 1.2 ? 'OK' : 'OVER'}`);
+  console.log(`budget: snapshot restore <= 2x etcdctl: ${rs.toFixed(2)}x ${rs <= 2 ? 'OK' : 'OVER'}`);
 }
+// Independent of size: within 10 MB of the small database's peak.
+const grew = saveOurs.mb - small.mb;
+console.log(`budget: snapshot save memory independent of size: +${grew.toFixed(0)} MB ${grew <= 10 ? 'OK' : 'OVER'}`);
 process.exit(0);
