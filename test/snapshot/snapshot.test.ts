@@ -234,6 +234,55 @@ describe('snapshot restore', () => {
     assert.equal(bad.code, 128);
   });
 
+  test('defrag --data-dir rewrites a stopped member\'s database compactly; a running one makes it wait', async () => {
+    const [m] = await specs(1, 'offline');
+    const r = await ours(['snapshot', 'restore', file, `--name=${m!.name}`, `--data-dir=${m!.dataDir}`, `--initial-cluster=${m!.name}=http://127.0.0.1:${m!.peerPort}`, `--initial-advertise-peer-urls=http://127.0.0.1:${m!.peerPort}`]);
+    assert.equal(r.code, 0, r.stderr);
+    const db = join(m!.dataDir, 'member', 'snap', 'db');
+    const status = async () => (await ok(['snapshot', 'status', db, '-w', 'json'])).replace(/"totalSize":\d+/, '');
+    const defrag = async () => {
+      const d = await ours(['defrag', `--data-dir=${m!.dataDir}`]);
+      assert.equal(d.code, 0, d.stderr);
+      assert.equal(d.stdout.toString(), '');
+    };
+    // Same content, as etcdctl's own reader sees it, and the member boots from it.
+    const before = await status();
+    await defrag();
+    assert.equal(await status(), before);
+    let cl = await startExisting([m!]);
+    const ep = () => at(cl.members[0]!);
+    try {
+      await sameData(cl.members[0]!.endpoint);
+      // Free half the space, then compact so the old versions go too.
+      await ok([ep(), 'del', '/data/00000', '/data/01600']);
+      const rev = /"revision":(\d+)/.exec(await ok([ep(), 'put', 'after', 'defrag', '-w', 'json']))![1]!;
+      await ok([ep(), 'compaction', rev, '--physical']);
+    } finally {
+      await cl.stop();
+    }
+    const fragmented = statSync(db).size;
+    const kept = await status();
+    await defrag();
+    assert.equal(await status(), kept);
+    assert.ok(statSync(db).size < fragmented - 4_000_000, `${statSync(db).size} vs ${fragmented}`);
+    cl = await startExisting([m!]);
+    try {
+      assert.equal((await ok([ep(), 'get', '/data/', '--prefix', '--keys-only'])).split('\n').filter(Boolean).length, 3200 - 1600);
+      assert.equal(await ok([ep(), 'get', 'after', '--print-value-only']), 'defrag\n');
+      // etcd holds the database's lock: the offline defrag waits, and says why.
+      const waiting = start(OURS, ['defrag', `--data-dir=${m!.dataDir}`]);
+      for (let i = 0; i < 100 && !waiting.err().includes('waiting for etcd'); i++) await new Promise((res) => setTimeout(res, 50));
+      assert.equal(waiting.err(), `waiting for etcd to close and release its lock on "${db}". To defrag a running etcd instance, omit --data-dir.\n`);
+      await waiting.stop('SIGTERM');
+      assert.equal(await ok([ep(), 'put', 'still', 'fine']), 'OK\n');
+    } finally {
+      await cl.stop();
+    }
+    const missing = await ours(['defrag', `--data-dir=${join(dir, 'nowhere')}`]);
+    assert.deepEqual(errorLines(missing.stderr), [`Error: cannot open database at ${join(dir, 'nowhere', 'member', 'snap', 'db')}: no such file or directory`]);
+    assert.equal(missing.code, 1);
+  });
+
   test('refusals as etcdctl, and nothing left behind', async () => {
     const existing = join(dir, 'existing');
     await ok(['snapshot', 'restore', file, '--data-dir', existing]);
