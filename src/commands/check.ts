@@ -82,15 +82,15 @@ function randomKey(prefix: Buffer, size: number): Buffer {
   return Buffer.concat([prefix, k]);
 }
 
-async function connections(ctx: Context, n: number): Promise<EtcdClient[]> {
-  const list: EtcdClient[] = [];
-  for (let i = 0; i < Math.min(n, MAX_CONNECTIONS); i++) list.push(await ctx.clientFor(ctx.settings.endpoints));
-  return list;
-}
-
-async function refuseUsedPrefix(client: EtcdClient, prefix: Buffer, message: string): Promise<void> {
-  const r = await client.range({ key: prefix, range_end: prefixEnd(prefix), limit: 1n });
-  if (r.count > 0n) throw new CliError(message, ExitCode.InvalidInput);
+// The check's connections, after making sure its prefix is unused.
+async function prepare(ctx: Context, f: Flags, workers: number): Promise<{ prefix: Buffer; clients: EtcdClient[]; first: EtcdClient }> {
+  const prefix = Buffer.from(f.prefix as string);
+  const clients: EtcdClient[] = [];
+  for (let i = 0; i < Math.min(workers, MAX_CONNECTIONS); i++) clients.push(await ctx.clientFor(ctx.settings.endpoints));
+  const first = clients[0]!;
+  const used = await first.range({ key: prefix, range_end: prefixEnd(prefix), limit: 1n });
+  if (used.count > 0n) throw new CliError(`prefix ${JSON.stringify(f.prefix)} has keys. Delete with etcdctl del --prefix ${f.prefix} first`, ExitCode.InvalidInput);
+  return { prefix, clients, first };
 }
 
 // Deletes the check's keys; with --auto-compact compacts at that revision,
@@ -150,10 +150,7 @@ const perfCommand: CommandDef = {
   flags: COMMON_FLAGS('performance', '/etcdctl-check-perf/'),
   async run(ctx, _args, f) {
     const cfg = PERF[model(f)];
-    const prefix = Buffer.from(f.prefix as string);
-    const clients = await connections(ctx, cfg.clients);
-    const first = clients[0]!;
-    await refuseUsedPrefix(first, prefix, `prefix ${JSON.stringify(f.prefix)} has keys. Delete with etcdctl del --prefix ${f.prefix} first`);
+    const { prefix, clients, first } = await prepare(ctx, f, cfg.clients);
 
     const report = new Report();
     const progress: Progress = await startProgress(`0 / ${PERF_SECONDS}`);
@@ -248,10 +245,7 @@ const datascaleCommand: CommandDef = {
   flags: COMMON_FLAGS('datascale', '/etcdctl-check-datascale/'),
   async run(ctx, _args, f) {
     const cfg = DATASCALE[model(f)];
-    const prefix = Buffer.from(f.prefix as string);
-    const clients = await connections(ctx, cfg.clients);
-    const first = clients[0]!;
-    await refuseUsedPrefix(first, prefix, `prefix ${JSON.stringify(f.prefix)} has keys. Delete with etcdctl del --prefix ${f.prefix} first`);
+    const { prefix, clients, first } = await prepare(ctx, f, cfg.clients);
 
     const before = await residentBytes(ctx);
     if (before === 0) {

@@ -318,3 +318,94 @@ export class BoltFile {
     closeSync(this.fd);
   }
 }
+
+// Appends pages from `next` on, each node on as many contiguous pages as
+// it needs (overflow), handing them to `sink`.
+export class PageWriter {
+  constructor(
+    readonly pageSize: number,
+    public next: number,
+    private readonly sink: (id: number, pages: Buffer) => void,
+  ) {}
+
+  write(flags: number, count: number, body: Buffer): number {
+    const pages = Math.ceil((PAGE_HEADER + body.length) / this.pageSize);
+    const id = this.next;
+    this.next += pages;
+    const buf = Buffer.alloc(pages * this.pageSize);
+    pageHeader(id, flags, count, pages - 1).copy(buf);
+    body.copy(buf, PAGE_HEADER);
+    this.sink(id, buf);
+    return id;
+  }
+}
+
+// Packs a sorted stream of elements into pages of one kind, then builds
+// branch levels above them until one page is left; returns its id.
+export function buildTree(w: PageWriter, items: Iterable<Item>): number {
+  let level: { key: Buffer; pgid: number }[] = [];
+  let batch: Item[] = [];
+  let size = PAGE_HEADER;
+  const flush = () => {
+    level.push({ key: Buffer.from(batch[0]!.key), pgid: w.write(PageFlag.Leaf, batch.length, leafBody(batch)) });
+    batch = [];
+    size = PAGE_HEADER;
+  };
+  for (const it of items) {
+    const need = ELEMENT + it.key.length + it.value.length;
+    if (batch.length > 0 && size + need > w.pageSize) flush();
+    batch.push(it);
+    size += need;
+  }
+  if (batch.length > 0 || level.length === 0) {
+    if (batch.length === 0) return w.write(PageFlag.Leaf, 0, Buffer.alloc(0));
+    flush();
+  }
+  while (level.length > 1) {
+    const up: { key: Buffer; pgid: number }[] = [];
+    let group: { key: Buffer; pgid: number }[] = [];
+    let gsize = PAGE_HEADER;
+    const emit = () => {
+      up.push({ key: group[0]!.key, pgid: w.write(PageFlag.Branch, group.length, branchBody(group)) });
+      group = [];
+      gsize = PAGE_HEADER;
+    };
+    for (const c of level) {
+      const need = ELEMENT + c.key.length;
+      // At least two children a branch page, as bbolt keeps them.
+      if (group.length > 1 && gsize + need > w.pageSize) emit();
+      group.push(c);
+      gsize += need;
+    }
+    emit();
+    level = up;
+  }
+  return level[0]!.pgid;
+}
+
+// A bucket's value in its parent for these (sorted) items: inline when
+// small enough, as bbolt decides, else the header of a tree written with
+// `w`. `header` supplies the sequence number to keep.
+export function packBucket(w: PageWriter, items: Iterable<Item>, header: Buffer): Buffer {
+  const head: Item[] = [];
+  let size = PAGE_HEADER;
+  const it = items[Symbol.iterator]();
+  for (let r = it.next(); !r.done; r = it.next()) {
+    head.push(r.value);
+    size += ELEMENT + r.value.key.length + r.value.value.length;
+    if (size > w.pageSize / 4) {
+      const root = buildTree(
+        w,
+        (function* () {
+          yield* head;
+          yield* { [Symbol.iterator]: () => it };
+        })(),
+      );
+      const value = Buffer.alloc(16);
+      header.copy(value, 0, 0, 16);
+      value.writeBigUInt64LE(BigInt(root));
+      return value;
+    }
+  }
+  return inlineBucket(head);
+}

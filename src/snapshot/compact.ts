@@ -4,72 +4,8 @@
 import { spawn } from 'node:child_process';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { BoltFile, branchBody, BUCKET_LEAF, inlineBucket, leafBody, metaPage, NO_FREELIST, PAGE_HEADER, PageFlag, pageHeader, type Item } from './bbolt.js';
+import { BoltFile, buildTree, BUCKET_LEAF, metaPage, NO_FREELIST, packBucket, PageWriter, type Item } from './bbolt.js';
 import { syncDir } from './save.js';
-
-const ELEMENT = 16;
-
-class PageWriter {
-  next = 2;
-  constructor(
-    private readonly fd: number,
-    readonly pageSize: number,
-  ) {}
-
-  write(flags: number, count: number, body: Buffer): number {
-    const pages = Math.ceil((PAGE_HEADER + body.length) / this.pageSize);
-    const id = this.next;
-    this.next += pages;
-    const buf = Buffer.alloc(pages * this.pageSize);
-    pageHeader(id, flags, count, pages - 1).copy(buf);
-    body.copy(buf, PAGE_HEADER);
-    writeSync(this.fd, buf, 0, buf.length, id * this.pageSize);
-    return id;
-  }
-}
-
-// Packs a sorted stream of elements into pages of one kind, then builds
-// branch levels above them until one page is left; returns its id.
-function buildTree(w: PageWriter, items: Iterable<Item>): number {
-  let level: { key: Buffer; pgid: number }[] = [];
-  let batch: Item[] = [];
-  let size = PAGE_HEADER;
-  const flush = () => {
-    level.push({ key: Buffer.from(batch[0]!.key), pgid: w.write(PageFlag.Leaf, batch.length, leafBody(batch)) });
-    batch = [];
-    size = PAGE_HEADER;
-  };
-  for (const it of items) {
-    const need = ELEMENT + it.key.length + it.value.length;
-    if (batch.length > 0 && size + need > w.pageSize) flush();
-    batch.push(it);
-    size += need;
-  }
-  if (batch.length > 0 || level.length === 0) {
-    if (batch.length === 0) return w.write(PageFlag.Leaf, 0, Buffer.alloc(0));
-    flush();
-  }
-  while (level.length > 1) {
-    const up: { key: Buffer; pgid: number }[] = [];
-    let group: { key: Buffer; pgid: number }[] = [];
-    let gsize = PAGE_HEADER;
-    const emit = () => {
-      up.push({ key: group[0]!.key, pgid: w.write(PageFlag.Branch, group.length, branchBody(group)) });
-      group = [];
-      gsize = PAGE_HEADER;
-    };
-    for (const c of level) {
-      const need = ELEMENT + c.key.length;
-      // At least two children a branch page, as bbolt keeps them.
-      if (group.length > 1 && gsize + need > w.pageSize) emit();
-      group.push(c);
-      gsize += need;
-    }
-    emit();
-    level = up;
-  }
-  return level[0]!.pgid;
-}
 
 // The items of a bucket with nested buckets rebuilt too; copies, since
 // the source pages are read one at a time.
@@ -81,25 +17,8 @@ function* rebuilt(src: BoltFile, w: PageWriter, value: Buffer, name: string): Ge
   }
 }
 
-// A bucket small enough stays inline in its parent, as bbolt decides.
 function bucketValue(src: BoltFile, w: PageWriter, value: Buffer, name: string): Buffer {
-  const items: Item[] = [];
-  let size = PAGE_HEADER;
-  const it = rebuilt(src, w, value, name);
-  for (let r = it.next(); !r.done; r = it.next()) {
-    items.push(r.value);
-    size += ELEMENT + r.value.key.length + r.value.value.length;
-    if (size > w.pageSize / 4) {
-      const root = buildTree(w, (function* () {
-        yield* items;
-        yield* it;
-      })());
-      const header = Buffer.from(value.subarray(0, 16));
-      header.writeBigUInt64LE(BigInt(root));
-      return header;
-    }
-  }
-  return inlineBucket(items);
+  return packBucket(w, rebuilt(src, w, value, name), value.subarray(0, 16));
 }
 
 export function compactDb(path: string): void {
@@ -108,7 +27,8 @@ export function compactDb(path: string): void {
   let fd: number | undefined = openSync(tmp, 'w', 0o600);
   try {
     const ps = src.meta.pageSize;
-    const w = new PageWriter(fd, ps);
+    const out = fd;
+    const w = new PageWriter(ps, 2, (id, buf) => writeSync(out, buf, 0, buf.length, id * ps));
     const top: Item[] = [];
     for (const b of src.buckets()) top.push({ flags: BUCKET_LEAF, key: Buffer.from(b.key), value: bucketValue(src, w, Buffer.from(b.value), b.key.toString('latin1')) });
     if (src.problems.length > 0) throw new Error(`the database has errors: ${src.problems.join('; ')}`);

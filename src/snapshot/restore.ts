@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { goPathError } from '../cli/errors.js';
-import { BoltFile, branchBody, BUCKET_LEAF, inlineBucket, leafBody, metaPage, NO_FREELIST, PAGE_HEADER, PageFlag, pageHeader, type Item, type Page } from './bbolt.js';
+import { BoltFile, branchBody, BUCKET_LEAF, buildTree, leafBody, metaPage, NO_FREELIST, packBucket, PageFlag, PageWriter, type Item, type Page } from './bbolt.js';
 import { clusterId, memberId, memberJson, snapFile, snapName, WAL_NAME, WAL_SEGMENT_BYTES, walRecords, type RestoreMember } from './raft.js';
 import { syncDir } from './save.js';
 import { hasTrailer, SnapshotError } from './status.js';
@@ -162,28 +162,11 @@ function rewriteDb(path: string, all: RestoreMember[], bump: bigint, markCompact
   const db = BoltFile.open(path, true);
   try {
     const ps = db.meta.pageSize;
-    let next = db.meta.pgid;
-    const writePage = (flags: number, count: number, body: Buffer): number => {
-      const pages = Math.ceil((PAGE_HEADER + body.length) / ps);
-      const id = next;
-      next += pages;
-      const buf = Buffer.alloc(pages * ps);
-      pageHeader(id, flags, count, pages - 1).copy(buf);
-      body.copy(buf, PAGE_HEADER);
-      db.writePages(id, buf);
-      return id;
-    };
-    const bucketValue = (items: Item[]): Buffer => {
-      const size = PAGE_HEADER + items.reduce((a, it) => a + 16 + it.key.length + it.value.length, 0);
-      if (size <= ps / 4) return inlineBucket(items);
-      const header = Buffer.alloc(16);
-      header.writeBigUInt64LE(BigInt(writePage(PageFlag.Leaf, items.length, leafBody(items))));
-      return header;
-    };
+    const w = new PageWriter(ps, db.meta.pgid, (id, pages) => db.writePages(id, pages));
     const copy = (it: Item): Item => ({ flags: it.flags, key: Buffer.from(it.key), value: Buffer.from(it.value) });
-
     const top = new Map<string, Buffer>();
     for (const b of db.buckets()) top.set(b.key.toString('latin1'), Buffer.from(b.value));
+    const bucketValue = (name: string, items: Item[]) => packBucket(w, items, top.get(name) ?? Buffer.alloc(16));
     const itemsOf = (name: string) => (top.has(name) ? [...db.bucket(top.get(name)!, name)].map(copy) : []);
 
     const meta = new Map(itemsOf('meta').map((it) => [it.key.toString('latin1'), it]));
@@ -194,17 +177,17 @@ function rewriteDb(path: string, all: RestoreMember[], bump: bigint, markCompact
       const keyBucket = top.get('key');
       const latest = keyBucket ? lastRevision(db, keyBucket) : 0n;
       const bumped = revKey(latest + bump);
-      top.set('key', appendLargest(db, keyBucket, { flags: 0, key: bumped, value: Buffer.alloc(0) }, bucketValue, writePage));
+      top.set('key', appendLargest(db, keyBucket, { flags: 0, key: bumped, value: Buffer.alloc(0) }, w));
       if (markCompacted) put('scheduledCompactRev', bumped);
     }
-    top.set('meta', bucketValue([...meta.values()].sort(byKey)));
-    top.set('members', bucketValue(all.map((m) => ({ flags: 0, key: Buffer.from(m.id.toString(16)), value: Buffer.from(memberJson(m)) })).sort(byKey)));
-    top.set('members_removed', bucketValue([]));
+    top.set('meta', bucketValue('meta', [...meta.values()].sort(byKey)));
+    top.set('members', bucketValue('members', all.map((m) => ({ flags: 0, key: Buffer.from(m.id.toString(16)), value: Buffer.from(memberJson(m)) })).sort(byKey)));
+    top.set('members_removed', bucketValue('members_removed', []));
 
     const rootItems = [...top].map(([name, value]) => ({ flags: BUCKET_LEAF, key: Buffer.from(name, 'latin1'), value })).sort(byKey);
-    const root = writePage(PageFlag.Leaf, rootItems.length, leafBody(rootItems));
+    const root = buildTree(w, rootItems);
     const txid = db.meta.txid + 1n;
-    db.writePages(Number(txid % 2n), metaPage(Number(txid % 2n), ps, { pageSize: ps, root, freelist: NO_FREELIST, pgid: next, txid }));
+    db.writePages(Number(txid % 2n), metaPage(Number(txid % 2n), ps, { pageSize: ps, root, freelist: NO_FREELIST, pgid: w.next, txid }));
     fsyncSync(db.descriptor);
   } finally {
     db.close();
@@ -227,18 +210,18 @@ function lastRevision(db: BoltFile, bucket: Buffer): bigint {
 
 // A bucket value with `item` (larger than every key) added: the leaf and
 // the branch pages above it are copied, the rest of the tree is shared.
-function appendLargest(db: BoltFile, bucket: Buffer | undefined, item: Item, bucketValue: (items: Item[]) => Buffer, writePage: (flags: number, count: number, body: Buffer) => number): Buffer {
+function appendLargest(db: BoltFile, bucket: Buffer | undefined, item: Item, w: PageWriter): Buffer {
   if (!bucket || bucket.readBigUInt64LE(0) === 0n) {
     const items = bucket ? [...db.bucket(bucket, 'key')].map((it) => ({ ...it, key: Buffer.from(it.key), value: Buffer.from(it.value) })) : [];
-    return bucketValue([...items, item]);
+    return packBucket(w, [...items, item], bucket ?? Buffer.alloc(16));
   }
   const cow = (id: number): number => {
     const p = db.page(id);
     const elems = db.elements(p);
-    if (p.flags === PageFlag.Leaf) return writePage(PageFlag.Leaf, elems.length + 1, leafBody([...elems, item]));
+    if (p.flags === PageFlag.Leaf) return w.write(PageFlag.Leaf, elems.length + 1, leafBody([...elems, item]));
     const children = elems.map((e) => ({ key: e.key, pgid: e.child }));
     children[children.length - 1]!.pgid = cow(children.at(-1)!.pgid);
-    return writePage(PageFlag.Branch, children.length, branchBody(children));
+    return w.write(PageFlag.Branch, children.length, branchBody(children));
   };
   const header = Buffer.from(bucket.subarray(0, 16));
   header.writeBigUInt64LE(BigInt(cow(Number(bucket.readBigUInt64LE(0)))));
