@@ -3,11 +3,7 @@
 # throwaway etcd on a free loopback port and runs a few etcdctl-ts commands.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
-if ! command -v etcd >/dev/null; then
-  as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq etcd-server etcd-client >/dev/null
-fi
+bash scripts/install-deps.sh
 npm ci --no-audit --no-fund --silent
 free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 port=$(free_port)

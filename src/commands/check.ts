@@ -1,8 +1,6 @@
 // check perf and check datascale: load the cluster, then judge it as
 // etcdctl does (same workloads, thresholds and result lines).
-import { randomBytes } from 'node:crypto';
-import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as https from 'node:https';
 import { CliError, ExitCode } from '../cli/errors.js';
 import type { Context } from '../cli/global.js';
 import type { CommandDef, Flags } from '../cli/registry.js';
@@ -70,6 +68,7 @@ class Report {
 // A key of `size` bytes under the prefix: a random varint, then zeros.
 function randomKey(prefix: Buffer, size: number): Buffer {
   const k = Buffer.alloc(size);
+  const { randomBytes } = require('node:crypto') as typeof import('node:crypto');
   let v = randomBytes(8).readBigUInt64BE() >> 1n;
   // Go's binary.PutVarint: zig-zag, then 7 bits a byte.
   v <<= 1n;
@@ -222,8 +221,9 @@ async function residentBytes(ctx: Context): Promise<number> {
   if (ep.socketPath) opts.socketPath = ep.socketPath;
   else [opts.host, opts.port] = [ep.host, ep.port];
   if (ep.secure) Object.assign(opts, { ca: cfg.tls.ca, cert: cfg.tls.cert, key: cfg.tls.key, rejectUnauthorized: !cfg.tls.insecureSkipVerify, servername: cfg.tls.serverName });
+  const get = ep.secure ? (await import('node:https')).get : (await import('node:http')).get;
   const body = await new Promise<string>((resolve) => {
-    const req = (ep.secure ? https : http).get(opts, (res) => {
+    const req = get(opts, (res) => {
       let s = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (s += c));

@@ -3,6 +3,7 @@
 import type { CommandDef } from '../cli/registry.js';
 import { authCommand, roleCommand, userCommand } from './auth.js';
 import { checkCommand } from './check.js';
+import { completionCommand } from './completion.js';
 import { compactionCommand, delCommand, getCommand, putCommand } from './kv.js';
 import { defragCommand, endpointCommand } from './endpoint.js';
 import { leaseCommand } from './lease.js';
@@ -20,5 +21,5 @@ export const ROOT: CommandDef = {
   usage: 'etcdctl',
   summary: 'A simple command line client for etcd3.',
   flags: [],
-  subcommands: [getCommand, putCommand, delCommand, txnCommand, compactionCommand, alarmCommand, defragCommand, endpointCommand, moveLeaderCommand, watchCommand, versionCommand, leaseCommand, memberCommand, snapshotCommand, makeMirrorCommand, lockCommand, electCommand, authCommand, userCommand, roleCommand, checkCommand],
+  subcommands: [getCommand, putCommand, delCommand, txnCommand, compactionCommand, alarmCommand, defragCommand, endpointCommand, moveLeaderCommand, watchCommand, versionCommand, leaseCommand, memberCommand, snapshotCommand, makeMirrorCommand, lockCommand, electCommand, authCommand, userCommand, roleCommand, checkCommand, completionCommand],
 };

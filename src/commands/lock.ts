@@ -1,5 +1,4 @@
 // lock and elect, on etcd's concurrency recipes (src/client/recipes.ts).
-import { spawn } from 'node:child_process';
 import { CliError, ExitCode } from '../cli/errors.js';
 import type { Context } from '../cli/global.js';
 import type { CommandDef } from '../cli/registry.js';
@@ -30,6 +29,8 @@ function interrupts(): { signal: AbortSignal; interrupted: Promise<void>; releas
 // resolves with its exit code (3.5+: etcdctl exits with it).
 function runHeld(argv: string[], env: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
+    // Loaded only here: most runs never start a program.
+    const { spawn } = require('node:child_process') as typeof import('node:child_process');
     const child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit', env: { ...env, ...process.env } });
     child.on('error', (e: NodeJS.ErrnoException) => {
       const name = argv[0]!;

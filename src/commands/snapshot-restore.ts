@@ -2,8 +2,7 @@
 // --bump-revision and --mark-compacted.
 import { CliError, ExitCode } from '../cli/errors.js';
 import type { CommandDef } from '../cli/registry.js';
-import { restore } from '../snapshot/restore.js';
-import { SnapshotError } from '../snapshot/status.js';
+import { SnapshotError } from '../snapshot/errors.js';
 
 export const restoreCommand: CommandDef = {
   name: 'restore',
@@ -28,6 +27,7 @@ export const restoreCommand: CommandDef = {
     const name = f.name as string;
     const dataDir = (f['data-dir'] as string) || `${name}.etcd`;
     try {
+      const { restore } = await import('../snapshot/restore.js');
       await restore({
         snapshot: args[0]!,
         name,

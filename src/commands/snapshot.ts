@@ -10,8 +10,7 @@ import { hexId, humanizeBytes } from '../output/gofmt.js';
 import { startProgress } from '../output/progress.js';
 import { SnapshotPrinter } from '../output/snapshot.js';
 import { restoreCommand } from './snapshot-restore.js';
-import { SnapshotWriter } from '../snapshot/save.js';
-import { dbStatus, SnapshotError } from '../snapshot/status.js';
+import { SnapshotError } from '../snapshot/errors.js';
 
 const bad = (msg: string) => new CliError(msg, ExitCode.BadArgs);
 
@@ -68,7 +67,7 @@ const saveCommand: CommandDef = {
   async run(ctx, args) {
     if (args.length !== 1) throw bad('snapshot save expects one argument');
     const started = performance.now();
-    let writer: SnapshotWriter | undefined;
+    let writer: import('../snapshot/save.js').SnapshotWriter | undefined;
     // Ctrl-C or a TERM leaves no partial file behind.
     const abort = new AbortController();
     const onSignal = () => abort.abort();
@@ -76,6 +75,7 @@ const saveCommand: CommandDef = {
     process.once('SIGTERM', onSignal);
     try {
       const src = await pickSource(ctx);
+      const { SnapshotWriter } = await import('../snapshot/save.js');
       writer = new SnapshotWriter(args[0]!);
       const w = writer;
       // etcdctl sets no deadline on the stream unless --command-timeout is given.
@@ -134,6 +134,7 @@ const statusCommand: CommandDef = {
       throw new CliError(goPathError('stat', path, e));
     }
     try {
+      const { dbStatus } = await import('../snapshot/status.js');
       new SnapshotPrinter(ctx.settings.format).status(dbStatus(path, size));
     } catch (e) {
       if (e instanceof SnapshotError) throw new CliError(e.message);

@@ -1,6 +1,5 @@
 // watch: follows a key or range until interrupted or cancelled by the
 // server, optionally running a command for every event.
-import { spawnSync } from 'node:child_process';
 import type { WatchCreateRequest, WatchResponse } from '../client/types.js';
 import { EventType } from '../client/types.js';
 import type { WatchHandle } from '../client/etcd.js';
@@ -64,6 +63,8 @@ function runExec(execArgs: string[], r: WatchResponse): void {
       ETCD_WATCH_KEY: goQuote(ev.kv?.key ?? Buffer.alloc(0)),
       ETCD_WATCH_VALUE: goQuote(ev.kv?.value ?? Buffer.alloc(0)),
     };
+    // Loaded only here: most watches run no program.
+    const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
     const res = spawnSync(execArgs[0]!, execArgs.slice(1), { env, stdio: 'inherit' });
     let err: string | undefined;
     if (res.error) err = (res.error as NodeJS.ErrnoException).code === 'ENOENT' ? `exec: ${JSON.stringify(execArgs[0])}: executable file not found in $PATH` : res.error.message;

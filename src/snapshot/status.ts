@@ -12,7 +12,9 @@ export interface DbStatus {
   totalSize: number;
 }
 
-export class SnapshotError extends Error {}
+import { SnapshotError } from './errors.js';
+
+export { SnapshotError };
 
 // etcd's snapshots end in the sha256 of what comes before: a bbolt file is
 // whole pages, so a length of 32 past a 512-byte boundary means a trailer.

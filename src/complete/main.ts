@@ -1,0 +1,35 @@
+// `etcdctl-ts __complete <words…>`: the entry point the shell scripts call.
+// Prints one candidate a line, then the directive line. Static answers
+// come from the command tree compiled in; live ones are bounded in time
+// and never prompt, print errors or write.
+import { complete, directive, type CmdSpec, type FlagInfo } from './complete.js';
+
+declare const __SPEC__: { root: CmdSpec; globals: FlagInfo[] };
+
+// The whole answer, live lookups included, within this bound.
+const BUDGET_MS = 300;
+
+async function main(words: string[]): Promise<void> {
+  const c = complete(__SPEC__.root, __SPEC__.globals, words.length ? words : ['']);
+  let candidates = c.candidates;
+  let nospace = c.nospace;
+  if (c.lookup) {
+    const { lookup } = await import('./live.js');
+    const found = await lookup(c.lookup, c.prefix, c.position.flagWords, process.env, Date.now() + BUDGET_MS - 50).catch(() => ({ candidates: [], nospace: false }));
+    candidates = found.candidates;
+    nospace = found.nospace;
+  }
+  process.stdout.write([...candidates, directive({ ...c, candidates, nospace })].join('\n') + '\n');
+}
+
+const guard = setTimeout(() => {
+  process.stdout.write(':0\n');
+  process.exit(0);
+}, BUDGET_MS);
+main(process.argv.slice(3)).then(
+  () => {
+    clearTimeout(guard);
+    process.exit(0);
+  },
+  () => process.exit(0),
+);
