@@ -34,6 +34,11 @@ if (process.argv.includes('--tests')) {
   const tests = readdirSync(join(root, 'test'), { recursive: true }).filter((f) => f.endsWith('.test.ts'));
   await build({ ...common, entryPoints: tests.map((f) => join(root, 'test', f)), outdir: join(root, 'build', 'test'), outbase: join(root, 'test') });
 }
+// The bundles run under vm.Script, where a real import() throws; esbuild
+// leaves one in place for a builtin loaded with import() (use require).
+for (const f of [main, complete]) {
+  if (/[^\w.]import\(/.test(readFileSync(f, 'utf8'))) throw new Error(`${f}: a dynamic import() survived bundling`);
+}
 codeCache(main);
 codeCache(complete);
 // Then warm both caches with a typical run each: argument parsing, the

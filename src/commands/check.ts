@@ -221,7 +221,8 @@ async function residentBytes(ctx: Context): Promise<number> {
   if (ep.socketPath) opts.socketPath = ep.socketPath;
   else [opts.host, opts.port] = [ep.host, ep.port];
   if (ep.secure) Object.assign(opts, { ca: cfg.tls.ca, cert: cfg.tls.cert, key: cfg.tls.key, rejectUnauthorized: !cfg.tls.insecureSkipVerify, servername: cfg.tls.serverName });
-  const get = ep.secure ? (await import('node:https')).get : (await import('node:http')).get;
+  // Loaded here only (a bundled import() of a builtin would bypass require).
+  const get = ep.secure ? (require('node:https') as typeof import('node:https')).get : (require('node:http') as typeof import('node:http')).get;
   const body = await new Promise<string>((resolve) => {
     const req = get(opts, (res) => {
       let s = '';

@@ -118,3 +118,26 @@ describe('a running watch outlives its member', () => {
     }
   });
 });
+
+describe('compaction on a cluster, as etcdctl', () => {
+  test('compacts on every member; compacted and future revisions are refused alike', async () => {
+    const all = `--endpoints=${cl.endpoints}`;
+    const revs: string[] = [];
+    for (let i = 0; i < 4; i++) revs.push(/"revision":(\d+)/.exec((await ours([all, 'put', 'cmp/k', String(i), '-w', 'json'])).stdout.toString())![1]!);
+    const ref = await etcdctl([all, 'compaction', revs[1]!]);
+    const got = await ours([all, 'compaction', '--physical', revs[2]!]);
+    assert.equal(ref.stdout.toString(), `compacted revision ${revs[1]}\n`);
+    assert.equal(got.stdout.toString(), `compacted revision ${revs[2]}\n`);
+    // Every member now refuses reads below the compaction.
+    for (const m of cl.members) {
+      const old = await etcdctl([`--endpoints=${m.endpoint}`, 'get', 'cmp/k', `--rev=${revs[1]}`]);
+      assert.deepEqual(errorLines(old.stderr), ['Error: etcdserver: mvcc: required revision has been compacted']);
+    }
+    for (const rev of [revs[0]!, '99999999']) {
+      const [r, o] = await Promise.all([etcdctl([all, 'compaction', rev]), ours([all, 'compaction', rev])]);
+      assert.deepEqual(errorLines(o.stderr), errorLines(r.stderr));
+      assert.equal(o.code, r.code);
+      assert.equal(o.code, 1);
+    }
+  });
+});
