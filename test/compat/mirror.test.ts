@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { errorLines, etcdctl, OURS, ours } from '../harness/cli.js';
 import { startEtcd, type EtcdServer } from '../harness/etcd.js';
+import { makePki } from '../harness/pki.js';
 import { start, type Running } from '../harness/proc.js';
 
 let src: EtcdServer;
@@ -94,6 +95,30 @@ describe('make-mirror', () => {
       } finally {
         await mirror.stop();
       }
+    } finally {
+      await secure.stop();
+    }
+  });
+
+  test('a TLS destination with client certificates: --dest-cacert, --dest-cert, --dest-key', async () => {
+    const pki = makePki();
+    const secure = await startEtcd([], { cert: pki.serverCert, key: pki.serverKey, ca: pki.ca, clientCertAuth: true, clientCert: pki.clientCert, clientKey: pki.clientKey });
+    const tlsRead = ['--cacert', pki.ca, '--cert', pki.clientCert, '--key', pki.clientKey];
+    try {
+      await etcdctl([at(src), 'put', 'tls/k', 'v']);
+      const mirror = start(OURS, [at(src), 'make-mirror', '--prefix=tls/', `--dest-cacert=${pki.ca}`, `--dest-cert=${pki.clientCert}`, `--dest-key=${pki.clientKey}`, secure.endpoint]);
+      try {
+        await arrived(secure, 'tls/k', mirror, tlsRead);
+        await etcdctl([at(src), 'put', 'tls/later', 'w']);
+        await arrived(secure, 'tls/later', mirror, tlsRead);
+      } finally {
+        await mirror.stop();
+      }
+      // Without the client certificate the destination refuses, and the mirror says so.
+      const refused = await ours([at(src), '--dial-timeout=1s', 'make-mirror', '--prefix=tls/', `--dest-cacert=${pki.ca}`, secure.endpoint]);
+      assert.equal(refused.code, 1);
+      assert.deepEqual(errorLines(refused.stderr), ['Error: context deadline exceeded']);
+      assert.match(refused.stderr, /^etcdctl-ts: .*certificate/m);
     } finally {
       await secure.stop();
     }

@@ -4,6 +4,7 @@
 // etcdctl, restored by etcdctl-ts for one and for three members, and the
 // restored data dirs are booted and checked; then broken files.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, truncateSync, watch, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -70,6 +71,28 @@ describe('snapshot save and status', () => {
     }
     const status = (await ours(['snapshot', 'status', mine, '-w', 'json'])).stdout.toString();
     assert.match(status, new RegExp(`^\\{"hash":\\d+,"revision":${revision},"totalKey":\\d+,"totalSize":\\d+\\}\n$`));
+  });
+
+  test('a spinner on a terminal only', async () => {
+    const piped = await ours([at(src), 'snapshot', 'save', join(dir, 'piped.db')]);
+    assert.equal(piped.stderr, '');
+    const path = join(dir, 'tty.db');
+    const cmd = `stty cols 100 rows 30; ${JSON.stringify(process.execPath)} ${JSON.stringify(OURS)} ${at(src)} snapshot save ${JSON.stringify(path)}`;
+    const { CI: _ci, ...env } = process.env;
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, TERM: 'xterm' } });
+      let text = '';
+      child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30000);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        if (code === 0) resolve(text);
+        else reject(new Error(`exit ${code}: ${text.slice(0, 2000)}`));
+      });
+    });
+    assert.match(out, /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏](\x1b\[39m)? Saving snapshot/);
+    assert.match(out, new RegExp(`Snapshot saved at ${path.replace(/[.]/g, '\\.')}`));
+    assert.ok(existsSync(path));
   });
 
   test('-w json describes the saved file for scripts', async () => {
