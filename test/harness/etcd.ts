@@ -11,6 +11,9 @@ import { join } from 'node:path';
 
 export const ETCD_BIN = process.env.ETCD_BIN ?? 'etcd';
 
+// Every etcd started here and not yet exited.
+const running = new Set<ChildProcess>();
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
@@ -111,7 +114,7 @@ function tlsArgs(tls: ServerTls | undefined): string[] {
 function launch(name: string, dataDir: string, clientPort: number, peerPort: number, extra: string[], initial: string[], tls?: ServerTls): ChildProcess {
   const log = openSync(`${dataDir}.log`, 'a');
   const scheme = tls ? 'https' : 'http';
-  return spawn(
+  const proc = spawn(
     ETCD_BIN,
     [
       '--name', name,
@@ -125,6 +128,12 @@ function launch(name: string, dataDir: string, clientPort: number, peerPort: num
     ],
     { stdio: ['ignore', log, log] },
   );
+  // A server a failed set-up never handed to a test must not keep the test
+  // process alive, nor outlive it.
+  running.add(proc);
+  proc.once('exit', () => running.delete(proc));
+  proc.unref();
+  return proc;
 }
 
 function stopper(proc: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): () => Promise<void> {
@@ -142,6 +151,7 @@ function stopper(proc: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): () => 
 
 const tempRoots: string[] = [];
 process.on('exit', () => {
+  for (const p of running) p.kill('SIGKILL');
   for (const d of tempRoots) rmSync(d, { recursive: true, force: true });
 });
 
@@ -206,15 +216,18 @@ export async function cloneEtcd(src: EtcdServer): Promise<EtcdServer> {
   const root = tempDir();
   const dataDir = join(root, 'data');
   cpSync(src.dataDir, dataDir, { recursive: true });
-  const [clientPort, peerPort] = [await freePort(), await freePort()];
-  const proc = launch(src.name, dataDir, clientPort, peerPort, [], [], src.tls);
-  try {
-    await waitReady({ clientPort, name: src.name, proc, tls: src.tls }, 20000);
-  } catch (e) {
-    await stopper(proc)();
-    throw e;
+  // Another test may take a port between freePort() and etcd's bind: retry.
+  for (let attempt = 0; ; attempt++) {
+    const [clientPort, peerPort] = [await freePort(), await freePort()];
+    const proc = launch(src.name, dataDir, clientPort, peerPort, [], [], src.tls);
+    try {
+      await waitReady({ clientPort, name: src.name, proc, tls: src.tls }, 20000);
+      return handle(src.name, dataDir, clientPort, peerPort, proc, [], src.tls);
+    } catch (e) {
+      await stopper(proc)();
+      if (attempt >= 2) throw e;
+    }
   }
-  return handle(src.name, dataDir, clientPort, peerPort, proc, [], src.tls);
 }
 
 export interface EtcdCluster {
