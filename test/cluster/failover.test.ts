@@ -78,11 +78,16 @@ describe('quorum lost', () => {
     try {
       const args = [`--endpoints=${[...dead, live].map((m) => m.endpoint).join(',')}`, '--command-timeout=1s', 'put', 'fo/q', 'x'];
       const [ref, got] = await Promise.all([etcdctl(args), ours(args)]);
-      assert.deepEqual(errorLines(got.stderr), errorLines(ref.stderr));
-      assert.deepEqual(errorLines(got.stderr), ['Error: context deadline exceeded']);
       assert.equal(got.code, ref.code);
+      assert.equal(got.code, 1);
+      // Either the deadline passes first, or the member gives up on the
+      // proposal itself; which one depends on timing, for etcdctl too.
+      const [line] = errorLines(got.stderr);
+      assert.match(line!, /^Error: (context deadline exceeded|etcdserver: request timed out.*)$/);
       for (const m of dead) assert.match(got.stderr, new RegExp(`^etcdctl-ts: nothing is listening at ${m.endpoint} \\(connection refused\\)`, 'm'));
-      assert.match(got.stderr, new RegExp(`^etcdctl-ts: ${live.endpoint} accepted the request but gave no answer in time: the cluster may have no leader`, 'm'));
+      if (line === 'Error: context deadline exceeded') {
+        assert.match(got.stderr, new RegExp(`^etcdctl-ts: ${live.endpoint} accepted the request but gave no answer in time: the cluster may have no leader`, 'm'));
+      }
     } finally {
       await Promise.all(dead.map((m) => m.start()));
     }

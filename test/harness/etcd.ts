@@ -8,11 +8,17 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after } from 'node:test';
 
 export const ETCD_BIN = process.env.ETCD_BIN ?? 'etcd';
 
-// Every etcd started here and not yet exited.
+// Every etcd started here and not yet exited. A server that a failed
+// set-up never handed to its test would keep the test file running for
+// ever: after the file's tests, whatever is left is killed.
 const running = new Set<ChildProcess>();
+after(() => {
+  for (const p of running) p.kill('SIGKILL');
+});
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -128,11 +134,8 @@ function launch(name: string, dataDir: string, clientPort: number, peerPort: num
     ],
     { stdio: ['ignore', log, log] },
   );
-  // A server a failed set-up never handed to a test must not keep the test
-  // process alive, nor outlive it.
   running.add(proc);
   proc.once('exit', () => running.delete(proc));
-  proc.unref();
   return proc;
 }
 
