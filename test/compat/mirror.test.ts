@@ -124,6 +124,23 @@ describe('make-mirror', () => {
     }
   });
 
+  test('every 30 s it prints how many changes it has mirrored', async () => {
+    await etcdctl([at(src), 'put', 'count/a', '1']);
+    const mirror = start(OURS, [at(src), 'make-mirror', '--prefix=count/', dst.endpoint]);
+    try {
+      await arrived(dst, 'count/a', mirror);
+      await etcdctl([at(src), 'put', 'count/b', '2']);
+      await etcdctl([at(src), 'del', 'count/a']);
+      await etcdctl([at(src), 'put', 'count/end', '3']);
+      await arrived(dst, 'count/end', mirror);
+      // One copied key, then three changes.
+      await mirror.waitFor(/^\d+\n/, 45000);
+      assert.equal(mirror.out(), '4\n');
+    } finally {
+      await mirror.stop();
+    }
+  });
+
   test('argument errors, as etcdctl', async () => {
     for (const args of [[], ['a', 'b'], ['--dest-prefix=x', '--no-dest-prefix', dst.endpoint]]) {
       const full = [at(src), 'make-mirror', ...args];
