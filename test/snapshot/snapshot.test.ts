@@ -124,11 +124,11 @@ describe('snapshot save and status', () => {
     }
   });
 
-  test('a save interrupted mid-stream leaves no file', async () => {
-    const path = join(dir, 'interrupted.db');
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) test(`a save interrupted mid-stream (${signal}) leaves no file`, async () => {
+    const path = join(dir, `interrupted-${signal}.db`);
     const created = new Promise<void>((resolve) => {
       const w = watch(dir, (_ev, name) => {
-        if (name === 'interrupted.db.part') {
+        if (name === `interrupted-${signal}.db.part`) {
           w.close();
           resolve();
         }
@@ -140,7 +140,7 @@ describe('snapshot save and status', () => {
     src.proc.kill('SIGSTOP');
     try {
       assert.ok(!existsSync(path));
-      await run.stop('SIGINT');
+      await run.stop(signal);
     } finally {
       src.proc.kill('SIGCONT');
     }
@@ -304,6 +304,26 @@ describe('snapshot restore', () => {
     const missing = await ours(['defrag', `--data-dir=${join(dir, 'nowhere')}`]);
     assert.deepEqual(errorLines(missing.stderr), [`Error: cannot open database at ${join(dir, 'nowhere', 'member', 'snap', 'db')}: no such file or directory`]);
     assert.equal(missing.code, 1);
+  });
+
+  test('--wal-dir: the WAL goes there, byte-identical to etcdctl\'s; an existing one is refused', async () => {
+    const flags = ['--name=w', '--initial-cluster=w=http://127.0.0.1:23999', '--initial-advertise-peer-urls=http://127.0.0.1:23999'];
+    const [mine, theirs] = ['mine', 'theirs'].map((t) => ({ data: join(dir, `wal-${t}`), wal: join(dir, `wal-${t}-wal`) }));
+    await ok(['snapshot', 'restore', file, ...flags, `--data-dir=${theirs!.data}`, `--wal-dir=${theirs!.wal}`]);
+    const r = await ours(['snapshot', 'restore', file, ...flags, `--data-dir=${mine!.data}`, `--wal-dir=${mine!.wal}`]);
+    assert.equal(r.code, 0, r.stderr);
+    for (const d of [mine!, theirs!]) {
+      assert.deepEqual(readdirSync(d.wal), ['0000000000000000-0000000000000000.wal']);
+      assert.deepEqual(readdirSync(join(d.data, 'member')), ['snap']);
+    }
+    assert.ok(readFileSync(join(mine!.wal, '0000000000000000-0000000000000000.wal')).equals(readFileSync(join(theirs!.wal, '0000000000000000-0000000000000000.wal'))));
+    const again = (d: string) => ['snapshot', 'restore', file, ...flags, `--data-dir=${join(dir, d)}`, `--wal-dir=${mine!.wal}`];
+    const [ref, got] = await Promise.all([etcdctl(again('wal-again-ref')), ours(again('wal-again'))]);
+    assert.deepEqual(errorLines(got.stderr), [`Error: wal-dir "${mine!.wal}" exists`]);
+    assert.deepEqual(errorLines(ref.stderr), errorLines(got.stderr));
+    assert.equal(got.code, 1);
+    assert.equal(ref.code, 1);
+    assert.ok(!existsSync(join(dir, 'wal-again')));
   });
 
   test('refusals as etcdctl, and nothing left behind', async () => {
