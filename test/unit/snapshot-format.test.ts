@@ -1,13 +1,15 @@
 // The snapshot file formats on their own: checksums, IDs, WAL framing and
 // the bbolt page writers read back by the reader.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { BoltFile, inlineBucket, leafBody, metaPage, NO_FREELIST, PageFlag, pageHeader, BUCKET_LEAF } from '../../src/snapshot/bbolt.js';
 import { crc32c, fnv1a64 } from '../../src/snapshot/checksums.js';
 import { clusterId, memberId, walRecords } from '../../src/snapshot/raft.js';
+import { SnapshotWriter } from '../../src/snapshot/save.js';
 
 test('CRC-32C: check value, chaining, and lengths around the 8-byte stride', () => {
   assert.equal(crc32c(0, Buffer.from('123456789')), 0xe3069283);
@@ -105,6 +107,38 @@ test('pages written by the writers read back, with inline and page buckets', () 
     } finally {
       db.close();
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the save writer: renames only a stream whose trailer matches, and leaves nothing otherwise', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'save-'));
+  try {
+    const db = Buffer.alloc(4096 * 3, 7);
+    const sum = createHash('sha256').update(db).digest();
+    // Chunks that split the trailer, as a stream may.
+    const feed = (w: SnapshotWriter, bytes: Buffer) => {
+      for (let i = 0; i < bytes.length; i += 5000) w.write(bytes.subarray(i, i + 5000));
+    };
+    const good = new SnapshotWriter(join(dir, 'good.db'));
+    feed(good, Buffer.concat([db, sum]));
+    assert.equal(good.finish(), sum.toString('hex'));
+    assert.equal(statSync(join(dir, 'good.db')).mode & 0o777, 0o600);
+    assert.deepEqual(readdirSync(dir), ['good.db']);
+
+    const bad = new SnapshotWriter(join(dir, 'bad.db'));
+    const wrong = Buffer.from(sum);
+    wrong[0]! ^= 1;
+    feed(bad, Buffer.concat([db, wrong]));
+    assert.throws(() => bad.finish(), /^Error: the received snapshot is corrupt: its sha256 trailer says [0-9a-f]{64} but the data hashes to [0-9a-f]{64}$/);
+    bad.abort();
+
+    const short = new SnapshotWriter(join(dir, 'short.db'));
+    feed(short, db.subarray(0, 5000));
+    assert.throws(() => short.finish(), /sha256 checksum not found \[bytes: 5000\]/);
+    short.abort();
+    assert.deepEqual(readdirSync(dir), ['good.db']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
