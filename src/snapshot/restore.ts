@@ -30,18 +30,17 @@ export interface RestoreOptions {
 function parseURLs(list: string[]): string[] {
   const out = list.map((raw) => {
     const s = raw.trim();
-    let u: URL;
-    try {
-      u = new URL(s);
-    } catch {
-      throw new SnapshotError(`parse ${JSON.stringify(s)}: invalid URL`);
+    const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)(.*)$/i.exec(s);
+    if (!m) {
+      // Go's url.Parse reads "host:port" as a path whose first segment has a colon.
+      if (/^[^/]*:/.test(s)) throw new SnapshotError(`parse ${JSON.stringify(s)}: first path segment in URL cannot contain colon`);
+      throw new SnapshotError(`URL scheme must be http, https, unix, or unixs: ${s}`);
     }
-    const scheme = u.protocol.slice(0, -1);
+    const [, scheme, host, rest] = m as unknown as [string, string, string, string];
     if (!['http', 'https', 'unix', 'unixs'].includes(scheme)) throw new SnapshotError(`URL scheme must be http, https, unix, or unixs: ${s}`);
-    if (!/^[^/]*:\d+$/.test(s.slice(u.protocol.length + 2))) {
-      if (u.pathname !== '/' && u.pathname !== '') throw new SnapshotError(`URL must not contain a path: ${s}`);
-      throw new SnapshotError(`URL address does not have the form "host:port": ${s}`);
-    }
+    // As Go's net.SplitHostPort: one colon, or a bracketed IPv6 address and a colon.
+    if (!/^(\[[^\]]*\]|[^:[\]]*):[^:]*$/.test(host)) throw new SnapshotError(`URL address does not have the form "host:port": ${s}`);
+    if (rest !== '') throw new SnapshotError(`URL must not contain a path: ${s}`);
     return s;
   });
   return out.sort();

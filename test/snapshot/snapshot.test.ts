@@ -334,6 +334,9 @@ describe('snapshot restore', () => {
       [['snapshot', 'restore', file, '--data-dir', join(dir, 'n1'), '--name', 'zz'], /^Error: couldn't find local name "zz" in the initial cluster configuration$/],
       [['snapshot', 'restore', file, '--data-dir', join(dir, 'n2'), '--initial-advertise-peer-urls', 'http://127.0.0.1:9999'], /^Error: --initial-cluster has default=http:\/\/localhost:2380 but missing from --initial-advertise-peer-urls=http:\/\/127\.0\.0\.1:9999 \(resolved urls: /],
     ];
+    for (const [i, url] of ['http://127.0.0.1:2380/', 'http://127.0.0.1', 'ftp://x:1', '127.0.0.1:2380'].entries()) {
+      cases.push([['snapshot', 'restore', file, '--data-dir', join(dir, `bad-url-${i}`), `--initial-cluster=default=${url}`, `--initial-advertise-peer-urls=${url}`], /^Error: (URL|parse)/]);
+    }
     for (const [args, error] of cases) {
       const before = readdirSync(dir).sort();
       const [ref, got] = await Promise.all([etcdctl(args), ours(args)]);
