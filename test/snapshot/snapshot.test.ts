@@ -116,6 +116,23 @@ describe('snapshot save and status', () => {
     assert.ok(existsSync(path));
   });
 
+  test('an unreachable member: etcdctl\'s error with --command-timeout, and without it no endless wait', async () => {
+    const dead = `127.0.0.1:${await freePort()}`;
+    const path = join(dir, 'unreachable.db');
+    const args = [`--endpoints=${dead}`, '--command-timeout=1s', 'snapshot', 'save', path];
+    const [ref, got] = await Promise.all([etcdctl(args), ours(args)]);
+    assert.deepEqual(errorLines(got.stderr), errorLines(ref.stderr));
+    assert.deepEqual(errorLines(got.stderr), ['Error: context deadline exceeded']);
+    assert.equal(got.code, 5);
+    assert.equal(ref.code, 5);
+    assert.match(got.stderr, new RegExp(`^etcdctl-ts: nothing is listening at ${dead} \\(connection refused\\)`, 'm'));
+    // etcdctl 3.4 waits for ever here; etcdctl-ts gives up after the default command timeout.
+    const plain = await ours([`--endpoints=${dead}`, 'snapshot', 'save', path], { timeoutMs: 15000 });
+    assert.equal(plain.code, 5);
+    assert.deepEqual(errorLines(plain.stderr), ['Error: context deadline exceeded']);
+    assert.ok(!existsSync(path) && !existsSync(`${path}.part`));
+  });
+
   test('errors as etcdctl: arguments, unwritable place', async () => {
     for (const args of [['snapshot', 'save'], ['snapshot', 'save', 'a', 'b'], ['snapshot', 'status'], ['snapshot', 'restore'], ['snapshot', 'status', join(dir, 'nope.db')], [at(src), 'snapshot', 'save', join(dir, 'no', 'x.db')]]) {
       const [ref, got] = await Promise.all([etcdctl(args), ours(args)]);
