@@ -38,6 +38,8 @@ export interface Page {
   buf: Buffer;
 }
 
+// Key and value are views of a page read for this walk alone (never
+// reused), so they stay valid after the walk moves on.
 export interface Item {
   flags: number;
   key: Buffer;

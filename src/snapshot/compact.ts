@@ -7,13 +7,10 @@ import { dirname } from 'node:path';
 import { BoltFile, buildTree, BUCKET_LEAF, metaPage, NO_FREELIST, packBucket, PageWriter, type Item } from './bbolt.js';
 import { syncDir } from './save.js';
 
-// The items of a bucket with nested buckets rebuilt too; copies, since
-// the source pages are read one at a time.
+// The items of a bucket, with nested buckets rebuilt too.
 function* rebuilt(src: BoltFile, w: PageWriter, value: Buffer, name: string): Generator<Item> {
   for (const it of src.bucket(value, name)) {
-    const copy: Item = { flags: it.flags, key: Buffer.from(it.key), value: Buffer.from(it.value) };
-    if (copy.flags & BUCKET_LEAF) copy.value = bucketValue(src, w, copy.value, copy.key.toString('latin1'));
-    yield copy;
+    yield it.flags & BUCKET_LEAF ? { ...it, value: bucketValue(src, w, it.value, it.key.toString('latin1')) } : it;
   }
 }
 
@@ -30,7 +27,7 @@ export function compactDb(path: string): void {
     const out = fd;
     const w = new PageWriter(ps, 2, (id, buf) => writeSync(out, buf, 0, buf.length, id * ps));
     const top: Item[] = [];
-    for (const b of src.buckets()) top.push({ flags: BUCKET_LEAF, key: Buffer.from(b.key), value: bucketValue(src, w, Buffer.from(b.value), b.key.toString('latin1')) });
+    for (const b of src.buckets()) top.push({ flags: BUCKET_LEAF, key: b.key, value: bucketValue(src, w, b.value, b.key.toString('latin1')) });
     if (src.problems.length > 0) throw new Error(`the database has errors: ${src.problems.join('; ')}`);
     const root = buildTree(w, top);
     const meta = { pageSize: ps, root, freelist: NO_FREELIST, pgid: w.next, txid: src.meta.txid + 1n };

@@ -1,15 +1,15 @@
 // snapshot restore: a new data dir for each member of a new cluster, built
 // under a temporary name and renamed into place when complete.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { goPathError } from '../cli/errors.js';
 import { BoltFile, branchBody, BUCKET_LEAF, buildTree, leafBody, metaPage, NO_FREELIST, packBucket, PageFlag, PageWriter, type Item, type Page } from './bbolt.js';
 import { clusterId, memberId, memberJson, snapFile, snapName, WAL_NAME, WAL_SEGMENT_BYTES, walRecords, type RestoreMember } from './raft.js';
 import { syncDir } from './save.js';
-import { hasTrailer, SnapshotError } from './status.js';
+import { hasTrailer, readTrailer, sha256Prefix, SnapshotError } from './status.js';
 
 export interface RestoreOptions {
   snapshot: string;
@@ -118,27 +118,15 @@ function copyDb(src: string, dst: string, skipHashCheck: boolean): void {
   const trailer = hasTrailer(size);
   if (!trailer && !skipHashCheck) throw new SnapshotError('snapshot missing hash but --skip-hash-check=false');
   const length = trailer ? size - 32 : size;
-  const from = openSync(src, 'r');
   const to = openSync(dst, 'w', 0o600);
   try {
-    const h = createHash('sha256');
-    const buf = Buffer.allocUnsafe(1 << 20);
-    for (let off = 0; off < length; ) {
-      const n = readSync(from, buf, 0, Math.min(buf.length, length - off), off);
-      if (n === 0) throw new SnapshotError(`${src}: short read at offset ${off}`);
-      h.update(buf.subarray(0, n));
-      writeSync(to, buf, 0, n);
-      off += n;
-    }
+    const got = sha256Prefix(src, length, (chunk) => writeSync(to, chunk));
     if (trailer && !skipHashCheck) {
-      const want = Buffer.alloc(32);
-      readSync(from, want, 0, 32, length);
-      const got = h.digest();
+      const want = readTrailer(src, size);
       if (!got.equals(want)) throw new SnapshotError(`expected sha256 ${goBytes(want)}, got ${goBytes(got)}`);
     }
     fsyncSync(to);
   } finally {
-    closeSync(from);
     closeSync(to);
   }
 }
@@ -162,11 +150,10 @@ function rewriteDb(path: string, all: RestoreMember[], bump: bigint, markCompact
   try {
     const ps = db.meta.pageSize;
     const w = new PageWriter(ps, db.meta.pgid, (id, pages) => db.writePages(id, pages));
-    const copy = (it: Item): Item => ({ flags: it.flags, key: Buffer.from(it.key), value: Buffer.from(it.value) });
     const top = new Map<string, Buffer>();
-    for (const b of db.buckets()) top.set(b.key.toString('latin1'), Buffer.from(b.value));
+    for (const b of db.buckets()) top.set(b.key.toString('latin1'), b.value);
     const bucketValue = (name: string, items: Item[]) => packBucket(w, items, top.get(name) ?? Buffer.alloc(16));
-    const itemsOf = (name: string) => (top.has(name) ? [...db.bucket(top.get(name)!, name)].map(copy) : []);
+    const itemsOf = (name: string) => (top.has(name) ? [...db.bucket(top.get(name)!, name)] : []);
 
     const meta = new Map(itemsOf('meta').map((it) => [it.key.toString('latin1'), it]));
     const put = (k: string, v: Buffer) => meta.set(k, { flags: 0, key: Buffer.from(k, 'latin1'), value: v });
@@ -211,7 +198,7 @@ function lastRevision(db: BoltFile, bucket: Buffer): bigint {
 // the branch pages above it are copied, the rest of the tree is shared.
 function appendLargest(db: BoltFile, bucket: Buffer | undefined, item: Item, w: PageWriter): Buffer {
   if (!bucket || bucket.readBigUInt64LE(0) === 0n) {
-    const items = bucket ? [...db.bucket(bucket, 'key')].map((it) => ({ ...it, key: Buffer.from(it.key), value: Buffer.from(it.value) })) : [];
+    const items = bucket ? [...db.bucket(bucket, 'key')] : [];
     return packBucket(w, [...items, item], bucket ?? Buffer.alloc(16));
   }
   const cow = (id: number): number => {

@@ -20,16 +20,18 @@ export { SnapshotError };
 // whole pages, so a length of 32 past a 512-byte boundary means a trailer.
 export const hasTrailer = (size: number) => size % 512 === 32;
 
-// sha256 of the first `length` bytes of a file, read in chunks.
-export function sha256Prefix(path: string, length: number): Buffer {
+// sha256 of the first `length` bytes of a file, read in chunks, each also
+// handed to `onChunk` (restore copies the database this way).
+export function sha256Prefix(path: string, length: number, onChunk?: (chunk: Buffer) => void): Buffer {
   const fd = openSync(path, 'r');
   try {
     const h = createHash('sha256');
     const buf = Buffer.allocUnsafe(1 << 20);
     for (let off = 0; off < length; ) {
       const n = readSync(fd, buf, 0, Math.min(buf.length, length - off), off);
-      if (n === 0) throw new SnapshotError(`short read at offset ${off}`);
+      if (n === 0) throw new SnapshotError(`${path}: short read at offset ${off}`);
       h.update(buf.subarray(0, n));
+      onChunk?.(buf.subarray(0, n));
       off += n;
     }
     return h.digest();
