@@ -51,7 +51,7 @@ describe('check datascale', () => {
     const run = (env: Record<string, string>) =>
       new Promise<string>((resolve, reject) => {
         const cmd = `stty cols 100 rows 30; ${JSON.stringify(process.execPath)} ${JSON.stringify(OURS)} ${ep()} check datascale --prefix=/tty/`;
-        const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TERM: 'xterm', ...env } });
+        const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'], env: { TERM: 'xterm', ...env } });
         let out = '';
         child.stdout.on('data', (d: Buffer) => (out += d.toString()));
         child.on('error', reject);
@@ -67,6 +67,10 @@ describe('check datascale', () => {
     const plain = await run({ ...(base as Record<string, string>), NO_COLOR: '1' });
     assert.match(plain, /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] \d+ \/ 10000/);
     assert.doesNotMatch(plain, /\x1b\[3\dm/);
+    // A CI job's log on a terminal gets the plain lines, no spinner and no stand-in line.
+    const ci = await run({ ...(base as Record<string, string>), CI: 'true' });
+    assert.doesNotMatch(ci, /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]|\d+ \/ 10000/);
+    assert.match(ci, /^Start data scale check[^\n]*\r\nPASS: Approximate system memory used : -?\d+\.\d\d MB\.\r\n$/);
   });
 });
 
