@@ -51,7 +51,7 @@ describe('check datascale', () => {
     const run = (env: Record<string, string>) =>
       new Promise<string>((resolve, reject) => {
         const cmd = `stty cols 100 rows 30; ${JSON.stringify(process.execPath)} ${JSON.stringify(OURS)} ${ep()} check datascale --prefix=/tty/`;
-        const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'], env: { TERM: 'xterm', ...env } });
+        const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, TERM: 'xterm' } });
         let out = '';
         child.stdout.on('data', (d: Buffer) => (out += d.toString()));
         child.on('error', reject);
