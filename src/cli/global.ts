@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import * as z from 'zod/mini';
-import { ConnectError, EtcdClient, type ClientConfig } from '../client/etcd.js';
+import { ConnectError, EtcdClient, NO_ENDPOINTS, type ClientConfig } from '../client/etcd.js';
 import { createPrinter, isFormat, type Format, type Printer, type PrinterOptions } from '../output/printer.js';
 import { CliError, ExitCode, goPathError } from './errors.js';
 import { defaultValue, parseFlagValue, type FlagSpec, type FlagValue } from './flags.js';
@@ -231,6 +231,14 @@ export class Context {
     const c = await this.newClient({ ...(await this.config()), ...change });
     this.extraClients.push(c);
     return c;
+  }
+
+  // --endpoints, or those found through --discovery-srv. None at all fails
+  // as etcdctl's client does, with exit code 2.
+  async endpoints(): Promise<string[]> {
+    const { endpoints } = await this.config();
+    if (endpoints.length === 0) throw new CliError(NO_ENDPOINTS, ExitCode.BadConnection);
+    return endpoints;
   }
 
   config(): Promise<ClientConfig> {

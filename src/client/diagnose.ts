@@ -100,6 +100,9 @@ export async function diagnose(ep: Endpoint, err: Error, ctx: DiagnoseContext): 
     const why = code === 'ENOENT' ? 'no such socket file' : 'connection refused';
     return `nothing is listening at ${addr} (${why}): check that etcd is running there and that this is its client URL (--advertise-client-urls)`;
   }
+  if (code === 'ERR_INVALID_URL') {
+    return `${JSON.stringify(ep.raw)} is not an endpoint address: write host:port, http://host:port, https://host:port or unix://path`;
+  }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     return `the host name ${JSON.stringify(ep.host)} does not resolve (${code}): check the spelling of --endpoints, or use an IP address`;
   }

@@ -43,8 +43,11 @@ export class EtcdError extends Error {
   }
 }
 
-// Raised while creating the client (authentication); etcdctl exits 2 then.
+// Raised while creating the client (no endpoints, authentication); etcdctl
+// exits 2 then.
 export class ConnectError extends EtcdError {}
+
+export const NO_ENDPOINTS = 'etcdclient: no available endpoints';
 
 export interface RequestOptions {
   // Absolute time (ms since epoch) after which the call fails with
@@ -96,10 +99,11 @@ export class EtcdClient {
   // Creates a client; with credentials it authenticates first, bounded by
   // the dial timeout (etcdctl fails with exit code 2 there).
   static async create(cfg: ClientConfig): Promise<EtcdClient> {
+    if (cfg.endpoints.length === 0) throw new ConnectError(NO_ENDPOINTS, Code.Unavailable);
     const c = new EtcdClient(cfg);
     if (cfg.auth) {
       try {
-        await c.authenticate(Date.now() + cfg.dialTimeoutMs);
+        await c.authenticate(c.dialDeadline());
       } catch (e) {
         c.close();
         const err = await c.explain(e);
@@ -107,6 +111,11 @@ export class EtcdClient {
       }
     }
     return c;
+  }
+
+  // --dial-timeout of 0 or less means no bound on dialling, as in clientv3.
+  private dialDeadline(): number | undefined {
+    return this.cfg.dialTimeoutMs > 0 ? Date.now() + this.cfg.dialTimeoutMs : undefined;
   }
 
   private dialOptions() {
@@ -136,8 +145,9 @@ export class EtcdClient {
       for (let i = 0; i < this.endpoints.length; i++) {
         if (signal?.aborted) throw new GrpcError(Code.Canceled, 'context canceled');
         const ep = this.endpoints[(this.next + i) % this.endpoints.length]!;
-        const left = deadline === undefined ? this.cfg.dialTimeoutMs : Math.min(this.cfg.dialTimeoutMs, deadline - Date.now());
-        if (left <= 0) throw new GrpcError(Code.DeadlineExceeded, 'context deadline exceeded');
+        const bounds = [this.dialDeadline(), deadline].filter((d): d is number => d !== undefined);
+        const left = bounds.length ? Math.min(...bounds) - Date.now() : undefined;
+        if (left !== undefined && left <= 0) throw new GrpcError(Code.DeadlineExceeded, 'context deadline exceeded');
         try {
           this.conn = await Connection.dial(ep, this.dialOptions(), left);
           this.next = (this.next + i) % this.endpoints.length;
@@ -161,7 +171,7 @@ export class EtcdClient {
     }
   }
 
-  private async authenticate(deadline: number): Promise<void> {
+  private async authenticate(deadline: number | undefined): Promise<void> {
     const auth = this.cfg.auth!;
     const res = await this.rawUnary('/etcdserverpb.Auth/Authenticate', pb.AuthenticateRequest, pb.AuthenticateResponse, { name: auth.user, password: auth.password }, { deadline }, false);
     this.token = res.token as string;
@@ -188,7 +198,7 @@ export class EtcdClient {
           continue;
         }
         if (withToken && this.cfg.auth && g.code === Code.Unauthenticated && /invalid auth token/.test(g.details)) {
-          await this.authenticate(o.deadline ?? Date.now() + this.cfg.dialTimeoutMs);
+          await this.authenticate(o.deadline ?? this.dialDeadline());
           continue;
         }
         throw e;
@@ -197,25 +207,33 @@ export class EtcdClient {
   }
 
   private async unary<R>(path: string, req: Schema, res: Schema, body: object, o: RequestOptions): Promise<R> {
+    const started = Date.now();
     try {
       return (await this.rawUnary(path, req, res, body as Msg, o)) as R;
     } catch (e) {
-      throw await this.explain(e);
+      throw await this.explain(e, o.deadline !== undefined && o.deadline <= started);
     }
   }
 
   // Maps a failure to etcdctl's error and, when the cause was the
-  // connection, adds what went wrong with each endpoint.
-  private async explain(e: unknown): Promise<EtcdError> {
+  // connection, adds what went wrong with each endpoint. `noTime`: the
+  // request's deadline had passed before it started.
+  private async explain(e: unknown, noTime = false): Promise<EtcdError> {
     const err = toEtcdError(e);
     if (e instanceof GrpcError) err.detail.push(`rpc error: code = ${CODE_NAMES[e.code] ?? e.code} desc = ${e.details}`);
+    if (err.code === Code.DeadlineExceeded && noTime) {
+      err.hints.push('the request was given no time: --command-timeout must be longer than 0s (the default is 5s)');
+      return err;
+    }
     if (err.code !== Code.DeadlineExceeded && err.code !== Code.Unavailable) return err;
-    const ctx = { tls: this.dialOptions().tls, clientCert: Boolean(this.cfg.tls.cert), probeTimeoutMs: Math.min(1000, this.cfg.dialTimeoutMs) };
+    const probeTimeoutMs = this.cfg.dialTimeoutMs > 0 ? Math.min(1000, this.cfg.dialTimeoutMs) : 1000;
+    const ctx = { tls: this.dialOptions().tls, clientCert: Boolean(this.cfg.tls.cert), probeTimeoutMs };
     const failed = this.endpoints.filter((ep) => this.dialErrors.has(ep));
     // Loaded only on failure: its probes need http/https, which a working command never does.
     const { diagnose } = await import('./diagnose.js');
+    // Endpoints written the same way fail the same way: one line each.
     const hints = await Promise.all(failed.map((ep) => diagnose(ep, this.dialErrors.get(ep)!, ctx)));
-    err.hints.push(...hints);
+    err.hints.push(...new Set(hints));
     for (const ep of failed) {
       const cause = this.dialErrors.get(ep) as Error & { code?: string };
       err.detail.push(`${address(ep)}: ${cause.code ? `${cause.code}: ` : ''}${cause.message}`);
@@ -294,7 +312,7 @@ export class EtcdClient {
         if (outcome === 'canceled' || abort.signal.aborted) return;
         if (outcome !== 'reopen') {
           if (outcome.code === Code.Unauthenticated && this.cfg.auth) {
-            await this.authenticate(Date.now() + this.cfg.dialTimeoutMs);
+            await this.authenticate(this.dialDeadline());
             continue;
           }
           // A member shutting down cancels its streams; that is not ours to stop on.
@@ -449,7 +467,7 @@ export class EtcdClient {
       if (outcome === 'expired') return 'expired';
       if (signal.aborted) return 'stopped';
       if (outcome && outcome.code === Code.Unauthenticated && this.cfg.auth) {
-        await this.authenticate(Date.now() + this.cfg.dialTimeoutMs);
+        await this.authenticate(this.dialDeadline());
         continue;
       }
       if (outcome && outcome.code !== Code.Unavailable && outcome.code !== Code.Canceled && outcome.code !== Code.Internal) throw await this.explain(outcome);

@@ -215,7 +215,8 @@ export class Connection {
     return !this.closed && !this.session.destroyed;
   }
 
-  static dial(ep: Endpoint, opts: DialOptions, timeoutMs: number): Promise<Connection> {
+  // Without timeoutMs the dial waits as long as the connection attempt does.
+  static dial(ep: Endpoint, opts: DialOptions, timeoutMs: number | undefined): Promise<Connection> {
     return new Promise((resolve, reject) => {
       const authority = `${ep.secure ? 'https' : 'http'}://${hostPort(ep)}`;
       let settled = false;
@@ -231,12 +232,15 @@ export class Connection {
         reject(err instanceof GrpcError ? err : new GrpcError(Code.Unavailable, err.message, err));
       };
       const closedEarly = () => fail(Object.assign(new Error('connection closed before HTTP/2 settings arrived'), { code: 'ECLOSEDEARLY' }));
-      const timer = setTimeout(() => {
-        // Tells a silent server (connected, nothing said) from no answer at all.
-        const why = socketUp ? 'connected, but the server sent nothing' : 'no answer to the connection attempt';
-        const cause = Object.assign(new Error(`${why} within ${timeoutMs} ms`), { code: socketUp ? 'ESILENT' : 'ETIMEDOUT' });
-        fail(new GrpcError(Code.DeadlineExceeded, 'context deadline exceeded', cause));
-      }, timeoutMs);
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              // Tells a silent server (connected, nothing said) from no answer at all.
+              const why = socketUp ? 'connected, but the server sent nothing' : 'no answer to the connection attempt';
+              const cause = Object.assign(new Error(`${why} within ${timeoutMs} ms`), { code: socketUp ? 'ESILENT' : 'ETIMEDOUT' });
+              fail(new GrpcError(Code.DeadlineExceeded, 'context deadline exceeded', cause));
+            }, timeoutMs);
       // The socket is made here so its errors are seen: a TLS 1.3 server
       // refusing the client certificate destroys the session without a
       // session 'error' or 'close' event.

@@ -85,7 +85,8 @@ function randomKey(prefix: Buffer, size: number): Buffer {
 async function prepare(ctx: Context, f: Flags, workers: number): Promise<{ prefix: Buffer; clients: EtcdClient[]; first: EtcdClient }> {
   const prefix = Buffer.from(f.prefix as string);
   const clients: EtcdClient[] = [];
-  for (let i = 0; i < Math.min(workers, MAX_CONNECTIONS); i++) clients.push(await ctx.clientFor(ctx.settings.endpoints));
+  const endpoints = await ctx.endpoints();
+  for (let i = 0; i < Math.min(workers, MAX_CONNECTIONS); i++) clients.push(await ctx.clientFor(endpoints));
   const first = clients[0]!;
   const used = await first.range({ key: prefix, range_end: prefixEnd(prefix), limit: 1n });
   if (used.count > 0n) throw new CliError(`prefix ${JSON.stringify(f.prefix)} has keys. Delete with etcdctl del --prefix ${f.prefix} first`, ExitCode.InvalidInput);
@@ -108,7 +109,7 @@ async function cleanUp(ctx: Context, client: EtcdClient, prefix: Buffer, f: Flag
     out(`Compacted with revision ${rev}`);
   }
   if (f['auto-defrag']) {
-    for (const ep of ctx.settings.endpoints) {
+    for (const ep of await ctx.endpoints()) {
       out(`Defragmenting ${JSON.stringify(ep)}`);
       await (await ctx.clientFor([ep])).defragment({ deadline: ctx.commandDeadline() });
       out(`Defragmented ${JSON.stringify(ep)}`);
@@ -217,7 +218,8 @@ const perfCommand: CommandDef = {
 async function residentBytes(ctx: Context): Promise<number> {
   const cfg = await ctx.config();
   const ep = parseEndpoint(cfg.endpoints[0]!, cfg.tlsByDefault);
-  const opts: https.RequestOptions = { path: '/metrics', timeout: cfg.dialTimeoutMs };
+  // A --dial-timeout of 0 or less is no bound, as http's timeout of 0 is.
+  const opts: https.RequestOptions = { path: '/metrics', timeout: Math.max(0, cfg.dialTimeoutMs) };
   if (ep.socketPath) opts.socketPath = ep.socketPath;
   else [opts.host, opts.port] = [ep.host, ep.port];
   if (ep.secure) Object.assign(opts, { ca: cfg.tls.ca, cert: cfg.tls.cert, key: cfg.tls.key, rejectUnauthorized: !cfg.tls.insecureSkipVerify, servername: cfg.tls.serverName });

@@ -12,10 +12,13 @@ import { join } from 'node:path';
 
 const CLUSTER_FLAG = { name: 'cluster', kind: 'bool' as const, def: 'false', help: 'use all endpoints from the cluster member list' };
 
-// --endpoints, or with --cluster every member's client URLs.
-async function targets(ctx: Context, cluster: boolean): Promise<string[]> {
-  if (!cluster) return ctx.settings.endpoints;
-  const c = await ctx.clientFor(ctx.settings.endpoints, false);
+// --endpoints (or those --discovery-srv found), or with --cluster every
+// member's client URLs. etcdctl's status, hashkv and defrag make a client
+// first, so no endpoints fails there with exit code 2; health checks none.
+async function targets(ctx: Context, cluster: boolean, strict = true): Promise<string[]> {
+  const endpoints = strict ? await ctx.endpoints() : (await ctx.config()).endpoints;
+  if (!cluster) return endpoints;
+  const c = await ctx.clientFor(endpoints, false);
   try {
     const list = await c.memberList({ deadline: ctx.commandDeadline() });
     return list.members.flatMap((m) => m.clientURLs);
@@ -74,7 +77,7 @@ const healthCommand: CommandDef = {
   async run(ctx) {
     const list: EndpointHealth[] = [];
     // Reported in the order the checks finish, as etcdctl does.
-    await Promise.all((await targets(ctx, Boolean(ctx.settings.inherited.cluster))).map(async (ep) => list.push(await checkHealth(ctx, ep))));
+    await Promise.all((await targets(ctx, Boolean(ctx.settings.inherited.cluster), false)).map(async (ep) => list.push(await checkHealth(ctx, ep))));
     new ClusterPrinter(ctx.settings.format).endpointHealth(list);
     if (list.some((h) => h.error !== '')) throw new CliError('unhealthy cluster', ExitCode.Error);
   },

@@ -65,7 +65,7 @@ export const moveLeaderCommand: CommandDef = {
       throw e;
     }
     const deadline = ctx.commandDeadline();
-    const endpoints = ctx.settings.endpoints;
+    const endpoints = await ctx.endpoints();
     for (const ep of endpoints) {
       const client = await ctx.clientFor([ep]);
       let status;

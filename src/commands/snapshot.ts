@@ -4,7 +4,7 @@ import { statSync } from 'node:fs';
 import { CliError, ExitCode, failWith, goPathError } from '../cli/errors.js';
 import type { Context } from '../cli/global.js';
 import type { CommandDef } from '../cli/registry.js';
-import type { EtcdClient } from '../client/etcd.js';
+import { NO_ENDPOINTS, type EtcdClient } from '../client/etcd.js';
 import type { StatusResponse } from '../client/types.js';
 import { hexId, humanizeBytes } from '../output/gofmt.js';
 import { startProgress } from '../output/progress.js';
@@ -25,6 +25,7 @@ interface Source {
 // the highest raft index; members reporting errors are skipped.
 async function pickSource(ctx: Context): Promise<Source> {
   const { endpoints } = await ctx.config();
+  if (endpoints.length === 0) throw new CliError(NO_ENDPOINTS, ExitCode.Interrupted);
   const deadline = ctx.commandDeadline();
   type Asked = Source | { endpoint: string; error: Error };
   const asked = await Promise.all(

@@ -3,6 +3,9 @@
 // revisions) and must print the same stdout bytes, Error lines and exit code.
 // The suite runs twice: in plain text, and over TLS with client certificates.
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { errorLines, etcdctl, ours, type RunOptions } from '../harness/cli.js';
 import { cloneEtcd, freePort, startEtcd, type EtcdServer, type ServerTls } from '../harness/etcd.js';
@@ -242,6 +245,31 @@ export function kvSuite(mode: 'plain' | 'tls'): void {
         // etcdctl 3.4 prints the Error line twice; 3.6 and etcdctl-ts once.
         assert.deepEqual(errorLines(got.stderr), [errorLines(ref.stderr)[0]], `${args.join(' ')}: ${got.stderr}`);
       }
+    });
+    test('--dial-timeout of 0 or less is no bound; --command-timeout of 0 or less leaves no time, and says so', async () => {
+      await same(['--dial-timeout=0', 'get', 'key1']);
+      await same(['--dial-timeout=-1s', 'get', 'key1']);
+      for (const t of ['0', '-1s']) {
+        const got = await same([`--command-timeout=${t}`, 'get', 'key1']);
+        assert.equal(got.code, 1);
+        assert.equal(got.stderr, 'etcdctl-ts: the request was given no time: --command-timeout must be longer than 0s (the default is 5s)\nError: context deadline exceeded\n');
+      }
+    });
+    test('no endpoints at all: etcdctl\'s error and exit code 2 wherever etcdctl makes a client', async () => {
+      const cases = [['get', 'a'], ['put', 'a', 'b'], ['member', 'list'], ['endpoint', 'status'], ['endpoint', 'hashkv'], ['endpoint', 'health'], ['defrag'], ['move-leader', '1'], ['watch', 'a'], ['lock', 'l'], ['check', 'perf']];
+      for (const args of cases) {
+        const full = ['--endpoints=', ...args];
+        const [ref, got] = await Promise.all([etcdctl(full), ours(full)]);
+        const label = args.join(' ');
+        assert.equal(got.stdout.toString(), ref.stdout.toString(), label);
+        assert.deepEqual(errorLines(got.stderr), errorLines(ref.stderr), `${label}: ${got.stderr}`);
+        assert.equal(got.code, ref.code, label);
+      }
+      // etcdctl says "not multiple []" here; the exit code is the same.
+      const file = join(tmpdir(), `etcdctl-ts-never-${process.pid}.db`);
+      const save = await ours(['--endpoints=', 'snapshot', 'save', file]);
+      assert.deepEqual([save.code, save.stderr], [5, 'Error: etcdclient: no available endpoints\n']);
+      assert.ok(!existsSync(file) && !existsSync(`${file}.part`));
     });
     test('command name prefixes', async () => {
       await same(['g', 'key1']);

@@ -86,6 +86,7 @@ describe('errors that name the cause', () => {
     { name: 'a certificate without the host name', args: () => [`--endpoints=https://localhost:${srv.clientPort}`, ...good()], hint: /is not valid for "localhost"; it names .*IP Address:127\.0\.0\.1/ },
     { name: 'the peer port instead of the client port', args: () => [`--endpoints=127.0.0.1:${srv.peerPort}`, ...good()], hint: new RegExp(`is the peer port of member .*--endpoints=https://127\\.0\\.0\\.1:\\d+`) },
     { name: 'a name that does not resolve', args: () => ['--endpoints=etcd.invalid:2379'], hint: /the host name "etcd\.invalid" does not resolve/ },
+    { name: 'endpoints that are not addresses', args: () => ['--endpoints=,'], hint: /^etcdctl-ts: "" is not an endpoint address: write host:port/ },
     { name: 'a server that never answers', args: () => [`--endpoints=127.0.0.1:${silentPort}`, '--dial-timeout=500ms'], hint: /accepted the connection but sent nothing back/ },
   ];
   for (const c of cases) {
@@ -123,6 +124,10 @@ describe('DNS SRV discovery', () => {
       const found = await ours(['--discovery-srv=etcd.test', ...good(), 'get', '/a'], { env });
       assert.equal(found.stdout.toString(), '/a\n1\n', found.stderr);
       assert.equal(found.stderr, '');
+      // Per-endpoint commands use the endpoints found, not the default 127.0.0.1:2379.
+      const status = await ours(['--discovery-srv=etcd.test', ...good(), 'endpoint', 'status'], { env });
+      assert.match(status.stdout.toString(), new RegExp(`^(https://)?localhost:${srv.clientPort}, [0-9a-f]+, 3\\.\\d+\\.\\d+, `), status.stderr);
+      assert.equal(status.code, 0);
       const wrong = await ours(['--discovery-srv=wrong.test', ...good(), '--command-timeout=1s', 'get', '/a'], { env });
       assert.equal(wrong.code, 1);
       assert.match(wrong.stderr, /^etcdctl-ts: the server certificate of localhost:\d+ is not valid for "wrong\.test"/m);
