@@ -100,8 +100,9 @@ export function resolveSettings(cmd: Command, scope: EnvScope = { flags: GLOBAL_
     values[f.name] = opts[f.name] ?? defaultValue(f);
     if (fromCli) explicit.add(f.name);
     const env = envName(f.name);
-    known.add(env);
     const raw = process.env[env];
+    // etcdctl calls a set but empty variable unrecognized.
+    if (raw !== '') known.add(env);
     if (raw === undefined || raw === '') continue;
     if (fromCli) {
       warn(`Warning: environment variable ${env} is ignored: --${f.name} was given on the command line`);

@@ -288,10 +288,13 @@ export function kvSuite(mode: 'plain' | 'tls'): void {
       assert.equal(got.code, 0);
       assert.match(got.stderr, /^Warning: environment variable ETCDCTL_ENDPOINTS is ignored: --endpoints was given on the command line\n$/);
     });
-    test('unrecognized ETCDCTL_* variable is warned about', async () => {
-      const got = await ours([...conn(b), 'get', 'key1'], { env: { ETCDCTL_PREFIX: 'true' } });
+    test('unrecognized ETCDCTL_* variables, and set but empty ones, are warned about as etcdctl does', async () => {
+      const env = { ETCDCTL_PREFIX: 'true', ETCDCTL_USER: '', ETCDCTL_HEX: '' };
+      const [ref, got] = await Promise.all([etcdctl([...conn(a), 'get', 'key1'], { env }), ours([...conn(b), 'get', 'key1'], { env })]);
       assert.equal(got.stdout.toString(), 'key1\nval1\n');
-      assert.match(got.stderr, /W \| pkg\/flags: unrecognized environment variable ETCDCTL_PREFIX=true/);
+      const warnings = (s: string) => s.split('\n').filter((l) => l.includes('pkg/flags')).map((l) => l.replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} /, '')).sort();
+      assert.deepEqual(warnings(got.stderr), warnings(ref.stderr));
+      assert.deepEqual(warnings(got.stderr), ['W | pkg/flags: unrecognized environment variable ETCDCTL_HEX=', 'W | pkg/flags: unrecognized environment variable ETCDCTL_PREFIX=true', 'W | pkg/flags: unrecognized environment variable ETCDCTL_USER=']);
     });
     test('ETCDCTL_API', async () => {
       const ok = await ours([...conn(b), 'get', 'key1'], { env: { ETCDCTL_API: '3' } });
