@@ -68,6 +68,15 @@ const ERRNO_TEXT: Record<string, string> = {
 
 // A failed file operation worded as Go's *os.PathError: "open /x: no such file or directory".
 export function goPathError(op: string, path: string, e: unknown): string {
+  return `${op} ${path}: ${errnoText(e)}`;
+}
+
+// A failed rename worded as Go's *os.LinkError: "rename /a /b: file exists".
+export function goLinkError(op: string, from: string, to: string, e: unknown): string {
+  return `${op} ${from} ${to}: ${errnoText(e)}`;
+}
+
+function errnoText(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
-  return `${op} ${path}: ${ERRNO_TEXT[err.code ?? ''] ?? err.message}`;
+  return ERRNO_TEXT[err.code ?? ''] ?? err.message;
 }

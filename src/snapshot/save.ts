@@ -1,9 +1,9 @@
 // Writes a snapshot stream to `<path>.part`, checks its sha256 trailer as
 // it goes, and renames it into place only once it is whole and on disk.
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { goPathError } from '../cli/errors.js';
+import { goLinkError, goPathError } from '../cli/errors.js';
 import { hasTrailer, SnapshotError } from './status.js';
 
 const TRAILER = 32;
@@ -18,6 +18,9 @@ export class SnapshotWriter {
 
   constructor(readonly path: string) {
     this.part = `${path}.part`;
+    // Go's rename refuses a directory as the target; say so before the
+    // download rather than after it.
+    if (lstatSync(path, { throwIfNoEntry: false })?.isDirectory()) this.renameFailed(Object.assign(new Error('file exists'), { code: 'EEXIST' }));
     try {
       this.fd = openSync(this.part, 'w', 0o600);
     } catch (e) {
@@ -34,6 +37,10 @@ export class SnapshotWriter {
     this.tail = Buffer.from(all.subarray(all.length - keep));
   }
 
+  private renameFailed(e: unknown): never {
+    throw new SnapshotError(`could not rename ${this.part} to ${this.path} (${goLinkError('rename', this.part, this.path, e)})`);
+  }
+
   // Verifies, syncs and renames; returns the sha256 of the database part.
   finish(): string {
     if (!hasTrailer(this.size)) throw new SnapshotError(`sha256 checksum not found [bytes: ${this.size}]`);
@@ -47,7 +54,7 @@ export class SnapshotWriter {
     try {
       renameSync(this.part, this.path);
     } catch (e) {
-      throw new SnapshotError(`could not rename ${this.part} to ${this.path} (${goPathError('rename', this.part, e)})`);
+      this.renameFailed(e);
     }
     syncDir(dirname(this.path));
     return digest.toString('hex');

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, truncateSync, watch, writeFileSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, watch, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { errorLines, etcdctl, OURS, ours } from '../harness/cli.js';
@@ -139,6 +139,17 @@ describe('snapshot save and status', () => {
       assert.deepEqual(errorLines(got.stderr), errorLines(ref.stderr), args.join(' '));
       assert.equal(got.code, ref.code, args.join(' '));
     }
+    // A directory in the way: etcdctl's rename error (Go's "file exists"),
+    // here before the download; one after the other, as both would use <dir>.part.
+    const target = join(dir, 'a-directory');
+    mkdirSync(target);
+    const args = [at(src), 'snapshot', 'save', target];
+    const ref = await etcdctl(args);
+    const got = await ours(args);
+    assert.deepEqual(errorLines(got.stderr), [`Error: could not rename ${target}.part to ${target} (rename ${target}.part ${target}: file exists)`]);
+    assert.deepEqual(errorLines(got.stderr), errorLines(ref.stderr));
+    assert.equal(got.code, ref.code);
+    assert.ok(statSync(target).isDirectory() && !existsSync(`${target}.part`));
   });
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) test(`a save interrupted mid-stream (${signal}) leaves no file`, async () => {
