@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { goPathError } from '../cli/errors.js';
 import { BoltFile, branchBody, BUCKET_LEAF, buildTree, leafBody, metaPage, NO_FREELIST, packBucket, PageFlag, PageWriter, type Item, type Page } from './bbolt.js';
 import { clusterId, memberId, memberJson, snapFile, snapName, WAL_NAME, WAL_SEGMENT_BYTES, walRecords, type RestoreMember } from './raft.js';
@@ -46,15 +46,45 @@ function parseURLs(list: string[]): string[] {
   return out.sort();
 }
 
+// As etcd's URLsMap parsing: empty entries are skipped, and an entry
+// without "=" is a name with an empty URL (refused by the URL check).
 function parseCluster(spec: string): Map<string, string[]> {
   const byName = new Map<string, string[]>();
   for (const part of spec.split(',')) {
+    if (part === '') continue;
     const eq = part.indexOf('=');
-    if (eq < 0) throw new SnapshotError(`--initial-cluster: ${JSON.stringify(part)} is not of the form name=url`);
-    const name = part.slice(0, eq);
-    byName.set(name, [...(byName.get(name) ?? []), part.slice(eq + 1)]);
+    const [name, url] = eq < 0 ? [part, ''] : [part.slice(0, eq), part.slice(eq + 1)];
+    byName.set(name, [...(byName.get(name) ?? []), url]);
   }
   return new Map([...byName].map(([n, urls]) => [n, parseURLs(urls)]));
+}
+
+// Go's %q of a []string: ["a" "b"].
+const goQuoted = (list: string[]) => `[${list.map((s) => JSON.stringify(s)).join(' ')}]`;
+
+// Why two sorted URL lists differ once host names are resolved, as etcd's
+// URLStringsEqual words it; undefined when they match.
+async function urlsDiffer(a: string[], b: string[]): Promise<string | undefined> {
+  if (a.length !== b.length) return `len(${goQuoted(a)}) != len(${goQuoted(b)})`;
+  const [ra, rb] = await Promise.all([resolved(a), resolved(b)]);
+  const i = ra.findIndex((u, k) => u !== rb[k]);
+  if (i < 0) return undefined;
+  return `resolved urls: ${JSON.stringify(ra[i])} != ${JSON.stringify(rb[i])}`;
+}
+
+// etcd's check that this member's advertised peer URLs are its URLs in
+// --initial-cluster, with its messages.
+async function checkAdvertised(name: string, advertised: string[], mine: string[]): Promise<void> {
+  const why = await urlsDiffer(advertised, mine);
+  if (why === undefined) return;
+  const asCluster = advertised.map((u) => `${name}=${u}`).join(',');
+  const notAdvertised = mine.filter((u) => !advertised.includes(u));
+  if (notAdvertised.length) {
+    throw new SnapshotError(`--initial-cluster has ${notAdvertised.map((u) => `${name}=${u}`).join(',')} but missing from --initial-advertise-peer-urls=${advertised.join(',')} (${why})`);
+  }
+  const notInCluster = advertised.filter((u) => !mine.includes(u));
+  if (notInCluster.length) throw new SnapshotError(`--initial-advertise-peer-urls has ${notInCluster.join(',')} but missing from --initial-cluster=${asCluster}`);
+  throw new SnapshotError(`failed to resolve ${advertised.join(',')} to match --initial-cluster=${asCluster} (${why})`);
 }
 
 // Host names compare by address, as etcd resolves both sides (all but
@@ -80,15 +110,7 @@ async function members(o: RestoreOptions): Promise<{ self: RestoreMember; all: R
   const advertised = parseURLs(o.advertisePeerURLs.split(','));
   const mine = map.get(o.name);
   if (!mine) throw new SnapshotError(`couldn't find local name ${JSON.stringify(o.name)} in the initial cluster configuration`);
-  if (mine.join(',') !== advertised.join(',')) {
-    const [a, b] = await Promise.all([resolved(advertised), resolved(mine)]);
-    if (a.join(',') !== b.join(',')) {
-      const cl = mine.map((u) => `${o.name}=${u}`).join(',');
-      throw new SnapshotError(
-        `--initial-cluster has ${cl} but missing from --initial-advertise-peer-urls=${advertised.join(',')} (resolved urls: ${JSON.stringify(a.join(','))} != ${JSON.stringify(b.join(','))})`,
-      );
-    }
-  }
+  await checkAdvertised(o.name, advertised, mine);
   const seen = new Set<string>();
   for (const urls of map.values()) {
     for (const u of urls) {
@@ -236,15 +258,41 @@ export async function restore(o: RestoreOptions): Promise<void> {
   if (existsSync(o.dataDir)) throw new SnapshotError(`data-dir ${JSON.stringify(o.dataDir)} exists`);
   if (o.walDir !== undefined && existsSync(o.walDir)) throw new SnapshotError(`wal-dir ${JSON.stringify(o.walDir)} exists`);
   try {
-    statSync(o.snapshot);
+    closeSync(openSync(o.snapshot, 'r'));
   } catch (e) {
-    throw new SnapshotError(goPathError('stat', o.snapshot, e));
+    throw new SnapshotError(goPathError('open', o.snapshot, e));
   }
 
   // Built beside their final places, so the renames stay on one file system.
+  // A WAL dir inside the data dir is built inside its temporary dir, so
+  // that one rename puts both in place.
   const tag = `.restoring-${randomBytes(4).toString('hex')}`;
-  const dataTmp = join(dirname(resolve(o.dataDir)), basename(resolve(o.dataDir)) + tag);
-  const walTmp = o.walDir === undefined ? undefined : join(dirname(resolve(o.walDir)), basename(resolve(o.walDir)) + tag);
+  const temporary = (p: string) => join(dirname(p), basename(p) + tag);
+  const within = (outer: string, inner: string) => {
+    const r = relative(outer, inner);
+    return r === '' || (!r.startsWith('..') && !isAbsolute(r));
+  };
+  const dataFinal = resolve(o.dataDir);
+  const walFinal = o.walDir === undefined ? join(dataFinal, 'member', 'wal') : resolve(o.walDir);
+  if (within(walFinal, dataFinal)) {
+    // etcd wants the WAL dir to itself; etcdctl refuses this too (after
+    // creating part of the data dir, which it leaves behind).
+    const first = relative(walFinal, dataFinal).split(sep)[0] || 'member';
+    throw new SnapshotError(`expected ${JSON.stringify(o.walDir)} to be empty, got ${goQuoted([first])}`);
+  }
+  let dataTmp: string;
+  let walTmp: string;
+  const renames: [string, string][] = [];
+  if (within(dataFinal, walFinal)) {
+    dataTmp = temporary(dataFinal);
+    walTmp = join(dataTmp, relative(dataFinal, walFinal));
+    renames.push([dataTmp, dataFinal]);
+  } else {
+    dataTmp = temporary(dataFinal);
+    walTmp = temporary(walFinal);
+    renames.push([walTmp, walFinal], [dataTmp, dataFinal]);
+  }
+  const placed: string[] = [];
   try {
     const snapDir = join(dataTmp, 'member', 'snap');
     mkdirPrivate(snapDir);
@@ -257,19 +305,18 @@ export async function restore(o: RestoreOptions): Promise<void> {
       throw new SnapshotError(`${o.snapshot} is not a usable snapshot: ${(e as Error).message}`);
     }
     writeSynced(join(snapDir, snapName(all.length)), snapFile(all), 0o666);
-    const walDir = walTmp ?? join(dataTmp, 'member', 'wal');
-    mkdirPrivate(walDir);
-    writeSynced(join(walDir, WAL_NAME), walRecords(self.id, cluster, all), 0o600, WAL_SEGMENT_BYTES);
-    for (const d of [snapDir, walDir, join(dataTmp, 'member'), dataTmp]) syncDir(d);
-    if (walTmp) {
-      renameSync(walTmp, o.walDir!);
-      syncDir(dirname(resolve(o.walDir!)));
+    mkdirPrivate(walTmp);
+    writeSynced(join(walTmp, WAL_NAME), walRecords(self.id, cluster, all), 0o600, WAL_SEGMENT_BYTES);
+    for (const d of new Set([snapDir, walTmp, dirname(walTmp), join(dataTmp, 'member'), dataTmp])) syncDir(d);
+    for (const [from, to] of renames) {
+      renameSync(from, to);
+      placed.push(to);
+      syncDir(dirname(to));
     }
-    renameSync(dataTmp, o.dataDir);
-    syncDir(dirname(resolve(o.dataDir)));
   } catch (e) {
-    rmSync(dataTmp, { recursive: true, force: true });
-    if (walTmp) rmSync(walTmp, { recursive: true, force: true });
+    for (const [from] of renames) rmSync(from, { recursive: true, force: true });
+    // Neither existed before (checked above): a half-placed pair goes too.
+    for (const p of placed) rmSync(p, { recursive: true, force: true });
     throw e;
   }
 }

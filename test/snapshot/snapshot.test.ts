@@ -354,6 +354,27 @@ describe('snapshot restore', () => {
     assert.ok(!existsSync(join(dir, 'wal-again')));
   });
 
+  test('--wal-dir inside the data dir: the same tree and WAL as etcdctl\'s; a data dir inside the WAL dir is refused as etcdctl refuses it', async () => {
+    const tree = (root: string) => (readdirSync(root, { recursive: true }) as string[]).sort();
+    const WAL = '0000000000000000-0000000000000000.wal';
+    const [mine, theirs] = [join(dir, 'nested-mine'), join(dir, 'nested-theirs')];
+    await ok(['snapshot', 'restore', file, `--data-dir=${theirs}`, `--wal-dir=${join(theirs, 'wal')}`]);
+    const r = await ours(['snapshot', 'restore', file, `--data-dir=${mine}`, `--wal-dir=${join(mine, 'wal')}`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(tree(mine), tree(theirs));
+    assert.ok(tree(mine).includes(join('wal', WAL)));
+    assert.ok(readFileSync(join(mine, 'wal', WAL)).equals(readFileSync(join(theirs, 'wal', WAL))));
+    for (const [data, wal, first] of [['inner/data', 'inner', 'data'], ['same', 'same', 'member']]) {
+      const args = (t: string) => ['snapshot', 'restore', file, `--data-dir=${join(dir, t, data!)}`, `--wal-dir=${join(dir, t, wal!)}`];
+      const [ref, got] = await Promise.all([etcdctl(args('ref')), ours(args('ours'))]);
+      assert.deepEqual(errorLines(got.stderr), [`Error: expected "${join(dir, 'ours', wal!)}" to be empty, got ["${first}"]`]);
+      assert.deepEqual(errorLines(got.stderr), errorLines(ref.stderr).map((l) => l.replace(join(dir, 'ref'), join(dir, 'ours'))));
+      assert.equal(got.code, ref.code);
+      // etcdctl leaves its half-made data dir; etcdctl-ts leaves nothing.
+      assert.ok(!existsSync(join(dir, 'ours')));
+    }
+  });
+
   test('refusals as etcdctl, and nothing left behind', async () => {
     const existing = join(dir, 'existing');
     await ok(['snapshot', 'restore', file, '--data-dir', existing]);
@@ -361,6 +382,12 @@ describe('snapshot restore', () => {
       [['snapshot', 'restore', file, '--data-dir', existing], /^Error: data-dir ".*" exists$/],
       [['snapshot', 'restore', file, '--data-dir', join(dir, 'n1'), '--name', 'zz'], /^Error: couldn't find local name "zz" in the initial cluster configuration$/],
       [['snapshot', 'restore', file, '--data-dir', join(dir, 'n2'), '--initial-advertise-peer-urls', 'http://127.0.0.1:9999'], /^Error: --initial-cluster has default=http:\/\/localhost:2380 but missing from --initial-advertise-peer-urls=http:\/\/127\.0\.0\.1:9999 \(resolved urls: /],
+      // Two URLs each: the first pair that differs after sorting.
+      [['snapshot', 'restore', file, '--data-dir', join(dir, 'n3'), '--initial-cluster=default=http://127.0.0.1:1,default=http://127.0.0.1:2', '--initial-advertise-peer-urls=http://127.0.0.1:9999,http://127.0.0.1:1'], /\(resolved urls: "http:\/\/127\.0\.0\.1:9999" != "http:\/\/127\.0\.0\.1:2"\)$/],
+      [['snapshot', 'restore', file, '--data-dir', join(dir, 'n4'), '--initial-cluster=default=http://127.0.0.1:1,default=http://127.0.0.1:9', '--initial-advertise-peer-urls=http://127.0.0.1:1'], /\(len\(\["http:\/\/127\.0\.0\.1:1"\]\) != len\(\["http:\/\/127\.0\.0\.1:1" "http:\/\/127\.0\.0\.1:9"\]\)\)$/],
+      [['snapshot', 'restore', file, '--data-dir', join(dir, 'n5'), '--initial-cluster=default=http://127.0.0.1:1', '--initial-advertise-peer-urls=http://127.0.0.1:9,http://127.0.0.1:1'], /^Error: --initial-advertise-peer-urls has http:\/\/127\.0\.0\.1:9 but missing from --initial-cluster=default=http:\/\/127\.0\.0\.1:1,default=http:\/\/127\.0\.0\.1:9$/],
+      [['snapshot', 'restore', file, '--data-dir', join(dir, 'n6'), '--initial-cluster=bad'], /^Error: URL scheme must be http, https, unix, or unixs: $/],
+      [['snapshot', 'restore', join(dir, 'no-such.db'), '--data-dir', join(dir, 'n7')], /^Error: open .*no-such\.db: no such file or directory$/],
     ];
     for (const [i, url] of ['http://127.0.0.1:2380/', 'http://127.0.0.1', 'ftp://x:1', '127.0.0.1:2380'].entries()) {
       cases.push([['snapshot', 'restore', file, '--data-dir', join(dir, `bad-url-${i}`), `--initial-cluster=default=${url}`, `--initial-advertise-peer-urls=${url}`], /^Error: (URL|parse)/]);
