@@ -47,9 +47,13 @@ function flagSection(flags: FlagSpec[]): string {
 
 export const HELP_FLAG = (name: string): FlagSpec => ({ name: 'help', short: 'h', kind: 'bool', def: 'false', help: `help for ${name}` });
 
+// Listed by name, as cobra sorts them (the tree keeps etcdctl's
+// registration order, which "Did you mean this?" follows).
+const byName = (def: CommandDef) => [...(def.subcommands ?? [])].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+
 function leafCommands(def: CommandDef, prefix: string[]): [string, string][] {
   const out: [string, string][] = [];
-  for (const c of def.subcommands ?? []) {
+  for (const c of byName(def)) {
     if (c.subcommands) out.push(...leafCommands(c, [...prefix, c.name]));
     else out.push([[...prefix, c.name].join(' '), c.summary]);
   }
@@ -59,16 +63,16 @@ function leafCommands(def: CommandDef, prefix: string[]): [string, string][] {
 export function renderHelp(path: CommandDef[], globals: FlagSpec[]): string {
   const def = path[path.length - 1]!;
   const isRoot = path.length === 1;
-  let s = `NAME:\n\t${isRoot ? 'etcdctl' : def.name} - ${def.summary}\n\n`;
+  let s = `NAME:\n\t${isRoot ? 'etcdctl' : path.slice(1).map((d) => d.name).join(' ')} - ${def.summary}\n\n`;
   s += `USAGE:\n\t${isRoot ? 'etcdctl' : `etcdctl ${[...path.slice(1, -1).map((d) => d.name), def.usage].join(' ')}`} [flags]\n\n`;
   if (isRoot) s += `VERSION:\n\t${ETCDCTL_VERSION}\n\n`;
   if (def.subcommands) {
     s += `API VERSION:\n\t${API_VERSION}\n\n\nCOMMANDS:\n`;
-    const rows = isRoot ? leafCommands(def, []) : def.subcommands.map((c) => [c.name, c.summary] as [string, string]);
+    const rows = isRoot ? leafCommands(def, []) : byName(def).map((c) => [c.name, c.summary] as [string, string]);
     s += tabwrite(rows.map(([n, d]) => ['', n, d])) + '\n\n';
   }
-  if (def.description) s += `DESCRIPTION:\n${def.description.replace(/^/gm, '\t')}\n\n`;
-  const local = isRoot ? globals : [...def.flags, HELP_FLAG(def.name)];
+  if (def.description) s += `DESCRIPTION:\n${def.description.replace(/\n$/, '').replace(/^/gm, '\t')}\n\n`;
+  const local = isRoot ? [...globals, HELP_FLAG('etcdctl')] : [...def.flags, ...(def.persistentFlags ?? []), HELP_FLAG(def.name)];
   s += `OPTIONS:\n${flagSection(local)}\n`;
   if (!isRoot) s += `GLOBAL OPTIONS:\n${flagSection(globals)}\n`;
   return s;

@@ -82,6 +82,20 @@ function printHelp(path: CommandDef[]): void {
   process.stdout.write(renderHelp(path, flagsFor(path).inherited));
 }
 
+// `help <command words>`, as cobra's help command: an unknown topic is
+// named on stderr and the root help printed; exit 0 either way.
+function helpTopic(root: CommandDef, words: string[]): number {
+  let path = [root];
+  try {
+    if (words.length) path = resolve(root, words).path;
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`Unknown help topic [${words.map((w) => `\`${w}\``).join(' ')}]\n`);
+  }
+  printHelp(path);
+  return ExitCode.Success;
+}
+
 function configure(cmd: Command): Command {
   return cmd
     .exitOverride()
@@ -97,6 +111,7 @@ export async function run(root: CommandDef, args: string[]): Promise<number> {
     const resolved = resolve(root, args);
     path = resolved.path;
     const leaf = path[path.length - 1]!;
+    if (path.length === 2 && leaf.name === 'help' && !resolved.rest.includes('--help')) return helpTopic(root, resolved.rest.filter((a) => !a.startsWith('-')));
     const { local, inherited } = flagsFor(path);
     const scanned = scan(resolved.rest, [...local, ...inherited]);
     if (scanned.argv.includes('--help') || !leaf.run) {

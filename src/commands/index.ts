@@ -16,10 +16,19 @@ import { txnCommand } from './txn.js';
 import { versionCommand } from './version.js';
 import { watchCommand } from './watch.js';
 
+// cobra's `help [command]`; the CLI prints the help itself (program.ts).
+const helpCommand: CommandDef = {
+  name: 'help',
+  usage: 'help [command]',
+  summary: 'Help about any command',
+  description: 'Prints the help of the command named after help (etcdctl help member add), or of etcdctl itself.',
+  flags: [],
+};
+
 export const ROOT: CommandDef = {
   name: 'etcdctl',
   usage: 'etcdctl',
   summary: 'A simple command line client for etcd3.',
   flags: [],
-  subcommands: [getCommand, putCommand, delCommand, txnCommand, compactionCommand, alarmCommand, defragCommand, endpointCommand, moveLeaderCommand, watchCommand, versionCommand, leaseCommand, memberCommand, snapshotCommand, makeMirrorCommand, lockCommand, electCommand, authCommand, userCommand, roleCommand, checkCommand, completionCommand],
+  subcommands: [getCommand, putCommand, delCommand, txnCommand, compactionCommand, alarmCommand, defragCommand, endpointCommand, moveLeaderCommand, watchCommand, versionCommand, leaseCommand, memberCommand, snapshotCommand, makeMirrorCommand, lockCommand, electCommand, authCommand, userCommand, roleCommand, checkCommand, completionCommand, helpCommand],
 };

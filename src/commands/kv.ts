@@ -164,6 +164,10 @@ export const putCommand: CommandDef = {
   name: 'put',
   usage: 'put [options] <key> <value> (<value> can also be given from stdin)',
   summary: 'Puts the given key into the store',
+  description:
+    'Stores <value> under <key>. Without a <value> argument (and without --ignore-value) the value is\n' +
+    'all of standard input, so `cat file | etcdctl put <key>` stores the file.\n' +
+    'A value that starts with \'-\' goes after \'--\': put <key> -- <value>, or put -- <key> <value>.',
   flags: PUT_FLAGS,
   async run(ctx, args, f) {
     const req = buildPut(args, f, readAllStdin);

@@ -31,6 +31,7 @@ const listCommand: CommandDef = {
   name: 'list',
   usage: 'list',
   summary: 'Lists all members in the cluster',
+  description: 'With --write-out=simple, one comma-separated line per member: ID, status, name, peer URLs, client URLs, is learner.',
   flags: [],
   async run(ctx) {
     const client = await ctx.client();
@@ -103,6 +104,7 @@ const promoteCommand: CommandDef = {
   name: 'promote',
   usage: 'promote <memberID>',
   summary: 'Promotes a non-voting member in the cluster',
+  description: 'Turns a learner (a member without a vote) into a voting member.',
   flags: [],
   async run(ctx, args) {
     const id = memberId(args);

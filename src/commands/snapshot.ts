@@ -124,6 +124,7 @@ const statusCommand: CommandDef = {
   name: 'status',
   usage: 'status <filename>',
   summary: 'Gets backend snapshot status of a given file',
+  description: 'With --write-out=simple, one comma-separated line: hash, revision, total keys, total size.',
   flags: [],
   async run(ctx, args) {
     if (args.length !== 1) throw bad('snapshot status requires exactly one argument');

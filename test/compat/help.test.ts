@@ -1,0 +1,67 @@
+// Help text against the reference etcdctl, for every command it lists:
+// NAME, USAGE and COMMANDS byte for byte, a DESCRIPTION wherever etcdctl
+// has one, and every flag it shows present in ours (descriptions are
+// etcdctl-ts's own wording).
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { etcdctl, ours } from '../harness/cli.js';
+
+type Sections = Map<string, string>;
+
+function sections(text: string): Sections {
+  const out = new Map<string, string>();
+  let name = '';
+  for (const line of text.split('\n')) {
+    if (/^[A-Z][A-Z ]+:$/.test(line)) name = line;
+    else out.set(name, (out.get(name) ?? '') + line + '\n');
+  }
+  return out;
+}
+
+const flagNames = (s: string | undefined) => (s ?? '').split('\n').map((l) => /^ {2}(?:-\w, )?\s*(--[\w-]+)/.exec(l)?.[1]).filter((n): n is string => n !== undefined);
+
+// etcdctl 3.4.23 lists cobra's own completion subcommands and v2 `migrate`;
+// etcdctl-ts has one `completion` command and 3.5's `auth status`.
+const ONLY_THEIRS = /^\t(completion (bash|fish|powershell|zsh)|migrate)\t/;
+const ONLY_OURS = /^\t(completion|auth status|status)\t+(Generate completion script|Returns authentication status)$/;
+
+async function compare(args: string[]): Promise<void> {
+  const [ref, got] = await Promise.all([etcdctl(args), ours(args)]);
+  const label = args.join(' ');
+  assert.equal(got.code, 0, label);
+  assert.equal(got.code, ref.code, label);
+  assert.equal(got.stderr, ref.stderr, label);
+  const [a, b] = [sections(ref.stdout.toString()), sections(got.stdout.toString())];
+  for (const s of ['', 'NAME:', 'USAGE:', 'VERSION:', 'API VERSION:']) assert.equal(b.get(s), a.get(s), `${label}: ${s}`);
+  if (a.has('DESCRIPTION:')) assert.ok(b.has('DESCRIPTION:'), `${label}: no DESCRIPTION`);
+  const cmds = (t: string | undefined) => (t ?? '').split('\n');
+  assert.deepEqual(cmds(b.get('COMMANDS:')).filter((l) => !ONLY_OURS.test(l)), cmds(a.get('COMMANDS:')).filter((l) => !ONLY_THEIRS.test(l)), `${label}: COMMANDS`);
+  for (const s of ['OPTIONS:', 'GLOBAL OPTIONS:']) {
+    const mine = new Set(flagNames(b.get(s)));
+    for (const f of flagNames(a.get(s))) assert.ok(mine.has(f), `${label}: ${s} lacks ${f}`);
+  }
+}
+
+describe('help as etcdctl prints it', () => {
+  test('every command etcdctl lists, through --help and through `help`', async () => {
+    const root = (await etcdctl(['--help'])).stdout.toString();
+    const paths = [...root.matchAll(/^\t([a-z-]+(?: [a-z-]+)?)\t/gm)].map((m) => m[1]!.split(' ')).filter((p) => !['completion', 'migrate'].includes(p[0]!));
+    assert.ok(paths.length > 40, root);
+    await compare(['--help']);
+    await compare(['help']);
+    for (const p of paths) {
+      await compare([...p, '--help']);
+      if (p.length > 1) await compare([p[0]!, '--help']);
+    }
+    for (const p of [['get'], ['member', 'list'], ['snapshot', 'restore'], ['member', 'foo']]) await compare(['help', ...p]);
+  });
+
+  test('an unknown help topic', async () => {
+    const [ref, got] = await Promise.all([etcdctl(['help', 'foo']), ours(['help', 'foo'])]);
+    assert.equal(got.stderr, 'Unknown help topic [`foo`]\n');
+    assert.equal(got.stderr, ref.stderr);
+    assert.equal(got.code, 0);
+    assert.equal(ref.code, 0);
+    assert.match(got.stdout.toString(), /^NAME:\n\tetcdctl - /);
+  });
+});
