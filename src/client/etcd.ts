@@ -5,6 +5,7 @@ import * as pb from './messages.js';
 import { decode, encode, type Msg, type Schema } from './proto.js';
 import { address, Code, Connection, GrpcError, parseEndpoint, type CallOptions, type Endpoint, type Stream } from './transport.js';
 import type * as T from './types.js';
+import { parseURLs, URLError } from './urls.js';
 
 export interface TlsConfig {
   ca?: Buffer;
@@ -81,6 +82,15 @@ function toEtcdError(e: unknown): EtcdError {
 }
 
 const CODE_NAMES = ['OK', 'Canceled', 'Unknown', 'InvalidArgument', 'DeadlineExceeded', 'NotFound', 'AlreadyExists', 'PermissionDenied', 'ResourceExhausted', 'FailedPrecondition', 'Aborted', 'OutOfRange', 'Unimplemented', 'Internal', 'Unavailable', 'DataLoss', 'Unauthenticated'];
+
+function checkURLs(urls: string[]): void {
+  try {
+    parseURLs(urls);
+  } catch (e) {
+    if (e instanceof URLError) throw new EtcdError(e.message, Code.InvalidArgument);
+    throw e;
+  }
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -369,7 +379,9 @@ export class EtcdClient {
     return this.unary('/etcdserverpb.Cluster/MemberList', pb.Empty, pb.MembersResponse, {}, o);
   }
 
-  memberAdd(peerURLs: string[], isLearner: boolean, o: RequestOptions = {}): Promise<T.MemberAddResponse> {
+  // Bad peer URLs are refused here, as clientv3 does, with its message.
+  async memberAdd(peerURLs: string[], isLearner: boolean, o: RequestOptions = {}): Promise<T.MemberAddResponse> {
+    checkURLs(peerURLs);
     return this.unary('/etcdserverpb.Cluster/MemberAdd', pb.MemberAddRequest, pb.MemberAddResponse, { peerURLs, isLearner }, o);
   }
 
@@ -377,7 +389,8 @@ export class EtcdClient {
     return this.unary('/etcdserverpb.Cluster/MemberRemove', pb.MemberIdRequest, pb.MembersResponse, { ID }, o);
   }
 
-  memberUpdate(ID: bigint, peerURLs: string[], o: RequestOptions = {}): Promise<T.MembersResponse> {
+  async memberUpdate(ID: bigint, peerURLs: string[], o: RequestOptions = {}): Promise<T.MembersResponse> {
+    checkURLs(peerURLs);
     return this.unary('/etcdserverpb.Cluster/MemberUpdate', pb.MemberUpdateRequest, pb.MembersResponse, { ID, peerURLs }, o);
   }
 

@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { goPathError } from '../cli/errors.js';
+import { parseURLs, URLError } from '../client/urls.js';
 import { BoltFile, branchBody, BUCKET_LEAF, buildTree, leafBody, metaPage, NO_FREELIST, packBucket, PageFlag, PageWriter, type Item, type Page } from './bbolt.js';
 import { clusterId, memberId, memberJson, snapFile, snapName, WAL_NAME, WAL_SEGMENT_BYTES, walRecords, type RestoreMember } from './raft.js';
 import { syncDir } from './save.js';
@@ -27,24 +28,15 @@ export interface RestoreOptions {
 
 // --- flags to members (etcd's types.NewURLs, NewURLsMap, VerifyBootstrap) ---
 
-function parseURLs(list: string[]): string[] {
-  const out = list.map((raw) => {
-    const s = raw.trim();
-    const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)(.*)$/i.exec(s);
-    if (!m) {
-      // Go's url.Parse reads "host:port" as a path whose first segment has a colon.
-      if (/^[^/]*:/.test(s)) throw new SnapshotError(`parse ${JSON.stringify(s)}: first path segment in URL cannot contain colon`);
-      throw new SnapshotError(`URL scheme must be http, https, unix, or unixs: ${s}`);
-    }
-    const [, scheme, host, rest] = m as unknown as [string, string, string, string];
-    if (!['http', 'https', 'unix', 'unixs'].includes(scheme)) throw new SnapshotError(`URL scheme must be http, https, unix, or unixs: ${s}`);
-    // As Go's net.SplitHostPort: one colon, or a bracketed IPv6 address and a colon.
-    if (!/^(\[[^\]]*\]|[^:[\]]*):[^:]*$/.test(host)) throw new SnapshotError(`URL address does not have the form "host:port": ${s}`);
-    if (rest !== '') throw new SnapshotError(`URL must not contain a path: ${s}`);
-    return s;
-  });
-  return out.sort();
+function peerURLs(list: string[]): string[] {
+  try {
+    return parseURLs(list);
+  } catch (e) {
+    if (e instanceof URLError) throw new SnapshotError(e.message);
+    throw e;
+  }
 }
+
 
 // As etcd's URLsMap parsing: empty entries are skipped, and an entry
 // without "=" is a name with an empty URL (refused by the URL check).
@@ -56,7 +48,7 @@ function parseCluster(spec: string): Map<string, string[]> {
     const [name, url] = eq < 0 ? [part, ''] : [part.slice(0, eq), part.slice(eq + 1)];
     byName.set(name, [...(byName.get(name) ?? []), url]);
   }
-  return new Map([...byName].map(([n, urls]) => [n, parseURLs(urls)]));
+  return new Map([...byName].map(([n, urls]) => [n, peerURLs(urls)]));
 }
 
 // Go's %q of a []string: ["a" "b"].
@@ -107,7 +99,7 @@ async function resolved(urls: string[]): Promise<string[]> {
 
 async function members(o: RestoreOptions): Promise<{ self: RestoreMember; all: RestoreMember[]; cluster: bigint }> {
   const map = parseCluster(o.initialCluster);
-  const advertised = parseURLs(o.advertisePeerURLs.split(','));
+  const advertised = peerURLs(o.advertisePeerURLs.split(','));
   const mine = map.get(o.name);
   if (!mine) throw new SnapshotError(`couldn't find local name ${JSON.stringify(o.name)} in the initial cluster configuration`);
   await checkAdvertised(o.name, advertised, mine);

@@ -104,6 +104,13 @@ describe('argument errors', () => {
     ['member', 'promote'],
     ['member', 'remove', 'abc'],
     ['member', 'update', 'abc', '--peer-urls=http://127.0.0.1:1'],
+    // Peer URLs the client refuses before asking the server.
+    ['member', 'add', 'n', '--peer-urls=bad'],
+    ['member', 'add', 'n', '--peer-urls=127.0.0.1:1'],
+    ['member', 'add', 'n', '--peer-urls=http://a:1,ftp://b:2'],
+    ['member', 'add', 'n', '--peer-urls=http://a:1/p'],
+    ['member', 'add', 'n', '--peer-urls=http://a'],
+    ['member', 'update', 'abc', '--peer-urls=bad'],
     ['alarm', 'list', 'x'],
     ['alarm', 'disarm', 'x'],
     ['move-leader'],
