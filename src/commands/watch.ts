@@ -78,19 +78,33 @@ function runExec(execArgs: string[], r: WatchResponse): void {
 }
 
 // Starts one watch that prints every response (and runs the exec command).
+// A response the printer refuses (-w table) ends the watch with that error,
+// as etcdctl exits there.
 async function startWatch(ctx: Context, req: WatchCreateRequest, execArgs: string[]): Promise<WatchHandle> {
   const client = await ctx.client();
   const printer = ctx.printer();
-  return client.watch(req, (r) => {
+  let failure: unknown;
+  const handle: WatchHandle = client.watch(req, (r) => {
+    if (failure !== undefined) return;
     if (r.canceled) {
       stdout.flush();
       process.stderr.write(`watch was canceled (${cancelError(r)})\n`);
     }
     if (isProgressNotify(r)) stdout.write(`progress notify: ${r.header!.revision}\n`);
-    printer.watch(r);
+    try {
+      printer.watch(r);
+    } catch (e) {
+      failure = e;
+      handle.cancel();
+      return;
+    }
     stdout.flush();
     if (execArgs.length > 0) runExec(execArgs, r);
   });
+  const done = handle.done.then(() => {
+    if (failure !== undefined) throw failure;
+  });
+  return { ...handle, done };
 }
 
 // Lines of stdin as they arrive; a last line without a newline counts as
@@ -144,8 +158,14 @@ async function interactive(ctx: Context): Promise<void> {
       continue;
     }
     const w = await startWatch(ctx, req, execArgs);
-    // A watch the server cancels only ends itself here, as in etcdctl.
-    w.done.catch(() => undefined);
+    // A watch the server cancels only ends itself here, as in etcdctl; one
+    // that cannot be printed ends the command.
+    w.done.catch((e: unknown) => {
+      if (!(e instanceof CliError)) return;
+      stdout.flush();
+      process.stderr.write(`Error: ${e.message}\n`);
+      process.exit(e.code);
+    });
     watches.push(w);
   }
   throw new CliError('Error reading watch request line: EOF', ExitCode.InvalidInput);

@@ -87,6 +87,14 @@ describe('watch output', () => {
       await sameWatch(['-w', format, 'watch', 'w', '--prefix', `--rev=${first}`], marker);
     }
   });
+  test('-w table: refused at the first event, exit 4, as etcdctl', async () => {
+    const args = [`--endpoints=${srv.endpoint}`, '-w', 'table', 'watch', 'w', '--prefix', `--rev=${first}`];
+    const [ref, got] = await Promise.all([etcdctl(args, { timeoutMs: 10000 }), ours(args, { timeoutMs: 10000 })]);
+    assert.deepEqual([got.code, ref.code], [4, 4]);
+    assert.deepEqual(errorLines(got.stderr), ['Error: table not supported as output format']);
+    assert.deepEqual(errorLines(ref.stderr), errorLines(got.stderr));
+    assert.equal(got.stdout.toString(), ref.stdout.toString());
+  });
   test('deletes, with and without --prev-kv', async () => {
     const got = await sameWatch(['watch', 'wa', `--rev=${first}`, '--prev-kv'], { tail: 'DELETE\nwa\nv2\nwa\n\n' });
     assert.equal(got.toString(), 'PUT\nwa\nv1\nPUT\nwa\nv1\nwa\nv2\nDELETE\nwa\nv2\nwa\n\n');
