@@ -14,7 +14,8 @@ import { buildDel, buildGet, buildPut, DEL_FLAGS, GET_FLAGS, PUT_FLAGS } from '.
 const invalidInput = (msg: string) => new CliError(msg, ExitCode.InvalidInput);
 
 // Line reader over a file descriptor with bufio.Reader.ReadString semantics:
-// a last line without '\n' is an EOF error.
+// a last line without '\n' is an EOF error. Reads 4096 bytes at a time, the
+// size of Go's default bufio buffer, so that what `rest()` sees matches.
 export class LineReader {
   private buf = Buffer.alloc(0);
   private eof = false;
@@ -23,16 +24,22 @@ export class LineReader {
 
   private fill(): boolean {
     if (this.eof) return false;
-    const chunk = Buffer.alloc(65536);
+    const chunk = this.readChunk();
+    if (chunk === undefined) return false;
+    this.buf = Buffer.concat([this.buf, chunk]);
+    return true;
+  }
+
+  private readChunk(): Buffer | undefined {
+    const chunk = Buffer.alloc(4096);
     for (;;) {
       try {
         const n = readSync(this.fd, chunk, 0, chunk.length, null);
         if (n === 0) {
           this.eof = true;
-          return false;
+          return undefined;
         }
-        this.buf = Buffer.concat([this.buf, chunk.subarray(0, n)]);
-        return true;
+        return chunk.subarray(0, n);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'EAGAIN') {
@@ -41,7 +48,7 @@ export class LineReader {
         }
         if (code === 'EOF') {
           this.eof = true;
-          return false;
+          return undefined;
         }
         throw e;
       }
@@ -60,12 +67,13 @@ export class LineReader {
     }
   }
 
-  // Everything not yet read (what `put <key>` without a value consumes).
+  // What `put <key>` without a value takes: as etcdctl reads it from
+  // os.Stdin past its line buffer, only what has not been buffered yet
+  // (usually nothing, so such a put is refused as etcdctl refuses it).
   rest(): Buffer {
-    while (this.fill());
-    const out = this.buf;
-    this.buf = Buffer.alloc(0);
-    return out;
+    const parts: Buffer[] = [];
+    for (let c = this.eof ? undefined : this.readChunk(); c !== undefined; c = this.readChunk()) parts.push(Buffer.from(c));
+    return Buffer.concat(parts);
   }
 }
 

@@ -198,6 +198,8 @@ export function kvSuite(mode: 'plain' | 'tls'): void {
       ['bad op flag', 'value("zkey") = "zval"\n\nget tk1 --bogus\n\n\n'],
       ['op validation', 'value("zkey") = "zval"\n\nget a --prefix --from-key\n\n\n'],
       ['duplicate key', '\nput dup 1\ndel dup\n\n\n'],
+      // etcdctl reads the value from stdin past its line buffer: nothing there.
+      ['put without a value', '\nput tk9\n\n\n'],
     ];
     for (const [name, input] of txnInputs) {
       for (const format of FORMATS) {
