@@ -31,12 +31,12 @@ export function parseFlagValue(f: FlagSpec, raw: string, prev?: FlagValue): Flag
         return raw;
       case 'duration':
         return parseDuration(raw);
+      // pflag parses integers with base 0.
       case 'int':
-        return parseInt64(raw);
+        return parseInt64(raw, 0);
       case 'uint': {
-        const v = parseInt64(raw);
-        if (v < 0n) throw new ValueError(`strconv.ParseUint: parsing ${JSON.stringify(raw)}: invalid syntax`);
-        return Number(v);
+        if (/^[+-]/.test(raw)) throw new ValueError(`strconv.ParseUint: parsing ${JSON.stringify(raw)}: invalid syntax`);
+        return Number(parseInt64(raw, 0));
       }
       case 'strings': {
         const items = raw === '' ? [] : raw.split(',').map((s) => s.trim());

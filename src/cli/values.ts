@@ -15,7 +15,31 @@ export function parseBool(s: string): boolean {
 const INT64_MAX = (1n << 63n) - 1n;
 const INT64_MIN = -(1n << 63n);
 
-// strconv.ParseInt(s, base, 64); base 0 accepts 0x/0o/0b prefixes and underscores.
+// Whether underscores in a base-0 literal only ever sit between digits (a
+// base prefix counts as a digit), as Go's integer literal syntax has it.
+function underscoresOk(body: string, hex: boolean): boolean {
+  let last: 'start' | 'digit' | 'underscore' | 'other' = 'start';
+  let i = 0;
+  if (/^0[bBoOxX]/.test(body)) {
+    i = 2;
+    last = 'digit';
+  }
+  for (; i < body.length; i++) {
+    const c = body[i]!;
+    if (/[0-9]/.test(c) || (hex && /[a-fA-F]/.test(c))) last = 'digit';
+    else if (c === '_') {
+      if (last !== 'digit') return false;
+      last = 'underscore';
+    } else {
+      if (last === 'underscore') return false;
+      last = 'other';
+    }
+  }
+  return last !== 'underscore';
+}
+
+// strconv.ParseInt(s, base, 64). Base 0 (pflag's integer flags) reads a
+// 0x, 0o or 0b prefix, a leading 0 as octal, and underscores between digits.
 export function parseInt64(s: string, base = 10): bigint {
   const fail = (why: string) => new ValueError(`strconv.ParseInt: parsing ${goQuote(s)}: ${why}`);
   let body = s;
@@ -24,16 +48,23 @@ export function parseInt64(s: string, base = 10): bigint {
     neg = body[0] === '-';
     body = body.slice(1);
   }
-  let digits: RegExp;
-  let prefix = '';
-  if (base === 16) digits = /^[0-9a-fA-F]+$/;
-  else if (base === 0 && /^0[xX]/.test(body)) {
-    prefix = '0x';
-    body = body.slice(2).replace(/_/g, '');
-    digits = /^[0-9a-fA-F]+$/;
-  } else digits = /^[0-9]+$/;
-  if (!digits.test(body)) throw fail('invalid syntax');
-  let v = BigInt((base === 16 ? '0x' : prefix) + body);
+  if (body === '') throw fail('invalid syntax');
+  let radix = base;
+  let digits = body;
+  if (base === 0) {
+    radix = 10;
+    if (body[0] === '0') {
+      const p = body.length >= 3 ? body[1]!.toLowerCase() : '';
+      radix = p === 'b' ? 2 : p === 'x' ? 16 : 8;
+      digits = p === 'b' || p === 'o' || p === 'x' ? body.slice(2) : body.slice(1);
+    }
+    if (!underscoresOk(body, radix === 16)) throw fail('invalid syntax');
+    digits = digits.replace(/_/g, '');
+  }
+  const valid = radix === 16 ? /^[0-9a-fA-F]*$/ : new RegExp(`^[0-${radix - 1}]*$`);
+  // Only a lone "0" (read as octal with no digits after it) may be empty here.
+  if (!valid.test(digits) || (digits === '' && !(base === 0 && body === '0'))) throw fail('invalid syntax');
+  let v = digits === '' ? 0n : [...digits].reduce((acc, c) => acc * BigInt(radix) + BigInt(parseInt(c, radix)), 0n);
   if (neg) v = -v;
   if (v > INT64_MAX || v < INT64_MIN) throw fail('value out of range');
   return v;

@@ -29,6 +29,21 @@ test('int64 parsing keeps precision and reports Go errors', () => {
   assert.throws(() => parseInt64('zz', 16), /strconv.ParseInt: parsing "zz": invalid syntax/);
 });
 
+// Integer flags are read with base 0, as pflag does; the values were checked
+// against etcdctl's --limit.
+test('base-0 integers (flags): prefixes, octal, underscores', () => {
+  const ok: [string, bigint][] = [['010', 8n], ['0b11', 3n], ['0o7', 7n], ['0x_a', 10n], ['1_1', 11n], ['0x1_0', 16n], ['0_7', 7n], ['0', 0n], ['00', 0n], ['-0x3', -3n], ['+0b1', 1n], ['0B1', 1n], ['0X1', 1n], ['0x7fffffffffffffff', 9223372036854775807n], ['-0x8000000000000000', -9223372036854775808n]];
+  for (const [s, v] of ok) assert.equal(parseInt64(s, 0), v, s);
+  for (const s of ['0x', '08', '1__0', '_1', '1_', '0_x1', '0x_', '0b', '0o8', '', '-', '1e2', ' 1']) {
+    assert.throws(() => parseInt64(s, 0), new RegExp(`^Error: strconv.ParseInt: parsing ${JSON.stringify(s).replace(/[+]/g, '\\+')}: invalid syntax$`), s);
+  }
+  assert.throws(() => parseInt64('9223372036854775808', 0), /value out of range/);
+  // Positional numbers (base 10) keep Go's ParseInt(s, 10, 64) rules.
+  assert.throws(() => parseInt64('0x1'), /invalid syntax/);
+  assert.throws(() => parseInt64('1_0'), /invalid syntax/);
+  assert.equal(parseInt64('010'), 10n);
+});
+
 const SPECS: FlagSpec[] = [
   { name: 'prefix', kind: 'bool', def: 'false', help: '' },
   { name: 'write-out', short: 'w', kind: 'string', def: 'simple', help: '' },
