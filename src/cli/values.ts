@@ -104,6 +104,8 @@ export function parseDuration(input: string): number {
     if (mult === undefined) throw new ValueError(`time: unknown unit ${goQuote(unit)} in duration ${quoted}`);
     s = s.slice(unit.length);
     totalNs += Number(num[0]) * mult;
+    // A time.Duration is an int64 count of nanoseconds.
+    if (totalNs > 2 ** 63) throw invalid();
   }
   return ((neg ? -1 : 1) * totalNs) / 1e6;
 }

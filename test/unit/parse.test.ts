@@ -20,6 +20,9 @@ test('Go durations', () => {
   assert.throws(() => parseDuration('abc'), /time: invalid duration "abc"/);
   assert.throws(() => parseDuration('5'), /time: missing unit in duration "5"/);
   assert.throws(() => parseDuration('5x'), /time: unknown unit "x" in duration "5x"/);
+  // Beyond an int64 of nanoseconds (about 292 years).
+  assert.throws(() => parseDuration('3000000000000000000000s'), /time: invalid duration "3000000000000000000000s"/);
+  assert.equal(parseDuration('2562047h'), 2562047 * 3600000);
 });
 
 test('int64 parsing keeps precision and reports Go errors', () => {
