@@ -156,6 +156,12 @@ export function complete(root: CmdSpec, globals: FlagInfo[], words: string[]): C
     return done(offer([...new Set(names)].sort(), cur));
   }
   const leaf = pos.path.at(-1)!;
+  // `help <command words>` walks the command tree.
+  if (pos.path.length === 2 && leaf.name === 'help') {
+    let node: CmdSpec | undefined = root;
+    for (const w of pos.positionals) node = node && findSub(node, w);
+    return done(offer(node?.subcommands.map((s) => s.name) ?? [], cur));
+  }
   if (leaf.subcommands.length > 0 && pos.positionals.length === 0) return done(offer(leaf.subcommands.map((s) => s.name), cur));
   const key = pos.path.slice(1).map((c) => c.name).join(' ');
   const want = POSITIONALS[key]?.[pos.positionals.length];

@@ -98,6 +98,7 @@ describe('in every shell', () => {
   const cases: { what: string; words: string[]; want: string[]; exact?: boolean }[] = [
     { what: 'commands', words: ['sn'], want: ['snapshot'], exact: true },
     { what: 'subcommands after an abbreviated group', words: ['mem', 'rem'], want: ['remove'], exact: true },
+    { what: 'commands after help', words: ['help', 'member', 'p'], want: ['promote'], exact: true },
     { what: 'flags of the command and global ones', words: ['get', '--pr'], want: ['--prefix', '--print-value-only'], exact: true },
     { what: 'global flags', words: ['get', '--endp'], want: ['--endpoints'], exact: true },
     { what: '-w values', words: ['get', '-w', ''], want: ['simple', 'json', 'protobuf', 'fields', 'table'], exact: true },
