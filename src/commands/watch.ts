@@ -123,7 +123,15 @@ async function* stdinLines(): AsyncGenerator<string> {
 
 const LINE_FLAGS = () => watchCommand.flags.filter((f) => f.name !== 'interactive');
 
+// Reads watch and progress lines until stdin ends; a watch whose responses
+// cannot be printed ends the command with that error.
 async function interactive(ctx: Context): Promise<void> {
+  let fail!: (e: unknown) => void;
+  const failed = new Promise<never>((_, reject) => (fail = reject));
+  await Promise.race([readLines(ctx, fail), failed]);
+}
+
+async function readLines(ctx: Context, fail: (e: unknown) => void): Promise<void> {
   const watches: WatchHandle[] = [];
   const envKey = process.env.ETCDCTL_WATCH_KEY ?? '';
   for await (const line of stdinLines()) {
@@ -158,13 +166,9 @@ async function interactive(ctx: Context): Promise<void> {
       continue;
     }
     const w = await startWatch(ctx, req, execArgs);
-    // A watch the server cancels only ends itself here, as in etcdctl; one
-    // that cannot be printed ends the command.
+    // A watch the server cancels only ends itself here, as in etcdctl.
     w.done.catch((e: unknown) => {
-      if (!(e instanceof CliError)) return;
-      stdout.flush();
-      process.stderr.write(`Error: ${e.message}\n`);
-      process.exit(e.code);
+      if (e instanceof CliError) fail(e);
     });
     watches.push(w);
   }

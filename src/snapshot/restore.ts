@@ -37,7 +37,6 @@ function peerURLs(list: string[]): string[] {
   }
 }
 
-
 // As etcd's URLsMap parsing: empty entries are skipped, and an entry
 // without "=" is a name with an empty URL (refused by the URL check).
 function parseCluster(spec: string): Map<string, string[]> {
@@ -272,18 +271,10 @@ export async function restore(o: RestoreOptions): Promise<void> {
     const first = relative(walFinal, dataFinal).split(sep)[0] || 'member';
     throw new SnapshotError(`expected ${JSON.stringify(o.walDir)} to be empty, got ${goQuoted([first])}`);
   }
-  let dataTmp: string;
-  let walTmp: string;
-  const renames: [string, string][] = [];
-  if (within(dataFinal, walFinal)) {
-    dataTmp = temporary(dataFinal);
-    walTmp = join(dataTmp, relative(dataFinal, walFinal));
-    renames.push([dataTmp, dataFinal]);
-  } else {
-    dataTmp = temporary(dataFinal);
-    walTmp = temporary(walFinal);
-    renames.push([walTmp, walFinal], [dataTmp, dataFinal]);
-  }
+  const nested = within(dataFinal, walFinal);
+  const dataTmp = temporary(dataFinal);
+  const walTmp = nested ? join(dataTmp, relative(dataFinal, walFinal)) : temporary(walFinal);
+  const renames: [string, string][] = nested ? [[dataTmp, dataFinal]] : [[walTmp, walFinal], [dataTmp, dataFinal]];
   const placed: string[] = [];
   try {
     const snapDir = join(dataTmp, 'member', 'snap');
