@@ -49,6 +49,7 @@ export class EtcdError extends Error {
 export class ConnectError extends EtcdError {}
 
 export const NO_ENDPOINTS = 'etcdclient: no available endpoints';
+const NO_SPACE = 'etcdserver: mvcc: database space exceeded';
 
 export interface RequestOptions {
   // Absolute time (ms since epoch) after which the call fails with
@@ -231,6 +232,10 @@ export class EtcdClient {
   private async explain(e: unknown, noTime = false): Promise<EtcdError> {
     const err = toEtcdError(e);
     if (e instanceof GrpcError) err.detail.push(`rpc error: code = ${CODE_NAMES[e.code] ?? e.code} desc = ${e.details}`);
+    if (err.message === NO_SPACE) {
+      err.hints.push('the database has reached its size quota (etcd --quota-backend-bytes) and the cluster raised a NOSPACE alarm: it takes only reads and deletes until you compact old revisions (compaction <revision>), defragment every member (defrag --cluster) and clear the alarm (alarm disarm)');
+      return err;
+    }
     if (err.code === Code.DeadlineExceeded && noTime) {
       err.hints.push('the request was given no time: --command-timeout must be longer than 0s (the default is 5s)');
       return err;
