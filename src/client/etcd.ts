@@ -49,7 +49,16 @@ export class EtcdError extends Error {
 export class ConnectError extends EtcdError {}
 
 export const NO_ENDPOINTS = 'etcdclient: no available endpoints';
-const NO_SPACE = 'etcdserver: mvcc: database space exceeded';
+
+// Refusals whose way out etcd's words do not say.
+const REFUSALS: [RegExp, string][] = [
+  [
+    /^etcdserver: mvcc: database space exceeded$/,
+    'the database has reached its size quota (etcd --quota-backend-bytes) and the cluster raised a NOSPACE alarm: it takes only reads and deletes until you compact old revisions (compaction <revision>), defragment every member (defrag --cluster) and clear the alarm (alarm disarm)',
+  ],
+  [/^etcdserver: request is too large$/, 'the request is larger than the server accepts (etcd --max-request-bytes, 1.5 MiB unless set): keep values smaller, or raise that limit on every member'],
+  [/^rpc error: code = ResourceExhausted desc = trying to send message larger than max/, 'the request is larger than --max-request-bytes allows (2 MiB unless set); the server has a limit of its own (etcd --max-request-bytes, 1.5 MiB unless set)'],
+];
 
 export interface RequestOptions {
   // Absolute time (ms since epoch) after which the call fails with
@@ -232,8 +241,9 @@ export class EtcdClient {
   private async explain(e: unknown, noTime = false): Promise<EtcdError> {
     const err = toEtcdError(e);
     if (e instanceof GrpcError) err.detail.push(`rpc error: code = ${CODE_NAMES[e.code] ?? e.code} desc = ${e.details}`);
-    if (err.message === NO_SPACE) {
-      err.hints.push('the database has reached its size quota (etcd --quota-backend-bytes) and the cluster raised a NOSPACE alarm: it takes only reads and deletes until you compact old revisions (compaction <revision>), defragment every member (defrag --cluster) and clear the alarm (alarm disarm)');
+    const refusal = REFUSALS.find(([re]) => re.test(err.message));
+    if (refusal) {
+      err.hints.push(refusal[1]);
       return err;
     }
     if (err.code === Code.DeadlineExceeded && noTime) {

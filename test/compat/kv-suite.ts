@@ -159,6 +159,13 @@ export function kvSuite(mode: 'plain' | 'tls'): void {
       await same(['put', 'p9', 'v', '--lease=1234']);
       await same(['put', 'nokey', '--ignore-value']);
     });
+    test('values too large for the server, and for the client: etcdctl\'s errors, and the limits named', async () => {
+      const server = await same(['put', 'huge'], { stdin: 'x'.repeat(1600000) });
+      assert.match(server.stderr, /^etcdctl-ts: the request is larger than the server accepts \(etcd --max-request-bytes, 1\.5 MiB unless set\)/);
+      const client = await same(['put', 'huge'], { stdin: 'x'.repeat(2200000) });
+      assert.match(client.stderr, /^etcdctl-ts: the request is larger than --max-request-bytes allows \(2 MiB unless set\)/);
+      assert.match(errorLines(client.stderr)[0]!, /^Error: rpc error: code = ResourceExhausted desc = trying to send message larger than max \(\d+ vs\. 2097152\)$/);
+    });
     test('del', async () => {
       await same(['del', 'nokey']);
       await same(['del', 'p1']);
