@@ -50,14 +50,24 @@ export class ConnectError extends EtcdError {}
 
 export const NO_ENDPOINTS = 'etcdclient: no available endpoints';
 
-// Refusals whose way out etcd's words do not say.
-const REFUSALS: [RegExp, string][] = [
+// Refusals whose way out etcd's words do not say; `user` is the one logged in as.
+const REFUSALS: [RegExp, (user: string | undefined) => string][] = [
   [
     /^etcdserver: mvcc: database space exceeded$/,
-    'the database has reached its size quota (etcd --quota-backend-bytes) and the cluster raised a NOSPACE alarm: it takes only reads and deletes until you compact old revisions (compaction <revision>), defragment every member (defrag --cluster) and clear the alarm (alarm disarm)',
+    () =>
+      'the database has reached its size quota (etcd --quota-backend-bytes) and the cluster raised a NOSPACE alarm: it takes only reads and deletes until you compact old revisions (compaction <revision>), defragment every member (defrag --cluster) and clear the alarm (alarm disarm)',
   ],
-  [/^etcdserver: request is too large$/, 'the request is larger than the server accepts (etcd --max-request-bytes, 1.5 MiB unless set): keep values smaller, or raise that limit on every member'],
-  [/^rpc error: code = ResourceExhausted desc = trying to send message larger than max/, 'the request is larger than --max-request-bytes allows (2 MiB unless set); the server has a limit of its own (etcd --max-request-bytes, 1.5 MiB unless set)'],
+  [/^etcdserver: request is too large$/, () => 'the request is larger than the server accepts (etcd --max-request-bytes, 1.5 MiB unless set): keep values smaller, or raise that limit on every member'],
+  [/^rpc error: code = ResourceExhausted desc = trying to send message larger than max/, () => 'the request is larger than --max-request-bytes allows (2 MiB unless set); the server has a limit of its own (etcd --max-request-bytes, 1.5 MiB unless set)'],
+  [/^etcdserver: user name is empty$/, () => 'authentication is enabled on this cluster: pass --user <name>[:<password>] (or set ETCDCTL_USER)'],
+  [/^etcdserver: authentication failed, invalid user ID or password$/, (user) => `the name ${JSON.stringify(user ?? '')} and that password do not match a user of this cluster: check --user (name:password) or --password`],
+  [
+    /^etcdserver: permission denied$/,
+    (user) =>
+      user === undefined
+        ? 'the request needs a user whose roles allow it: pass --user <name>[:<password>]'
+        : `user ${JSON.stringify(user)} has no role that allows this: \`user get ${user} --detail\` (as root) lists what its roles grant`,
+  ],
 ];
 
 export interface RequestOptions {
@@ -243,7 +253,7 @@ export class EtcdClient {
     if (e instanceof GrpcError) err.detail.push(`rpc error: code = ${CODE_NAMES[e.code] ?? e.code} desc = ${e.details}`);
     const refusal = REFUSALS.find(([re]) => re.test(err.message));
     if (refusal) {
-      err.hints.push(refusal[1]);
+      err.hints.push(refusal[1](this.cfg.auth?.user));
       return err;
     }
     if (err.code === Code.DeadlineExceeded && noTime) {

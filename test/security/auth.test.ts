@@ -57,6 +57,7 @@ describe('users and permissions, as etcdctl', () => {
       const got = await same(['--user=alice:alicepw', ...args]);
       assert.deepEqual(errorLines(got.stderr), ['Error: etcdserver: permission denied']);
       assert.equal(got.code, 1);
+      assert.equal(got.stderr, 'etcdctl-ts: user "alice" has no role that allows this: `user get alice --detail` (as root) lists what its roles grant\nError: etcdserver: permission denied\n');
     }
   });
   test('a wrong password or an unknown user exits 2', async () => {
@@ -64,12 +65,16 @@ describe('users and permissions, as etcdctl', () => {
       const got = await same([user, 'get', '/alice/a']);
       assert.deepEqual(errorLines(got.stderr), ['Error: etcdserver: authentication failed, invalid user ID or password']);
       assert.equal(got.code, 2);
+      const [name, password] = user.slice('--user='.length).split(':') as [string, string];
+      assert.match(got.stderr, new RegExp(`^etcdctl-ts: the name "${name}" and that password do not match a user of this cluster: check --user \\(name:password\\) or --password\n`));
+      if (password.length > 1) assert.ok(!got.stderr.includes(password), got.stderr);
     }
   });
   test('no user, an empty name or an empty password sends no credentials', async () => {
     for (const args of [['get', '/alice/a'], ['--user=:alicepw', 'get', '/alice/a'], ['--user=alice:', 'get', '/alice/a']]) {
       const got = await same(args);
       assert.deepEqual(errorLines(got.stderr), ['Error: etcdserver: user name is empty'], args.join(' '));
+      assert.match(got.stderr, /^etcdctl-ts: authentication is enabled on this cluster: pass --user <name>\[:<password>\] \(or set ETCDCTL_USER\)\n/);
     }
   });
   test('--password makes --user the whole name, colons included', async () => {
