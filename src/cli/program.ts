@@ -30,7 +30,8 @@ function findSub(def: CommandDef, word: string): CommandDef | undefined {
 }
 
 function unknownCommand(root: CommandDef, word: string): CliError {
-  const suggestions = (root.subcommands ?? []).filter((c) => levenshtein(word, c.name) <= 2 || c.name.toLowerCase().startsWith(word.toLowerCase()));
+  // cobra never suggests its help command.
+  const suggestions = (root.subcommands ?? []).filter((c) => c.name !== 'help' && (levenshtein(word, c.name) <= 2 || c.name.toLowerCase().startsWith(word.toLowerCase())));
   let msg = `unknown command ${JSON.stringify(word)} for "etcdctl"`;
   if (suggestions.length) msg += `\n\nDid you mean this?\n${suggestions.map((s) => `\t${s.name}\n`).join('')}`;
   return new UsageError(`${msg}\nRun 'etcdctl --help' for usage.`, false);

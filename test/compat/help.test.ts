@@ -4,7 +4,7 @@
 // etcdctl-ts's own wording).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { etcdctl, ours } from '../harness/cli.js';
+import { errorLines, etcdctl, ours } from '../harness/cli.js';
 
 type Sections = Map<string, string>;
 
@@ -54,6 +54,13 @@ describe('help as etcdctl prints it', () => {
       if (p.length > 1) await compare([p[0]!, '--help']);
     }
     for (const p of [['get'], ['member', 'list'], ['snapshot', 'restore'], ['member', 'foo']]) await compare(['help', ...p]);
+  });
+
+  test('help is never suggested for a mistyped command', async () => {
+    const [ref, got] = await Promise.all([etcdctl(['helpx']), ours(['helpx'])]);
+    assert.equal(got.stderr, 'Error: unknown command "helpx" for "etcdctl"\nRun \'etcdctl --help\' for usage.\n');
+    assert.equal(errorLines(ref.stderr)[0], errorLines(got.stderr)[0]);
+    assert.deepEqual([got.code, ref.code], [1, 1]);
   });
 
   test('an unknown help topic', async () => {
