@@ -124,6 +124,14 @@ test('the save writer: renames only a stream whose trailer matches, and leaves n
     const good = new SnapshotWriter(join(dir, 'good.db'));
     feed(good, Buffer.concat([db, sum]));
     assert.equal(good.finish(), sum.toString('hex'));
+    // Chunks shorter than the trailer, of its length, just over it, and one chunk.
+    for (const size of [7, 32, 33, 4096 * 3 + 32]) {
+      const w = new SnapshotWriter(join(dir, `sized-${size}.db`));
+      const bytes = Buffer.concat([db, sum]);
+      for (let i = 0; i < bytes.length; i += size) w.write(bytes.subarray(i, i + size));
+      assert.equal(w.finish(), sum.toString('hex'), `chunks of ${size}`);
+      rmSync(join(dir, `sized-${size}.db`));
+    }
     assert.equal(statSync(join(dir, 'good.db')).mode & 0o777, 0o600);
     assert.deepEqual(readdirSync(dir), ['good.db']);
 
