@@ -45,7 +45,8 @@ describe('member list and endpoint commands, every format', () => {
     test(`endpoint status --cluster -w ${w}`, () => same([one(), 'endpoint', 'status', '--cluster', '-w', w]));
     test(`endpoint hashkv -w ${w}`, () => same([all(), 'endpoint', 'hashkv', '-w', w]));
     test(`endpoint hashkv --rev=1 --cluster -w ${w}`, () => same([one(), 'endpoint', 'hashkv', '--rev=1', '--cluster', '-w', w]));
-    test(`alarm list -w ${w}`, () => same([all(), 'alarm', 'list', '-w', w === 'fields' ? 'json' : w]));
+    // One endpoint: with several, etcdctl's balancer answers from whichever member it reached first.
+    test(`alarm list -w ${w}`, () => same([one(), 'alarm', 'list', '-w', w === 'fields' ? 'json' : w]));
   }
 
   test('ETCDCTL_CLUSTER applies to the endpoint group', async () => {

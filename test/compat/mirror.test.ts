@@ -7,6 +7,7 @@ import { errorLines, etcdctl, OURS, ours } from '../harness/cli.js';
 import { startEtcd, type EtcdServer } from '../harness/etcd.js';
 import { makePki } from '../harness/pki.js';
 import { start, type Running } from '../harness/proc.js';
+import { server, SERVERS } from '../harness/servers.js';
 
 let src: EtcdServer;
 let dst: EtcdServer;
@@ -61,6 +62,29 @@ describe('make-mirror', () => {
       assert.equal(await dump(dst, '/a/'), '');
     } finally {
       assert.equal(await mirror.stop(), 130);
+    }
+  });
+
+  test('between etcd 3.4 and 3.5: this run\'s server to one of the other version', async () => {
+    const other = server().minor === '3.4' ? SERVERS['3.5'] : SERVERS['3.4'];
+    const far = await startEtcd([], undefined, other);
+    try {
+      const version = async (s: EtcdServer) => JSON.parse((await etcdctl([at(s), 'endpoint', 'status', '-w', 'json'])).stdout.toString())[0].Status.version as string;
+      assert.deepEqual([await version(src), await version(far)], [server().version, other.version]);
+      await fill('/x/');
+      const mirror = start(OURS, [at(src), 'make-mirror', '--prefix=/x/', far.endpoint]);
+      try {
+        await arrived(far, '/x/1535', mirror);
+        await etcdctl([at(src), 'del', '/x/0007']);
+        await etcdctl([at(src), 'txn'], { stdin: '\nput /x/t1 one\ndel /x/0008\n\n\n' });
+        await etcdctl([at(src), 'put', '/x/sentinel', 'end']);
+        await arrived(far, '/x/sentinel', mirror);
+        assert.equal(await dump(far, '/x/'), await dump(src, '/x/'));
+      } finally {
+        assert.equal(await mirror.stop(), 130);
+      }
+    } finally {
+      await far.stop();
     }
   });
 

@@ -2,15 +2,14 @@
 // dirs, readiness and identity checks, and teardown that always runs.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
-
-export const ETCD_BIN = process.env.ETCD_BIN ?? 'etcd';
+import { server, type ServerVersion } from './servers.js';
 
 // Every etcd started here and not yet exited. A server that a failed
 // set-up never handed to its test would keep the test file running for
@@ -46,6 +45,7 @@ export interface ServerTls {
 
 export interface EtcdServer {
   name: string;
+  version: ServerVersion;
   dataDir: string;
   clientPort: number;
   peerPort: number;
@@ -61,9 +61,9 @@ export interface EtcdServer {
 }
 
 // One HTTP(S) request to the server's JSON gateway, parsed.
-function request(port: number, path: string, tls: ServerTls | undefined, body?: string): Promise<unknown> {
+function request(port: number, path: string, tls: ServerTls | undefined): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const opts: https.RequestOptions = { host: '127.0.0.1', port, path, method: body === undefined ? 'GET' : 'POST', timeout: 1000 };
+    const opts: https.RequestOptions = { host: '127.0.0.1', port, path, timeout: 1000 };
     if (tls) {
       opts.ca = readFileSync(tls.ca);
       if (tls.clientCert) opts.cert = readFileSync(tls.clientCert);
@@ -82,8 +82,39 @@ function request(port: number, path: string, tls: ServerTls | undefined, body?: 
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
-    req.end(body);
+    req.end();
   });
+}
+
+// Whether process `pid` holds the listening socket on 127.0.0.1:`port`
+// (Linux: the socket's inode in /proc/net/tcp among the process's fds).
+// Unlike asking the server who it is, this works with authentication on.
+function listensOn(pid: number, port: number): boolean {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f[1]?.endsWith(hex) && f[3] === '0A') inodes.add(f[9]!);
+    }
+  }
+  if (inodes.size === 0) return false;
+  const dir = `/proc/${pid}/fd`;
+  for (const fd of readdirSync(dir)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(join(dir, fd)));
+      if (m && inodes.has(m[1]!)) return true;
+    } catch {
+      // The fd was closed while we looked.
+    }
+  }
+  return false;
 }
 
 async function waitReady(s: { clientPort: number; name: string; proc: ChildProcess; tls?: ServerTls }, timeoutMs: number): Promise<void> {
@@ -95,9 +126,7 @@ async function waitReady(s: { clientPort: number; name: string; proc: ChildProce
       const body = (await request(s.clientPort, '/health', s.tls)) as { health?: string };
       if (body.health === 'true') {
         // Another server may hold the port: make sure this one is ours.
-        const res = await request(s.clientPort, '/v3/cluster/member/list', s.tls, '{}');
-        const members = (res as { members?: { name?: string }[] }).members ?? [];
-        if (!members.some((m) => m.name === s.name)) throw new Error(`server on port ${s.clientPort} is not ${s.name}`);
+        if (!listensOn(s.proc.pid!, s.clientPort)) throw new Error(`server on port ${s.clientPort} is not ${s.name}`);
         return;
       }
       last = JSON.stringify(body);
@@ -117,11 +146,11 @@ function tlsArgs(tls: ServerTls | undefined): string[] {
   return args;
 }
 
-function launch(name: string, dataDir: string, clientPort: number, peerPort: number, extra: string[], initial: string[], tls?: ServerTls): ChildProcess {
+function launch(name: string, dataDir: string, clientPort: number, peerPort: number, extra: string[], initial: string[], tls?: ServerTls, version = server()): ChildProcess {
   const log = openSync(`${dataDir}.log`, 'a');
   const scheme = tls ? 'https' : 'http';
   const proc = spawn(
-    ETCD_BIN,
+    version.etcd,
     [
       '--name', name,
       '--data-dir', dataDir,
@@ -164,9 +193,10 @@ export function tempDir(prefix = 'etcdctl-ts-'): string {
   return d;
 }
 
-function handle(name: string, dataDir: string, clientPort: number, peerPort: number, proc: ChildProcess, extra: string[], tls?: ServerTls): EtcdServer {
-  const server: EtcdServer = {
+function handle(name: string, dataDir: string, clientPort: number, peerPort: number, proc: ChildProcess, extra: string[], tls?: ServerTls, version = server()): EtcdServer {
+  const handle: EtcdServer = {
     name,
+    version,
     dataDir,
     clientPort,
     peerPort,
@@ -177,21 +207,22 @@ function handle(name: string, dataDir: string, clientPort: number, peerPort: num
     kill: stopper(proc, 'SIGKILL'),
     start: async () => {
       // The data dir now holds the cluster, so no --initial-* flags.
-      server.proc = launch(name, dataDir, clientPort, peerPort, extra, [], tls);
-      server.stop = stopper(server.proc);
-      server.kill = stopper(server.proc, 'SIGKILL');
-      await waitReady({ clientPort, name, proc: server.proc, tls }, 20000);
+      handle.proc = launch(name, dataDir, clientPort, peerPort, extra, [], tls, version);
+      handle.stop = stopper(handle.proc);
+      handle.kill = stopper(handle.proc, 'SIGKILL');
+      await waitReady({ clientPort, name, proc: handle.proc, tls }, 20000);
     },
     restart: async () => {
-      await server.stop();
-      await server.start();
+      await handle.stop();
+      await handle.start();
     },
   };
-  return server;
+  return handle;
 }
 
-// Starts a single-member etcd on free ports.
-export async function startEtcd(extra: string[] = [], tls?: ServerTls): Promise<EtcdServer> {
+// Starts a single-member etcd on free ports (of this process's version
+// unless another is asked for).
+export async function startEtcd(extra: string[] = [], tls?: ServerTls, version = server()): Promise<EtcdServer> {
   const root = tempDir();
   const name = `t-${randomBytes(4).toString('hex')}`;
   for (let attempt = 0; ; attempt++) {
@@ -202,10 +233,10 @@ export async function startEtcd(extra: string[] = [], tls?: ServerTls): Promise<
       '--initial-advertise-peer-urls', peer,
       '--initial-cluster', `${name}=${peer}`,
       '--initial-cluster-token', name,
-    ], tls);
+    ], tls, version);
     try {
       await waitReady({ clientPort, name, proc, tls }, 20000);
-      return handle(name, dataDir, clientPort, peerPort, proc, extra, tls);
+      return handle(name, dataDir, clientPort, peerPort, proc, extra, tls, version);
     } catch (e) {
       await stopper(proc)();
       if (attempt >= 2) throw e;
@@ -222,10 +253,10 @@ export async function cloneEtcd(src: EtcdServer): Promise<EtcdServer> {
   // Another test may take a port between freePort() and etcd's bind: retry.
   for (let attempt = 0; ; attempt++) {
     const [clientPort, peerPort] = [await freePort(), await freePort()];
-    const proc = launch(src.name, dataDir, clientPort, peerPort, [], [], src.tls);
+    const proc = launch(src.name, dataDir, clientPort, peerPort, [], [], src.tls, src.version);
     try {
       await waitReady({ clientPort, name: src.name, proc, tls: src.tls }, 20000);
-      return handle(src.name, dataDir, clientPort, peerPort, proc, [], src.tls);
+      return handle(src.name, dataDir, clientPort, peerPort, proc, [], src.tls, src.version);
     } catch (e) {
       await stopper(proc)();
       if (attempt >= 2) throw e;

@@ -9,9 +9,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, watch, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { errorLines, etcdctl, OURS, ours } from '../harness/cli.js';
+import { BoltFile } from '../../src/snapshot/bbolt.js';
+import { errorLines, etcdctl, exec, OURS, ours } from '../harness/cli.js';
 import { freePort, startEtcd, startExisting, tempDir, type EtcdCluster, type EtcdServer, type MemberSpec } from '../harness/etcd.js';
 import { start } from '../harness/proc.js';
+import { server } from '../harness/servers.js';
 
 let src: EtcdServer;
 let dir: string;
@@ -51,6 +53,73 @@ after(async () => {
 });
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+// WAL frames: a little-endian u64 (length, padding flag in the top byte),
+// then walpb.Record{type=1, crc=2, data=3}, padded to 8 bytes; zeros end it.
+function walFrames(wal: Buffer): { type: number; crc: number; data: Buffer }[] {
+  const out = [];
+  for (let pos = 0; pos + 8 <= wal.length; ) {
+    const field = wal.readBigUInt64LE(pos);
+    if (field === 0n) break;
+    const len = Number(field & 0xffffffffffffffn);
+    const pad = field >> 63n ? Number((field >> 56n) & 0x7n) : 0;
+    const rec = wal.subarray(pos + 8, pos + 8 + len);
+    let type = 0;
+    let crc = 0;
+    let data: Buffer = Buffer.alloc(0);
+    for (let i = 0; i < rec.length; ) {
+      const tag = rec[i++]!;
+      const [v, n] = varint(rec, i);
+      i += n;
+      if (tag === 0x08) type = Number(v);
+      else if (tag === 0x10) crc = Number(v);
+      else if (tag === 0x1a) {
+        data = rec.subarray(i, i + Number(v));
+        i += Number(v);
+      } else throw new Error(`unexpected WAL record tag ${tag}`);
+    }
+    out.push({ type, crc, data });
+    pos += 8 + len + pad;
+  }
+  return out;
+}
+
+function varint(b: Buffer, at: number): [bigint, number] {
+  let v = 0n;
+  for (let i = 0; ; i++) {
+    const x = b[at + i]!;
+    v |= BigInt(x & 0x7f) << BigInt(7 * i);
+    if (x < 0x80) return [v, i + 1];
+  }
+}
+
+const uvarint = (v: bigint): Buffer => {
+  const out: number[] = [];
+  for (; v >= 0x80n; v >>= 7n) out.push(Number(v & 0x7fn) | 0x80);
+  out.push(Number(v));
+  return Buffer.from(out);
+};
+
+// Field 3 of walpb.Snapshot: raftpb.ConfState{voters=1 (ascending), auto_leave=5}.
+function protoConfState(voters: bigint[]): Buffer {
+  const body = Buffer.concat([...[...voters].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)).map((id) => Buffer.concat([Buffer.from([0x08]), uvarint(id)])), Buffer.from([0x28, 0x00])]);
+  return Buffer.concat([Buffer.from([0x1a]), uvarint(BigInt(body.length)), body]);
+}
+
+// Every bucket of a bbolt file with its keys and values, as hex.
+function boltContent(path: string): Record<string, string[]> {
+  const db = BoltFile.open(path, false);
+  try {
+    const out: Record<string, string[]> = {};
+    for (const b of db.buckets()) {
+      const name = b.key.toString('latin1');
+      out[name] = [...db.bucket(b.value, name)].map((it) => `${it.key.toString('hex')}=${it.value.toString('hex')}`);
+    }
+    return out;
+  } finally {
+    db.close();
+  }
+}
 
 describe('snapshot save and status', () => {
   test('save, then status in every format, as etcdctl on both files', async () => {
@@ -102,7 +171,7 @@ describe('snapshot save and status', () => {
     const file = readFileSync(path);
     const member = /"member_id":(\d+)/.exec((await ok([at(src), 'endpoint', 'status', '-w', 'json'])))![1]!;
     const j = r.stdout.toString();
-    assert.match(j, new RegExp(`^\\{"path":${JSON.stringify(path).replace(/[.]/g, '\\.')},"size":${file.length},"sha256":"${sha256(file.subarray(0, -32))}","endpoint":"${src.endpoint}","member_id":${member},"member_id_hex":"[0-9a-f]+","version":"3\\.4\\.\\d+","duration_ms":\\d+\\}\n$`));
+    assert.match(j, new RegExp(`^\\{"path":${JSON.stringify(path).replace(/[.]/g, '\\.')},"size":${file.length},"sha256":"${sha256(file.subarray(0, -32))}","endpoint":"${src.endpoint}","member_id":${member},"member_id_hex":"[0-9a-f]+","version":"${server().version.replace(/[.]/g, '\\.')}","duration_ms":\\d+\\}\n$`));
     assert.equal(file.subarray(-32).toString('hex'), sha256(file.subarray(0, -32)));
   });
 
@@ -262,6 +331,36 @@ describe('snapshot restore', () => {
       assert.match(again.stderr, /, the leader\)\n$/);
     } finally {
       await cl.stop();
+    }
+  });
+
+  test('against etcdutl 3.5: the same .snap and database content; the WAL differs only by the ConfState of its last snapshot record', { skip: server().minor !== '3.5' && 'etcdutl ships with etcd 3.5' }, async () => {
+    const s = await specs(3, 'utl');
+    const initial = s.map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}`).join(',');
+    for (const m of s) {
+      const flags = [`--name=${m.name}`, `--initial-cluster=${initial}`, '--initial-cluster-token=tok-utl', `--initial-advertise-peer-urls=http://127.0.0.1:${m.peerPort}`];
+      const ref = join(dir, `etcdutl-${m.name}`);
+      const theirs = await exec(server().etcdutl!, ['snapshot', 'restore', file, `--data-dir=${ref}`, ...flags]);
+      assert.equal(theirs.code, 0, theirs.stderr);
+      assert.equal((await ours(['snapshot', 'restore', file, `--data-dir=${m.dataDir}`, ...flags])).code, 0);
+      const snap = 'member/snap/0000000000000001-0000000000000003.snap';
+      assert.ok(readFileSync(join(m.dataDir, snap)).equals(readFileSync(join(ref, snap))), `${m.name}: ${snap}`);
+
+      const wal = 'member/wal/0000000000000000-0000000000000000.wal';
+      const [mine, utl] = [walFrames(readFileSync(join(m.dataDir, wal))), walFrames(readFileSync(join(ref, wal)))];
+      assert.deepEqual(mine.slice(0, -1), utl.slice(0, -1));
+      const [lastMine, lastUtl] = [mine.at(-1)!, utl.at(-1)!];
+      assert.equal(lastMine.type, 5);
+      assert.equal(lastUtl.type, 5);
+      // etcdutl appends field 3, raftpb.ConfState{voters, auto_leave=false}.
+      assert.ok(lastUtl.data.subarray(0, lastMine.data.length).equals(lastMine.data));
+      const confState = lastUtl.data.subarray(lastMine.data.length);
+      assert.equal(confState[0], 0x1a);
+      const voters = [...readFileSync(join(ref, snap)).toString('latin1').matchAll(/"Path":"\/0\/members\/([0-9a-f]+)","C/g)].map((x) => BigInt(`0x${x[1]}`));
+      assert.equal(voters.length, 3);
+      assert.ok(confState.equals(protoConfState(voters)), confState.toString('hex'));
+
+      assert.deepEqual(boltContent(join(m.dataDir, 'member', 'snap', 'db')), boltContent(join(ref, 'member', 'snap', 'db')));
     }
   });
 
