@@ -1,9 +1,10 @@
-// completion bash|zsh|fish: prints the script shipped in completions/.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// completion bash|zsh|fish: prints the script shipped in completions/,
+// compiled into the bundle so a single executable needs no files beside it.
 import { CliError, ExitCode } from '../cli/errors.js';
 import type { CommandDef } from '../cli/registry.js';
 import { stdout } from '../output/out.js';
+
+declare const __COMPLETIONS__: Record<string, string>;
 
 export const SCRIPTS: Record<string, string> = { bash: 'etcdctl-ts.bash', zsh: '_etcdctl-ts', fish: 'etcdctl-ts.fish' };
 
@@ -16,7 +17,6 @@ export const completionCommand: CommandDef = {
   async run(_ctx, args) {
     const file = args.length === 1 ? SCRIPTS[args[0]!] : undefined;
     if (!file) throw new CliError(args.length === 1 ? `invalid argument ${JSON.stringify(args[0])} for "etcdctl-ts completion": one of bash, zsh, fish` : 'completion takes one argument: bash, zsh or fish', ExitCode.BadArgs);
-    // The bundle sits in dist/; the scripts ship beside it in completions/.
-    stdout.write(readFileSync(join(__dirname, '..', 'completions', file)));
+    stdout.write(__COMPLETIONS__[file]!);
   },
 };
