@@ -29,7 +29,7 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'max-request-bytes', kind: 'uint', def: '0', help: 'client-side request send limit in bytes (0 means 2 MiB)' },
   { name: 'password', kind: 'string', def: '', help: 'password for authentication (when set, --user is the name only)' },
   { name: 'user', kind: 'string', def: '', help: 'username[:password] for authentication (prompts when the password is missing)' },
-  { name: 'write-out', short: 'w', kind: 'string', def: 'simple', help: 'set the output format (fields, json, protobuf, simple, table)' },
+  { name: 'write-out', short: 'w', kind: 'string', def: 'simple', help: 'set the output format (fields, json, protobuf, simple, table; jsonl for get and watch)' },
 ];
 
 export function envName(flag: string): string {

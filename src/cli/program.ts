@@ -6,6 +6,7 @@ import { addFlags, scan, type FlagSpec } from './flags.js';
 import { Context, GLOBAL_FLAGS } from './global.js';
 import { HELP_FLAG, renderHelp } from './help.js';
 import type { CommandDef, Flags } from './registry.js';
+import { stdout } from '../output/out.js';
 
 function levenshtein(a: string, b: string): number {
   a = a.toLowerCase();
@@ -134,6 +135,8 @@ export async function run(root: CommandDef, args: string[]): Promise<number> {
       ctx = new Context(command, { flags: inherited, extraEnv: leaf.extraEnv });
       const dash = scanned.argv.indexOf('--');
       if (dash >= 0) ctx.dashAt = scanned.argv.slice(0, dash).filter((a) => !a.startsWith('--')).length;
+      // Refused before any request: no etcdctl script can depend on it.
+      if (ctx.settings.format === 'jsonl' && !leaf.ownFormats?.includes('jsonl')) throw new CliError('jsonl not supported as output format (get and watch write it)', ExitCode.BadFeature);
       await leaf.run!(ctx, positionals, command.opts() as Flags);
     });
     try {
@@ -159,6 +162,8 @@ export async function run(root: CommandDef, args: string[]): Promise<number> {
 }
 
 function report(e: unknown, path: CommandDef[], debug: boolean): number {
+  // What was printed before the failure (a partly streamed range) comes first.
+  stdout.flush();
   const err = e as Error & { hints?: string[]; detail?: string[] };
   if (debug) for (const d of err?.detail ?? []) process.stderr.write(`debug: ${d}\n`);
   for (const h of err?.hints ?? []) process.stderr.write(`etcdctl-ts: ${h}\n`);

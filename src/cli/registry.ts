@@ -16,5 +16,8 @@ export interface CommandDef {
   // ETCDCTL_* names the command reads itself (not flags).
   extraEnv?: string[];
   subcommands?: CommandDef[];
+  // etcdctl-ts's own output formats the command writes (etcdctl's are
+  // refused by its printers, after the request, as etcdctl does).
+  ownFormats?: 'jsonl'[];
   run?: (ctx: Context, args: string[], flags: Flags) => Promise<void>;
 }

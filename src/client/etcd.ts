@@ -76,6 +76,7 @@ export interface RequestOptions {
   // for commands without --command-timeout.
   deadline?: number;
   signal?: AbortSignal;
+  alloc?: (size: number) => Buffer;
 }
 
 export interface WatchHandle {
@@ -215,7 +216,7 @@ export class EtcdClient {
     const payload = encode(req, body);
     for (;;) {
       const conn = await this.connection(o.deadline, o.signal);
-      const call: CallOptions = { deadline: o.deadline, signal: o.signal, metadata: withToken ? this.metadata() : undefined };
+      const call: CallOptions = { deadline: o.deadline, signal: o.signal, alloc: o.alloc, metadata: withToken ? this.metadata() : undefined };
       try {
         return decode(res, await conn.unary(path, payload, call));
       } catch (e) {

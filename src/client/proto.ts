@@ -214,6 +214,8 @@ export function decode(s: Schema, data: Buffer): Msg {
 // them living until the end (which cost more in GC than decoding itself).
 export class LazyList<T = Msg> implements Iterable<T> {
   private readonly offsets: number[] = [];
+  // Encoded bytes of all elements: what a paged read sizes its pages by.
+  byteLength = 0;
 
   constructor(
     private readonly schema: Schema,
@@ -226,6 +228,13 @@ export class LazyList<T = Msg> implements Iterable<T> {
 
   add(start: number, end: number): void {
     this.offsets.push(start, end);
+    this.byteLength += end - start;
+  }
+
+  at(i: number): T | undefined {
+    if (i < 0) i += this.length;
+    if (i < 0 || i >= this.length) return undefined;
+    return decodeRange(this.schema, this.data, this.offsets[2 * i]!, this.offsets[2 * i + 1]!) as T;
   }
 
   *[Symbol.iterator](): Iterator<T> {

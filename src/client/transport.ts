@@ -61,6 +61,9 @@ export interface CallOptions {
   deadline?: number;
   metadata?: Record<string, string>;
   signal?: AbortSignal;
+  // Where a response message larger than one chunk is gathered (default: a
+  // new buffer); a caller reading many large responses reuses its own.
+  alloc?: (size: number) => Buffer;
 }
 
 // 16 MiB windows let a 10 MB range arrive without waiting on WINDOW_UPDATEs.
@@ -113,43 +116,53 @@ function timeoutHeader(ms: number): string {
   return `${Math.max(1, Math.ceil(ms))}m`;
 }
 
-// Splits a stream of length-prefixed gRPC messages.
+// Splits a stream of length-prefixed gRPC messages. A message within one
+// chunk is a view of it; a longer one is copied into a buffer of its own
+// size as its chunks arrive, so a large response is held once, not twice.
 class Deframer {
-  private chunks: Buffer[] = [];
-  private have = 0;
-  private need = -1;
+  private readonly head = Buffer.alloc(5);
+  private headFill = 0;
+  private body: Buffer | undefined;
+  private fill = 0;
 
   constructor(
     private readonly maxRecv: number,
     private readonly onMessage: (m: Buffer) => void,
+    private readonly alloc: (size: number) => Buffer = Buffer.allocUnsafe,
   ) {}
 
   push(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.have += chunk.length;
-    for (;;) {
-      if (this.need < 0) {
-        if (this.have < 5) return;
-        const head = this.take(5);
-        this.need = head.readUInt32BE(1);
-        if (this.need > this.maxRecv) {
-          throw new GrpcError(Code.ResourceExhausted, `grpc: received message larger than max (${this.need} vs. ${this.maxRecv})`);
+    let off = 0;
+    while (off < chunk.length) {
+      if (!this.body) {
+        const n = Math.min(5 - this.headFill, chunk.length - off);
+        chunk.copy(this.head, this.headFill, off, off + n);
+        this.headFill += n;
+        off += n;
+        if (this.headFill < 5) return;
+        this.headFill = 0;
+        const need = this.head.readUInt32BE(1);
+        if (need > this.maxRecv) {
+          throw new GrpcError(Code.ResourceExhausted, `grpc: received message larger than max (${need} vs. ${this.maxRecv})`);
         }
+        if (chunk.length - off >= need) {
+          this.onMessage(chunk.subarray(off, off + need));
+          off += need;
+          continue;
+        }
+        this.body = this.alloc(need);
+        this.fill = 0;
       }
-      if (this.have < this.need) return;
-      const body = this.take(this.need);
-      this.need = -1;
-      this.onMessage(body);
+      const n = Math.min(this.body.length - this.fill, chunk.length - off);
+      chunk.copy(this.body, this.fill, off, off + n);
+      this.fill += n;
+      off += n;
+      if (this.fill === this.body.length) {
+        const m = this.body;
+        this.body = undefined;
+        this.onMessage(m);
+      }
     }
-  }
-
-  private take(n: number): Buffer {
-    let all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.have);
-    const out = all.subarray(0, n);
-    all = all.subarray(n);
-    this.chunks = all.length ? [all] : [];
-    this.have = all.length;
-    return out;
   }
 }
 
@@ -320,9 +333,13 @@ export class Connection {
         Math.max(0, o.deadline - Date.now()),
       );
     }
-    const deframer = new Deframer(this.opts.maxRecvBytes, (m) => {
-      if (!done) h.onMessage(m);
-    });
+    const deframer = new Deframer(
+      this.opts.maxRecvBytes,
+      (m) => {
+        if (!done) h.onMessage(m);
+      },
+      o.alloc,
+    );
     let status: string | undefined;
     let message = '';
     const readStatus = (hdrs: http2.IncomingHttpHeaders) => {

@@ -41,6 +41,9 @@ export enum SortOrder {
 // Repeated KeyValues: an array, or a LazyList decoded while iterated.
 export interface List<T> extends Iterable<T> {
   readonly length: number;
+  at(i: number): T | undefined;
+  // Encoded size, where known (decoded from the wire).
+  readonly byteLength?: number;
 }
 
 export enum SortTarget {

@@ -1,12 +1,14 @@
 // get, put, del and compaction. The request builders are shared with txn,
 // whose op lines take the same flags and validation.
 import { readFileSync } from 'node:fs';
+import { PagedRange, pageable } from '../client/paged.js';
 import { SortOrder, SortTarget, type DeleteRangeRequest, type PutRequest, type RangeRequest } from '../client/types.js';
 import { CliError, ExitCode } from '../cli/errors.js';
 import type { FlagSpec } from '../cli/flags.js';
 import type { CommandDef, Flags } from '../cli/registry.js';
 import { parseInt64, ValueError } from '../cli/values.js';
 import { stdout } from '../output/out.js';
+import type { RangeWriter } from '../output/printer.js';
 import { rangeOf } from './keys.js';
 
 const bad = (msg: string) => new CliError(msg, ExitCode.BadArgs);
@@ -148,15 +150,37 @@ export const getCommand: CommandDef = {
   name: 'get',
   usage: 'get [options] <key> [range_end]',
   summary: 'Gets the key or a range of keys',
-  flags: GET_FLAGS,
+  flags: [
+    ...GET_FLAGS,
+    { name: 'page-size', kind: 'int', def: '0', help: 'Keys per request when reading a range page by page at one revision (0: sized automatically by bytes)' },
+  ],
+  ownFormats: ['jsonl'],
   async run(ctx, args, f) {
     const req = buildGet(args, f);
+    const pageSize = f['page-size'] as bigint;
+    if (pageSize < 0n || pageSize > 0x7fffffffn) throw bad(`--page-size must be between 0 and ${0x7fffffff}, got ${pageSize}`);
     const client = await ctx.client();
-    const resp = await client.range(req, { deadline: ctx.commandDeadline() });
-    const format = ctx.settings.format;
-    if (f['count-only'] && format !== 'fields') throw bad('--count-only is only for `--write-out=fields`');
-    if (f['print-value-only'] && format !== 'simple') throw bad('print-value-only is only for `--write-out=simple`');
-    ctx.printer({ valueOnly: Boolean(f['print-value-only']) }).get(resp);
+    // Checked once the first answer is in, as etcdctl checks after its request.
+    const printer = () => {
+      const format = ctx.settings.format;
+      if (f['count-only'] && format !== 'fields') throw bad('--count-only is only for `--write-out=fields`');
+      if (f['print-value-only'] && format !== 'simple') throw bad('print-value-only is only for `--write-out=simple`');
+      return ctx.printer({ valueOnly: Boolean(f['print-value-only']) });
+    };
+    if (!pageable(req)) {
+      const resp = await client.range(req, { deadline: ctx.commandDeadline() });
+      printer().get(resp);
+      return;
+    }
+    const paged = new PagedRange(client, req, { pageSize: Number(pageSize), deadline: () => ctx.commandDeadline() });
+    let w: RangeWriter | undefined;
+    const start = () => {
+      w = printer().range();
+      w.begin(paged.header, paged.count);
+      return w;
+    };
+    for await (const kvs of paged.pages()) (w ?? start()).kvs(kvs);
+    (w ?? start()).end(paged.more);
   },
 };
 

@@ -3,6 +3,7 @@ import { CliError, ExitCode } from '../cli/errors.js';
 import { credentials, readTlsFile } from '../cli/global.js';
 import type { CommandDef } from '../cli/registry.js';
 import type { EtcdClient } from '../client/etcd.js';
+import { PagedRange } from '../client/paged.js';
 import { prefixEnd } from '../client/prefix.js';
 import { EventType, type RequestOp, type WatchResponse } from '../client/types.js';
 import { stdout } from '../output/out.js';
@@ -10,7 +11,6 @@ import { stdout } from '../output/out.js';
 const bad = (msg: string) => new CliError(msg, ExitCode.BadArgs);
 
 // Keys per range request while copying (clientv3 mirror's batch size).
-const BATCH = 1000n;
 const COMPACTED = 'etcdserver: mvcc: required revision has been compacted';
 
 // Swaps the first occurrence of the source prefix for the destination's,
@@ -70,20 +70,15 @@ export const makeMirrorCommand: CommandDef = {
 // Copies every key under the prefix as of one revision, page by page;
 // returns that revision.
 async function copyBase(src: EtcdClient, dest: EtcdClient, prefix: Buffer, rename: (k: Buffer) => Buffer, count: () => void): Promise<bigint> {
-  const rev = (await src.range({ key: Buffer.from('foo') })).header?.revision ?? 0n;
-  const rangeEnd = prefix.length === 0 ? Buffer.from([0]) : prefixEnd(prefix);
-  let key = prefix.length === 0 ? Buffer.from([0]) : prefix;
-  for (;;) {
-    const page = await src.range({ key, range_end: rangeEnd, limit: BATCH, revision: rev });
-    let lastKey: Buffer | undefined;
-    for (const kv of page.kvs) {
+  const range = prefix.length === 0 ? { key: Buffer.from([0]), range_end: Buffer.from([0]) } : { key: prefix, range_end: prefixEnd(prefix) };
+  const paged = new PagedRange(src, range);
+  for await (const kvs of paged.pages()) {
+    for (const kv of kvs) {
       await dest.put({ key: rename(kv.key), value: kv.value });
       count();
-      lastKey = kv.key;
     }
-    if (!page.more || !lastKey) return rev;
-    key = Buffer.concat([lastKey, Buffer.from([0])]);
   }
+  return paged.revision;
 }
 
 // Replays every later change on the destination, one transaction per

@@ -179,6 +179,7 @@ export const watchCommand: CommandDef = {
   name: 'watch',
   usage: 'watch [options] [key or prefix] [range_end] [--] [exec-command arg1 arg2 ...]',
   summary: 'Watches events stream on keys or prefixes',
+  ownFormats: ['jsonl'],
   flags: [
     { name: 'interactive', short: 'i', kind: 'bool', def: 'false', help: 'Interactive mode' },
     { name: 'prefix', kind: 'bool', def: 'false', help: 'Watch on a prefix if prefix is set' },

@@ -4,6 +4,7 @@
 // credentials are sent.
 import { readFileSync } from 'node:fs';
 import { EtcdClient, type ClientConfig } from '../client/etcd.js';
+import { PagedRange } from '../client/paged.js';
 import { prefixEnd } from '../client/prefix.js';
 import { hexId, hexId16 } from '../output/gofmt.js';
 import type { Lookup } from './complete.js';
@@ -11,7 +12,7 @@ import type { Lookup } from './complete.js';
 // At most this many candidates: a prefix with more keys than that is
 // answered one path segment at a time anyway.
 const MAX_CANDIDATES = 200;
-const PAGE = 64n;
+const PAGE = 64;
 
 // Global flag values from the words on the line, over ETCDCTL_* variables.
 function settings(flagWords: string[], env: NodeJS.ProcessEnv): Map<string, string> {
@@ -53,33 +54,32 @@ function config(s: Map<string, string>, deadline: number): ClientConfig {
 async function keys(client: EtcdClient, prefix: string, deadline: number): Promise<{ candidates: string[]; nospace: boolean }> {
   const p = Buffer.from(prefix);
   const end = p.length === 0 ? Buffer.from([0]) : prefixEnd(p);
-  let from: Buffer = p.length === 0 ? Buffer.from([0]) : p;
+  let from: Buffer | undefined = p.length === 0 ? Buffer.from([0]) : p;
   const out: string[] = [];
   let segments = false;
-  while (out.length < MAX_CANDIDATES) {
-    const page = await client.range({ key: from, range_end: end, limit: PAGE, keys_only: true }, { deadline });
-    let jumped = false;
-    let last: Buffer | undefined;
-    for (const kv of page.kvs) {
-      last = kv.key;
-      const rest = kv.key.subarray(p.length);
-      const slash = rest.indexOf(0x2f);
-      const candidate = slash >= 0 ? kv.key.subarray(0, p.length + slash + 1) : kv.key;
-      const text = candidate.toString('utf8');
-      if (!text.includes('\n') && out.at(-1) !== text) out.push(text);
-      if (slash >= 0) {
-        segments = true;
-        from = prefixEnd(candidate);
-        jumped = true;
-        break;
+  let revision = 0n;
+  // Each jump starts a new paged read, at the revision the first one pinned.
+  while (from && out.length < MAX_CANDIDATES) {
+    const paged = new PagedRange(client, { key: from, range_end: end, keys_only: true, revision }, { pageSize: PAGE, deadline: () => deadline });
+    from = undefined;
+    scan: for await (const kvs of paged.pages()) {
+      for (const kv of kvs) {
+        const rest = kv.key.subarray(p.length);
+        const slash = rest.indexOf(0x2f);
+        const candidate = slash >= 0 ? kv.key.subarray(0, p.length + slash + 1) : kv.key;
+        const text = candidate.toString('utf8');
+        if (!text.includes('\n') && out.at(-1) !== text) out.push(text);
+        if (out.length >= MAX_CANDIDATES) break scan;
+        if (slash >= 0) {
+          segments = true;
+          const next = prefixEnd(candidate);
+          // Past the last segment there is nothing left to jump to.
+          if (!(next.length === 1 && next[0] === 0)) from = next;
+          break scan;
+        }
       }
     }
-    if (jumped) {
-      if (from.length === 1 && from[0] === 0) break;
-      continue;
-    }
-    if (!page.more || !last) break;
-    from = Buffer.concat([last, Buffer.from([0])]);
+    revision = paged.revision;
   }
   return { candidates: out, nospace: segments };
 }

@@ -1,7 +1,7 @@
 import * as T from '../client/types.js';
 import { goQuote } from './gofmt.js';
 import type { Out } from './out.js';
-import type { Printer } from './printer.js';
+import { writeRange, type Printer, type RangeWriter } from './printer.js';
 
 const ZERO_HEADER: T.ResponseHeader = { cluster_id: 0n, member_id: 0n, revision: 0n, raft_term: 0n };
 
@@ -29,10 +29,22 @@ export class FieldsPrinter implements Printer {
     );
   }
 
+  range(): RangeWriter {
+    let count = 0n;
+    return {
+      begin: (header, n) => {
+        this.hdr(header);
+        count = n;
+      },
+      kvs: (kvs) => {
+        for (const kv of kvs) this.kv('', kv);
+      },
+      end: (more) => this.out.write(`"More" : ${more}\n"Count" : ${count}\n`),
+    };
+  }
+
   get(r: T.RangeResponse): void {
-    this.hdr(r.header);
-    for (const kv of r.kvs) this.kv('', kv);
-    this.out.write(`"More" : ${r.more}\n"Count" : ${r.count}\n`);
+    writeRange(this.range(), r);
   }
 
   put(r: T.PutResponse): void {

@@ -3,7 +3,7 @@ import type { Msg, Schema } from '../client/proto.js';
 import type * as T from '../client/types.js';
 import { pbJson } from './json.js';
 import type { Out } from './out.js';
-import type { Printer } from './printer.js';
+import { writeRange, type Printer, type RangeWriter } from './printer.js';
 
 export class JsonPrinter implements Printer {
   constructor(private readonly out: Out) {}
@@ -12,8 +12,37 @@ export class JsonPrinter implements Printer {
     this.out.write(pbJson(s, m as Msg) + '\n');
   }
 
+  // pbJson of a RangeResponse, in pieces: header, kvs, more, count
+  // (declaration order, each left out when empty).
+  range(): RangeWriter {
+    let count = 0n;
+    let fields = 0;
+    let listed = 0;
+    const field = (s: string) => this.out.write((fields++ ? ',' : '') + s);
+    return {
+      begin: (header, n) => {
+        this.out.write('{');
+        if (header) field(`"header":${pbJson(pb.ResponseHeader, header as unknown as Msg)}`);
+        count = n;
+      },
+      kvs: (kvs) => {
+        for (const kv of kvs) {
+          if (listed++ === 0) field('"kvs":[');
+          else this.out.write(',');
+          this.out.write(pbJson(pb.KeyValue, kv as unknown as Msg));
+        }
+      },
+      end: (more) => {
+        if (listed > 0) this.out.write(']');
+        if (more) field('"more":true');
+        if (count !== 0n) field(`"count":${count}`);
+        this.out.write('}\n');
+      },
+    };
+  }
+
   get(r: T.RangeResponse): void {
-    this.print(pb.RangeResponse, r);
+    writeRange(this.range(), r);
   }
 
   put(r: T.PutResponse): void {

@@ -4,11 +4,13 @@ import type * as T from '../client/types.js';
 import { CliError, ExitCode } from '../cli/errors.js';
 import { FieldsPrinter } from './fields.js';
 import { JsonPrinter } from './json-printer.js';
+import { JsonlPrinter } from './jsonl.js';
 import { stdout, type Out } from './out.js';
 import { ProtobufPrinter } from './protobuf.js';
 import { SimplePrinter } from './simple.js';
 
-export const FORMATS = ['simple', 'json', 'protobuf', 'fields', 'table'] as const;
+// jsonl is etcdctl-ts's own (get and watch); the rest are etcdctl's.
+export const FORMATS = ['simple', 'json', 'protobuf', 'fields', 'table', 'jsonl'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export interface PrinterOptions {
@@ -16,7 +18,22 @@ export interface PrinterOptions {
   valueOnly?: boolean;
 }
 
+// A range response written as it arrives: the header and count of its
+// first page, the key-values page by page, then what only the end knows.
+export interface RangeWriter {
+  begin(header: T.ResponseHeader | undefined, count: bigint): void;
+  kvs(kvs: Iterable<T.KeyValue>): void;
+  end(more: boolean): void;
+}
+
+export function writeRange(w: RangeWriter, r: T.RangeResponse): void {
+  w.begin(r.header, r.count);
+  w.kvs(r.kvs);
+  w.end(r.more);
+}
+
 export interface Printer {
+  range(): RangeWriter;
   get(r: T.RangeResponse): void;
   put(r: T.PutResponse): void;
   del(r: T.DeleteRangeResponse): void;
@@ -31,6 +48,9 @@ export function notSupported(format: string): never {
 // A printer whose every method refuses, for formats a command does not support.
 export class RefusingPrinter implements Printer {
   constructor(private readonly format: string) {}
+  range(): RangeWriter {
+    notSupported(this.format);
+  }
   get(): void {
     notSupported(this.format);
   }
@@ -62,6 +82,8 @@ export function createPrinter(format: Format, opts: PrinterOptions, out: Out = s
       return new FieldsPrinter(out);
     case 'protobuf':
       return new ProtobufPrinter(out);
+    case 'jsonl':
+      return new JsonlPrinter(out);
     case 'table':
       return new RefusingPrinter('table');
   }

@@ -2,7 +2,7 @@ import * as pb from '../client/messages.js';
 import { encode, type Msg, type Schema } from '../client/proto.js';
 import type * as T from '../client/types.js';
 import type { Out } from './out.js';
-import type { Printer } from './printer.js';
+import { writeRange, type Printer, type RangeWriter } from './printer.js';
 
 // Raw marshalled responses, no newline, as etcdctl's protobuf printer.
 export class ProtobufPrinter implements Printer {
@@ -12,8 +12,24 @@ export class ProtobufPrinter implements Printer {
     this.out.write(encode(s, m as Msg));
   }
 
+  // A RangeResponse's fields in number order, each encoded on its own:
+  // together the bytes of the whole message.
+  range(): RangeWriter {
+    let count = 0n;
+    return {
+      begin: (header, n) => {
+        this.print(pb.RangeResponse, { header, kvs: [], more: false, count: 0n });
+        count = n;
+      },
+      kvs: (kvs) => {
+        for (const kv of kvs) this.print(pb.RangeResponse, { kvs: [kv], more: false, count: 0n });
+      },
+      end: (more) => this.print(pb.RangeResponse, { kvs: [], more, count }),
+    };
+  }
+
   get(r: T.RangeResponse): void {
-    this.print(pb.RangeResponse, r);
+    writeRange(this.range(), r);
   }
 
   put(r: T.PutResponse): void {

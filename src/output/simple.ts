@@ -1,7 +1,7 @@
 import * as T from '../client/types.js';
 import { hexEscape } from './gofmt.js';
 import type { Out } from './out.js';
-import type { Printer, PrinterOptions } from './printer.js';
+import { writeRange, type Printer, type PrinterOptions, type RangeWriter } from './printer.js';
 
 export class SimplePrinter implements Printer {
   constructor(
@@ -19,8 +19,19 @@ export class SimplePrinter implements Printer {
     this.line(kv.value);
   }
 
+  range(): RangeWriter {
+    const valueOnly = this.opts.valueOnly ?? false;
+    return {
+      begin: () => undefined,
+      kvs: (kvs) => {
+        for (const kv of kvs) this.kv(kv, valueOnly);
+      },
+      end: () => undefined,
+    };
+  }
+
   get(r: T.RangeResponse): void {
-    for (const kv of r.kvs) this.kv(kv, this.opts.valueOnly ?? false);
+    writeRange(this.range(), r);
   }
 
   put(r: T.PutResponse): void {

@@ -118,6 +118,24 @@ describe('watch output', () => {
   });
 });
 
+describe('watch -w jsonl', () => {
+  test('one object an event, with prev_kv, the same events as -w json', async () => {
+    const args = [`--endpoints=${srv.endpoint}`, 'watch', 'w', '--prefix', `--rev=${first}`, '--prev-kv'];
+    const lines = (await watchUntil(OURS, [...args, '-w', 'jsonl'], { tail: '"value":"end","lease":"0"}\n' })).toString().trimEnd().split('\n');
+    const events = lines.map((l) => JSON.parse(l) as { type: string; key: string; value: string; mod_revision: number; prev_kv?: { value: string } });
+    assert.deepEqual(
+      events.map((e) => [e.type, e.key, e.value, e.mod_revision - Number(first), e.prev_kv?.value]),
+      [
+        ['PUT', 'wa', 'v1', 0, undefined],
+        ['PUT', 'wa', 'v2', 1, 'v1'],
+        ['PUT', 'wb', 'q"\t', 2, undefined],
+        ['DELETE', 'wa', '', 3, 'v2'],
+        ['PUT', 'wz', 'end', 5, undefined],
+      ],
+    );
+  });
+});
+
 describe('watch errors', () => {
   async function sameExit(args: string[], o: { env?: Record<string, string>; stdin?: string } = {}) {
     const full = [`--endpoints=${srv.endpoint}`, ...args];
