@@ -7,11 +7,12 @@ import { EtcdError } from './etcd.js';
 import { SortOrder, SortTarget, type KeyValue, type List, type RangeRequest, type ResponseHeader } from './types.js';
 
 // Adaptive page sizes: start small (values may be large), then aim at
-// TARGET_BYTES per page from what the pages so far held.
+// TARGET_BYTES per page from the size of the keys read so far. Every page
+// costs the server a walk over the rest of the range (it counts it), so
+// pages are few: a rest of up to 1.5 pages comes as one.
 const FIRST_KEYS = 64;
 const MAX_KEYS = 65536;
 const TARGET_BYTES = 8 << 20;
-const GROWTH = 4;
 
 // A long read makes garbage fast, and V8 answers that by growing its young
 // generation to tens of MB, so the memory of a read would grow with its
@@ -54,6 +55,8 @@ export class PagedRange {
   private readonly keep: (kv: KeyValue) => boolean;
   private readonly filtered: boolean;
   private pageKeys: number;
+  private seenKeys = 0;
+  private seenBytes = 0;
 
   constructor(
     private readonly client: EtcdClient,
@@ -114,11 +117,12 @@ export class PagedRange {
   }
 
   private resize(kvs: List<KeyValue>): void {
-    if (this.o.pageSize && this.o.pageSize > 0) return;
-    const bytes = kvs.byteLength ?? 0;
-    if (kvs.length === 0 || bytes === 0) return;
-    const fit = Math.floor(TARGET_BYTES / (bytes / kvs.length));
-    this.pageKeys = Math.max(1, Math.min(MAX_KEYS, this.pageKeys * GROWTH, fit));
+    this.seenKeys += kvs.length;
+    this.seenBytes += kvs.byteLength ?? 0;
+    if ((this.o.pageSize && this.o.pageSize > 0) || this.seenBytes === 0) return;
+    const keys = Math.max(1, Math.min(MAX_KEYS, Math.floor(TARGET_BYTES / (this.seenBytes / this.seenKeys))));
+    const left = Number(this.count) - this.seenKeys;
+    this.pageKeys = left > 0 && left <= keys * 1.5 ? left : keys;
   }
 
   // Pages of key-values as the single response would list them (pruned,
