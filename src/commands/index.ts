@@ -6,6 +6,7 @@ import { checkCommand } from './check.js';
 import { completionCommand } from './completion.js';
 import { compactionCommand, delCommand, getCommand, putCommand } from './kv.js';
 import { defragCommand, endpointCommand } from './endpoint.js';
+import { k8sCommand } from './k8s.js';
 import { leaseCommand } from './lease.js';
 import { electCommand, lockCommand } from './lock.js';
 import { alarmCommand, moveLeaderCommand } from './maintenance.js';
@@ -30,5 +31,5 @@ export const ROOT: CommandDef = {
   usage: 'etcdctl',
   summary: 'A simple command line client for etcd3.',
   flags: [],
-  subcommands: [getCommand, putCommand, delCommand, txnCommand, compactionCommand, alarmCommand, defragCommand, endpointCommand, moveLeaderCommand, watchCommand, versionCommand, leaseCommand, memberCommand, snapshotCommand, makeMirrorCommand, lockCommand, electCommand, authCommand, userCommand, roleCommand, checkCommand, completionCommand, helpCommand],
+  subcommands: [getCommand, putCommand, delCommand, txnCommand, compactionCommand, alarmCommand, defragCommand, endpointCommand, moveLeaderCommand, watchCommand, versionCommand, leaseCommand, memberCommand, snapshotCommand, makeMirrorCommand, lockCommand, electCommand, authCommand, userCommand, roleCommand, checkCommand, k8sCommand, completionCommand, helpCommand],
 };

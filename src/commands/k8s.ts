@@ -1,0 +1,308 @@
+// k8s ls|get|usage|watch (etcdctl-ts's own): Kubernetes objects as the API
+// server stores them under /registry, read live (paged, at one revision)
+// or from a snapshot file with --snapshot, decoded by src/k8s/.
+import { CliError, ExitCode } from '../cli/errors.js';
+import type { Context } from '../cli/global.js';
+import type { CommandDef, Flags } from '../cli/registry.js';
+import { PagedRange } from '../client/paged.js';
+import { prefixEnd } from '../client/prefix.js';
+import { EventType, type KeyValue } from '../client/types.js';
+import { classify, DecodeError, toObject, type JsonObject } from '../k8s/decode.js';
+import { REGISTRY, resolveResource } from '../k8s/resources.js';
+import { humanSize, summarize, type ObjectSummary, type StoredKv } from '../k8s/summary.js';
+import { jsonLine, jsonText, yamlText } from '../k8s/text.js';
+import { drawTable, printObjects, summaryJson, type K8sFormat } from '../output/k8s.js';
+import { stdout } from '../output/out.js';
+import { openKeyspace } from '../snapshot/keyspace.js';
+
+const bad = (msg: string) => new CliError(msg, ExitCode.BadArgs);
+
+const SOURCE_FLAGS = [
+  { name: 'snapshot', kind: 'string' as const, def: '', help: 'Read a snapshot file (or a member\'s db) instead of the cluster; no etcd is contacted' },
+  { name: 'rev', kind: 'int' as const, def: '0', help: 'Read the cluster at this revision (live only)' },
+];
+const NS_FLAGS = [
+  { name: 'namespace', short: 'n', kind: 'string' as const, def: '', help: 'Only objects in this namespace' },
+  { name: 'all-namespaces', short: 'A', kind: 'bool' as const, def: 'false', help: 'Objects in every namespace (the default)' },
+];
+
+function format(ctx: Context): K8sFormat {
+  const f = ctx.settings.format;
+  if (f === 'simple') return 'plain';
+  if (f === 'table' || f === 'json' || f === 'jsonl') return f;
+  throw new CliError(`${f} not supported as output format (k8s commands write simple, table, json and jsonl)`, ExitCode.BadFeature);
+}
+
+interface Read {
+  revision: bigint;
+  // Every stored key-value under [key, end); in key order live, in write
+  // order from a snapshot.
+  entries: AsyncIterable<StoredKv>;
+  close(): void;
+}
+
+// The key range to read, from the cluster or a snapshot file.
+async function open(ctx: Context, f: Flags, key: Buffer, end: Buffer): Promise<Read> {
+  const snapshot = f.snapshot as string;
+  const rev = f.rev as bigint;
+  if (snapshot) {
+    if (rev > 0n) throw bad('--rev reads the cluster; a snapshot holds only its latest revision');
+    const ks = openKeyspace(snapshot);
+    return {
+      revision: ks.revision,
+      entries: (async function* () {
+        yield* ks.keys(key, end);
+      })(),
+      close: () => ks.close(),
+    };
+  }
+  const client = await ctx.client();
+  const paged = new PagedRange(client, { key, range_end: end, revision: rev > 0n ? rev : 0n }, { deadline: () => ctx.commandDeadline() });
+  const pages = paged.pages();
+  // The first page pins the revision the rest is read at.
+  const first = await pages.next();
+  return {
+    get revision() {
+      return paged.revision;
+    },
+    entries: (async function* () {
+      if (!first.done) yield* first.value;
+      for await (const kvs of pages) yield* kvs;
+    })(),
+    close: () => undefined,
+  };
+}
+
+interface Scope {
+  key: Buffer;
+  end: Buffer;
+  namespace: string;
+  name: string;
+}
+
+function scope(args: string[], f: Flags, command: string): Scope {
+  if (args.length > 2) throw bad(`${command} takes at most a resource and a name`);
+  const namespace = f.namespace as string;
+  if (namespace && f['all-namespaces']) throw bad('--namespace and --all-namespaces cannot be set at the same time, choose one');
+  let prefix = REGISTRY;
+  if (args.length > 0) {
+    prefix = resolveResource(args[0]!).prefix;
+    // A resource and a namespace narrow the read to that namespace's keys.
+    if (namespace) prefix += `${namespace}/`;
+  }
+  const key = Buffer.from(prefix);
+  return { key, end: prefixEnd(key), namespace, name: args[1] ?? '' };
+}
+
+async function collect(ctx: Context, f: Flags, s: Scope): Promise<{ list: ObjectSummary[]; revision: bigint }> {
+  const read = await open(ctx, f, s.key, s.end);
+  try {
+    const list: ObjectSummary[] = [];
+    for await (const kv of read.entries) {
+      const o = summarize(kv);
+      if (s.namespace && o.namespace !== s.namespace) continue;
+      if (s.name && o.name !== s.name) continue;
+      list.push(o);
+    }
+    list.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return { list, revision: read.revision };
+  } finally {
+    read.close();
+  }
+}
+
+const ls: CommandDef = {
+  name: 'ls',
+  usage: 'ls [resource[.group]] [name] [options]',
+  summary: 'Lists Kubernetes objects stored in etcd',
+  description:
+    'Lists the objects under /registry: NAMESPACE, NAME, KIND, APIVERSION, AGE, SIZE (of the stored value)\n' +
+    'and REVISION (its mod revision), and ENCRYPTED where values are encrypted at rest. The resource is\n' +
+    'named as kubectl names it (pods, po, deployments.apps, deploy, widgets.example.com).',
+  flags: [...NS_FLAGS, ...SOURCE_FLAGS],
+  ownFormats: ['jsonl'],
+  async run(ctx, args, f) {
+    const fmt = format(ctx);
+    const s = scope(args, f, 'k8s ls');
+    const { list, revision } = await collect(ctx, f, s);
+    printObjects(fmt, list, revision, Date.now(), !s.namespace);
+  },
+};
+
+// The keys an object may be stored under: a namespaced one in the given
+// (or the default) namespace, else a cluster-scoped one.
+function candidates(args: string[], namespace: string): string[] {
+  if (args.length === 1 && args[0]!.startsWith('/')) return [args[0]!];
+  if (args.length !== 2) throw bad('k8s get needs a resource and a name, or a key');
+  const prefix = resolveResource(args[0]!).prefix;
+  return namespace ? [`${prefix}${namespace}/${args[1]}`] : [`${prefix}default/${args[1]}`, `${prefix}${args[1]}`];
+}
+
+async function find(ctx: Context, f: Flags, keys: string[]): Promise<StoredKv | undefined> {
+  for (const k of keys) {
+    const key = Buffer.from(k);
+    const read = await open(ctx, f, key, Buffer.concat([key, Buffer.from([0])]));
+    try {
+      for await (const kv of read.entries) return kv;
+    } finally {
+      read.close();
+    }
+  }
+  return undefined;
+}
+
+const get: CommandDef = {
+  name: 'get',
+  usage: 'get <resource> <name> [options] | get <key> [options]',
+  summary: 'Prints one Kubernetes object stored in etcd, decoded',
+  description:
+    'Prints the object as the API server would serve it (metadata.resourceVersion is the key\'s mod\n' +
+    'revision), as YAML or with -o json; --meta-only prints what its metadata says in brief.',
+  flags: [
+    { name: 'namespace', short: 'n', kind: 'string', def: '', help: 'The object\'s namespace (default: "default", then cluster-scoped)' },
+    { name: 'output', short: 'o', kind: 'string', def: 'yaml', help: 'yaml or json' },
+    { name: 'meta-only', kind: 'bool', def: 'false', help: 'Print the kind, key, revisions and metadata summary only' },
+    ...SOURCE_FLAGS,
+  ],
+  async run(ctx, args, f) {
+    const output = f.output as string;
+    if (output !== 'yaml' && output !== 'json') throw new CliError(`unknown output ${JSON.stringify(output)}: use yaml or json`, ExitCode.BadFeature);
+    const keys = candidates(args, f.namespace as string);
+    const kv = await find(ctx, f, keys);
+    if (!kv) throw new CliError(`${args.length === 2 ? `${args[0]} ${JSON.stringify(args[1])}` : JSON.stringify(keys[0])} not found (looked at ${keys.join(', ')})`, ExitCode.Error);
+    let v;
+    try {
+      v = classify(kv.value);
+      const out = f['meta-only'] ? summaryJson(summarize(kv)) : toObject(v, kv.mod_revision);
+      stdout.write(output === 'json' ? jsonText(out) + '\n' : yamlText(out));
+    } catch (e) {
+      if (e instanceof DecodeError) throw new CliError(`${kv.key.toString('utf8')} cannot be decoded: ${e.message}`, ExitCode.Error);
+      throw e;
+    }
+  },
+};
+
+interface Group {
+  name: string;
+  objects: number;
+  bytes: number;
+  largest?: ObjectSummary;
+}
+
+const usage: CommandDef = {
+  name: 'usage',
+  usage: 'usage [options]',
+  summary: 'Shows what fills the Kubernetes keyspace, by resource or namespace',
+  description:
+    'Counts the objects and the bytes of their current values per resource (or namespace), with each\n' +
+    'one\'s share of the total and its largest object, then lists the largest objects. What to run when\n' +
+    'etcd reports "database space exceeded".',
+  flags: [
+    { name: 'by', kind: 'string', def: 'resource', help: 'resource or namespace' },
+    { name: 'top', kind: 'int', def: '10', help: 'How many of the largest objects to list' },
+    ...SOURCE_FLAGS,
+  ],
+  async run(ctx, args, f) {
+    if (args.length > 0) throw bad('k8s usage takes no arguments');
+    const by = f.by as string;
+    if (by !== 'resource' && by !== 'namespace') throw bad(`--by must be resource or namespace, not ${JSON.stringify(by)}`);
+    const top = Number(f.top as bigint);
+    if (top < 0) throw bad('--top must not be negative');
+    const fmt = format(ctx);
+    const key = Buffer.from(REGISTRY);
+    const read = await open(ctx, f, key, prefixEnd(key));
+    const groups = new Map<string, Group>();
+    const largest: ObjectSummary[] = [];
+    let total = 0;
+    let objects = 0;
+    try {
+      for await (const kv of read.entries) {
+        const o = summarize(kv);
+        const name = by === 'resource' ? o.resource : o.namespace || '(cluster)';
+        let g = groups.get(name);
+        if (!g) groups.set(name, (g = { name, objects: 0, bytes: 0 }));
+        g.objects++;
+        g.bytes += o.size;
+        if (!g.largest || o.size > g.largest.size) g.largest = o;
+        total += o.size;
+        objects++;
+        // The N largest so far, kept sorted and short.
+        if (top > 0 && (largest.length < top || o.size > largest[largest.length - 1]!.size)) {
+          largest.push(o);
+          largest.sort((a, b) => b.size - a.size);
+          if (largest.length > top) largest.pop();
+        }
+      }
+    } finally {
+      read.close();
+    }
+    const list = [...groups.values()].sort((a, b) => b.bytes - a.bytes || (a.name < b.name ? -1 : 1));
+    const share = (n: number) => (total === 0 ? 0 : (100 * n) / total);
+    if (fmt === 'json' || fmt === 'jsonl') {
+      const doc: JsonObject = {
+        revision: read.revision,
+        by,
+        objects,
+        bytes: total,
+        groups: list.map((g) => ({ name: g.name, objects: g.objects, bytes: g.bytes, share: Number(share(g.bytes).toFixed(2)), largest: g.largest ? { key: g.largest.key, bytes: g.largest.size } : null })),
+        largest: largest.map((o) => ({ key: o.key, kind: o.kind, namespace: o.namespace, name: o.name, bytes: o.size })),
+      };
+      stdout.write((fmt === 'json' ? jsonText(doc) : jsonLine(doc)) + '\n');
+      return;
+    }
+    const rows = list.map((g) => [g.name, String(g.objects), humanSize(g.bytes), `${share(g.bytes).toFixed(1)}%`, g.largest ? `${g.largest.key} (${humanSize(g.largest.size)})` : '']);
+    rows.push(['TOTAL', String(objects), humanSize(total), total ? '100.0%' : '0.0%', '']);
+    stdout.write(drawTable(fmt, [by === 'resource' ? 'RESOURCE' : 'NAMESPACE', 'OBJECTS', 'BYTES', 'SHARE', 'LARGEST'], rows));
+    if (largest.length > 0) {
+      stdout.write('\n');
+      stdout.write(drawTable(fmt, ['LARGEST OBJECTS', 'KIND', 'BYTES'], largest.map((o) => [o.key, o.kind || o.encoding, humanSize(o.size)])));
+    }
+  },
+};
+
+const watch: CommandDef = {
+  name: 'watch',
+  usage: 'watch [resource[.group]] [options]',
+  summary: 'Prints a line for every change to Kubernetes objects',
+  description: 'One line per change, as kubectl get -w would show it: time, ADDED, MODIFIED or DELETED, kind,\nnamespace/name, revision and size; -w jsonl writes one object a line.',
+  flags: [
+    { name: 'namespace', short: 'n', kind: 'string', def: '', help: 'Only objects in this namespace' },
+    { name: 'rev', kind: 'int', def: '0', help: 'Start with the changes since this revision' },
+  ],
+  ownFormats: ['jsonl'],
+  async run(ctx, args, f) {
+    const fmt = format(ctx);
+    if (fmt === 'json' || fmt === 'table') throw new CliError(`${ctx.settings.format} not supported as output format (k8s watch writes simple and jsonl)`, ExitCode.BadFeature);
+    const s = scope(args, { ...f, 'all-namespaces': false }, 'k8s watch');
+    if (args.length > 1) throw bad('k8s watch takes at most a resource');
+    const client = await ctx.client();
+    const rev = f.rev as bigint;
+    const line = (type: string, kv: KeyValue, shown: KeyValue) => {
+      const o = summarize(shown);
+      if (s.namespace && o.namespace !== s.namespace) return;
+      const time = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      if (fmt === 'jsonl') {
+        stdout.write(jsonLine({ time, type, kind: o.kind, apiVersion: o.apiVersion, namespace: o.namespace, name: o.name, key: o.key, revision: kv.mod_revision, size: kv.value.length }) + '\n');
+      } else {
+        stdout.write(`${time}  ${type.padEnd(8)}  ${(o.kind || o.encoding).padEnd(12)}  ${o.namespace ? `${o.namespace}/` : ''}${o.name}  rev ${kv.mod_revision}  ${humanSize(kv.value.length)}\n`);
+      }
+      stdout.flush();
+    };
+    const w = client.watch({ key: s.key, range_end: s.end, start_revision: rev > 0n ? rev : undefined, prev_kv: true }, (r) => {
+      for (const e of r.events) {
+        const kv = e.kv!;
+        if (e.type === EventType.Delete) line('DELETED', kv, e.prev_kv ?? kv);
+        else line(kv.create_revision === kv.mod_revision ? 'ADDED' : 'MODIFIED', kv, kv);
+      }
+    });
+    await w.done;
+  },
+};
+
+export const k8sCommand: CommandDef = {
+  name: 'k8s',
+  usage: 'k8s <subcommand>',
+  summary: 'Reads Kubernetes objects stored in etcd (etcdctl-ts)',
+  flags: [],
+  subcommands: [ls, get, usage, watch],
+};

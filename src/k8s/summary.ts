@@ -1,0 +1,92 @@
+// One stored object in brief, from its key and value alone: what the
+// k8s ls, usage and watch commands show for each key under /registry.
+import { classify, DecodeError, type MetaSummary } from './decode.js';
+import { resourceOfKey, REGISTRY } from './resources.js';
+
+export interface ObjectSummary {
+  key: string;
+  resource: string;
+  namespace: string;
+  name: string;
+  kind: string;
+  apiVersion: string;
+  // protobuf, json, encrypted, other, or invalid (with `error`).
+  encoding: 'protobuf' | 'json' | 'encrypted' | 'other' | 'invalid';
+  encryption?: { provider: string; key: string };
+  error?: string;
+  size: number;
+  createRevision: bigint;
+  modRevision: bigint;
+  version: bigint;
+  meta?: MetaSummary;
+}
+
+export interface StoredKv {
+  key: Buffer;
+  value: Buffer;
+  create_revision: bigint;
+  mod_revision: bigint;
+  version: bigint;
+}
+
+// Namespace and name as the key spells them (all there is for an
+// encrypted value): the last segment, and the one before it when the key
+// has one more than its resource's prefix.
+function fromKey(key: string, resource: string): { namespace: string; name: string } {
+  const rest = key.startsWith(REGISTRY + resource + '/') ? key.slice(REGISTRY.length + resource.length + 1).split('/') : [key];
+  return rest.length >= 2 ? { namespace: rest[rest.length - 2]!, name: rest[rest.length - 1]! } : { namespace: '', name: rest[0] ?? '' };
+}
+
+export function summarize(kv: StoredKv): ObjectSummary {
+  const key = kv.key.toString('utf8');
+  const resource = resourceOfKey(key);
+  const base = { key, resource, size: kv.value.length, createRevision: kv.create_revision, modRevision: kv.mod_revision, version: kv.version };
+  let v;
+  try {
+    v = classify(kv.value);
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    return { ...base, ...fromKey(key, resource), kind: '', apiVersion: '', encoding: 'invalid', error: e.message };
+  }
+  switch (v.type) {
+    case 'object':
+      return { ...base, namespace: v.meta.namespace, name: v.meta.name || fromKey(key, resource).name, kind: v.kind, apiVersion: v.apiVersion, encoding: v.encoding, meta: v.meta };
+    case 'encrypted':
+      return { ...base, ...fromKey(key, resource), kind: '', apiVersion: '', encoding: 'encrypted', encryption: { provider: v.provider, key: v.key } };
+    case 'other':
+      return { ...base, ...fromKey(key, resource), kind: '', apiVersion: '', encoding: 'other' };
+  }
+}
+
+// kubectl's AGE column (apimachinery's HumanDuration).
+export function humanAge(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  if (s < -1) return '<invalid>';
+  if (s < 0) return '0s';
+  if (s < 120) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 10) return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
+  if (m < 180) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 8) return m % 60 === 0 ? `${h}h` : `${h}h${m % 60}m`;
+  if (h < 48) return `${h}h`;
+  const d = Math.floor(h / 24);
+  if (h < 24 * 8) return h % 24 === 0 ? `${d}d` : `${d}d${h % 24}h`;
+  if (d < 365 * 2) return `${d}d`;
+  const y = Math.floor(d / 365);
+  if (d < 365 * 8) return d % 365 === 0 ? `${y}y` : `${y}y${d % 365}d`;
+  return `${y}y`;
+}
+
+// Sizes in IEC units, as people read them in a table.
+export function humanSize(n: number): string {
+  if (n < 1024) return `${n}B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)}${units[i]}`;
+}

@@ -1,0 +1,277 @@
+// k8s ls, get, usage and watch against a real etcd holding what an API
+// server would store: objects this test encodes itself (protobuf and
+// JSON), encrypted values, a value that is no Kubernetes object and, where
+// ../shared/k8s/pairs exists, Kubernetes' own storage pairs; then the same
+// reads from a snapshot file of that server.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { isDeepStrictEqual } from 'node:util';
+import { errorLines, etcdctl, ours, ROOT } from '../harness/cli.js';
+import { startEtcd, tempDir, type EtcdServer } from '../harness/etcd.js';
+import { storageValue } from '../harness/k8s-encode.js';
+import { start } from '../harness/proc.js';
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type Obj = { [k: string]: Json };
+
+const PAIRS = join(ROOT, '..', 'shared', 'k8s', 'pairs');
+const hasPairs = existsSync(PAIRS);
+
+let srv: EtcdServer;
+let snap: string;
+const at = () => `--endpoints=${srv.endpoint}`;
+
+// Objects of the test's own, stored as the API server stores them.
+const meta = (name: string, namespace?: string): Obj => ({
+  name,
+  ...(namespace ? { namespace } : {}),
+  uid: `uid-${name}`,
+  creationTimestamp: '2026-01-02T03:04:05Z',
+  labels: { app: name },
+  annotations: { note: 'x' },
+});
+const OWN: { key: string; obj: Obj }[] = [
+  { key: '/registry/configmaps/default/settings', obj: { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('settings', 'default'), data: { 'a.conf': 'line 1\nline 2\n', mode: 'on' }, binaryData: { blob: Buffer.from([0, 1, 255]).toString('base64') }, immutable: true } },
+  {
+    key: '/registry/pods/default/web',
+    obj: {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { ...meta('web', 'default'), finalizers: ['example.com/hold'], ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-rs', uid: 'uid-rs', controller: true }] },
+      spec: { containers: [{ name: 'app', image: 'nginx:1.27', ports: [{ containerPort: 80, protocol: 'TCP' }], resources: { limits: { cpu: '500m', memory: '128Mi' } } }], restartPolicy: 'Always', priority: -5 },
+      status: { phase: 'Running', podIP: '10.0.0.7' },
+    },
+  },
+  { key: '/registry/pods/kube-system/dns', obj: { apiVersion: 'v1', kind: 'Pod', metadata: meta('dns', 'kube-system'), spec: { containers: [{ name: 'dns', image: 'coredns:1.11' }] } } },
+  { key: '/registry/namespaces/default', obj: { apiVersion: 'v1', kind: 'Namespace', metadata: meta('default'), spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } } },
+  { key: '/registry/services/specs/default/web', obj: { apiVersion: 'v1', kind: 'Service', metadata: meta('web', 'default'), spec: { ports: [{ name: 'http', port: 80, targetPort: 8080 }, { name: 'alt', port: 81, targetPort: 'metrics' }], selector: { app: 'web' }, type: 'ClusterIP' } } },
+  { key: '/registry/deployments/default/web', obj: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { ...meta('web', 'default'), generation: 3 }, spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'nginx' }] } } } } },
+  { key: '/registry/leases/kube-node-lease/node-1', obj: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: meta('node-1', 'kube-node-lease'), spec: { holderIdentity: 'node-1', leaseDurationSeconds: 40, renewTime: '2026-01-02T03:04:05.123456Z' } } },
+];
+// Stored as JSON: a custom resource.
+const WIDGET: Obj = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w1', namespace: 'default', uid: 'uid-w1', creationTimestamp: '2026-01-02T03:04:05Z', resourceVersion: '' }, spec: { size: 3 } };
+const ENCRYPTED = Buffer.concat([Buffer.from('k8s:enc:aescbc:v1:key1:'), Buffer.from([0x00, 0xff, 0x10, 0x20, 0x30])]);
+
+const pairKey = (file: string) => `/registry/pairs/${file.replace(/\.pb$/, '')}`;
+const pairFiles = hasPairs ? readdirSync(PAIRS).filter((f) => f.endsWith('.pb')) : [];
+
+async function put(key: string, value: Buffer): Promise<bigint> {
+  const r = await fetch(`http://${srv.endpoint}/v3/kv/put`, { method: 'POST', body: JSON.stringify({ key: Buffer.from(key).toString('base64'), value: value.toString('base64') }) });
+  const body = (await r.json()) as { header: { revision: string } };
+  return BigInt(body.header.revision);
+}
+
+const revs = new Map<string, bigint>();
+const stored = new Map<string, Buffer>();
+
+before(async () => {
+  srv = await startEtcd();
+  const all: [string, Buffer][] = [
+    ...OWN.map((o): [string, Buffer] => [o.key, storageValue(o.obj)]),
+    ['/registry/example.com/widgets/default/w1', Buffer.from(JSON.stringify(WIDGET))],
+    ['/registry/secrets/default/sealed', ENCRYPTED],
+    ['/registry/masterleases/10.0.0.1', Buffer.from('not an object')],
+    ...pairFiles.map((f): [string, Buffer] => [pairKey(f), readFileSync(join(PAIRS, f))]),
+  ];
+  for (const [k, v] of all) {
+    revs.set(k, await put(k, v));
+    stored.set(k, v);
+  }
+  // Outside /registry: never listed.
+  await put('compact_rev_key', Buffer.from('x'));
+  snap = join(tempDir(), 'k8s.db');
+  const saved = await ours([at(), 'snapshot', 'save', snap]);
+  assert.equal(saved.code, 0, saved.stderr);
+});
+
+after(async () => {
+  await srv?.stop();
+});
+
+// Every field the test wrote is in the decoded object, with its value;
+// fields the API would show at their zero values may come on top.
+function contains(got: Json, want: Json, path = ''): void {
+  if (want !== null && typeof want === 'object' && !Array.isArray(want)) {
+    assert.ok(got !== null && typeof got === 'object' && !Array.isArray(got), `${path} is not an object`);
+    for (const [k, v] of Object.entries(want)) contains((got as Obj)[k] ?? null, v, `${path}.${k}`);
+  } else if (Array.isArray(want)) {
+    assert.ok(Array.isArray(got) && got.length === want.length, `${path} has ${JSON.stringify(got)}`);
+    want.forEach((v, i) => contains((got as Json[])[i]!, v, `${path}[${i}]`));
+  } else assert.deepEqual(got, want, path);
+}
+
+describe('k8s get', () => {
+  for (const source of ['live', 'snapshot']) {
+    test(`objects this test encoded decode to what it wrote (${source})`, async () => {
+      const from = source === 'live' ? [at()] : [`--snapshot=${snap}`];
+      for (const o of OWN) {
+        const r = await ours([...from, 'k8s', 'get', o.key, '-o', 'json']);
+        assert.equal(r.code, 0, r.stderr);
+        const got = JSON.parse(r.stdout.toString()) as Obj;
+        const want = JSON.parse(JSON.stringify(o.obj)) as Obj;
+        contains(got, want);
+        assert.deepEqual(Object.keys(got).slice(0, 2), ['kind', 'apiVersion']);
+        assert.equal((got.metadata as Obj).resourceVersion, String(revs.get(o.key)));
+      }
+      const w = JSON.parse((await ours([...from, 'k8s', 'get', 'widgets.example.com', 'w1', '-n', 'default', '-o', 'json'])).stdout.toString()) as Obj;
+      assert.deepEqual(w, { ...WIDGET, metadata: { ...(WIDGET.metadata as Obj), resourceVersion: String(revs.get('/registry/example.com/widgets/default/w1')) } });
+    });
+  }
+
+  test('by resource and name as kubectl spells them; YAML by default', async () => {
+    const r = await ours([at(), 'k8s', 'get', 'po', 'web']);
+    assert.equal(r.code, 0, r.stderr);
+    const y = r.stdout.toString();
+    assert.match(y, /^apiVersion: v1\nkind: Pod\nmetadata:\n {2}annotations:\n {4}note: x\n/);
+    assert.match(y, /\n {2}finalizers:\n {2}- example\.com\/hold\n/);
+    assert.match(y, /\n {2}resourceVersion: "\d+"|\n {2}resourceVersion: '\d+'\n/);
+    assert.match(y, /\n {2}- image: nginx:1\.27\n {4}name: app\n/);
+    const cm = (await ours([at(), 'k8s', 'get', 'cm', 'settings', '-n', 'default'])).stdout.toString();
+    assert.match(cm, /\n {2}a\.conf: \|\n {4}line 1\n {4}line 2\n/);
+    const ns = await ours([at(), 'k8s', 'get', 'ns', 'default', '-o', 'json']);
+    assert.equal((JSON.parse(ns.stdout.toString()) as Obj).kind, 'Namespace');
+    const meta = JSON.parse((await ours([at(), 'k8s', 'get', 'pods', 'web', '--meta-only', '-o', 'json'])).stdout.toString()) as Obj;
+    assert.deepEqual((meta.metadata as Obj).finalizers, ['example.com/hold']);
+    assert.equal((meta.metadata as Obj).uid, 'uid-web');
+  });
+
+  test('refusals: missing, encrypted, not an object', async () => {
+    const missing = await ours([at(), 'k8s', 'get', 'pods', 'nope']);
+    assert.equal(missing.code, 1);
+    assert.deepEqual(errorLines(missing.stderr), ['Error: pods "nope" not found (looked at /registry/pods/default/nope, /registry/pods/nope)']);
+    const enc = await ours([at(), 'k8s', 'get', 'secrets', 'sealed']);
+    assert.deepEqual(errorLines(enc.stderr), ['Error: /registry/secrets/default/sealed cannot be decoded: the value is encrypted (aescbc v1)']);
+    const encMeta = JSON.parse((await ours([at(), 'k8s', 'get', '/registry/secrets/default/sealed', '--meta-only', '-o', 'json'])).stdout.toString()) as Obj;
+    assert.deepEqual(encMeta.encryption, { provider: 'aescbc v1', key: 'key1' });
+    const other = await ours([at(), 'k8s', 'get', '/registry/masterleases/10.0.0.1']);
+    assert.deepEqual(errorLines(other.stderr), ['Error: /registry/masterleases/10.0.0.1 cannot be decoded: the value is not a Kubernetes object']);
+    const bad = await ours([at(), 'k8s', 'get', 'pods', 'web', '-o', 'xml']);
+    assert.equal(bad.code, 4);
+  });
+
+  test('every storage pair of ../shared/k8s/pairs decodes to its JSON, live and from the snapshot', { skip: !hasPairs && 'no ../shared/k8s/pairs here' }, async () => {
+    for (const from of [[at()], [`--snapshot=${snap}`]]) {
+      for (const f of pairFiles) {
+        const r = await ours([...from, 'k8s', 'get', pairKey(f), '-o', 'json']);
+        assert.equal(r.code, 0, `${f}: ${r.stderr}`);
+        const got = JSON.parse(r.stdout.toString()) as Obj;
+        const want = JSON.parse(readFileSync(join(PAIRS, f.replace(/\.pb$/, '.json')), 'utf8')) as Obj;
+        // Stored objects carry no resourceVersion: it is the key's mod revision.
+        if (want.metadata && typeof want.metadata === 'object' && 'resourceVersion' in (want.metadata as Obj)) {
+          assert.equal((got.metadata as Obj).resourceVersion, String(revs.get(pairKey(f))), f);
+          delete (want.metadata as Obj).resourceVersion;
+          delete (got.metadata as Obj).resourceVersion;
+        }
+        assert.ok(isDeepStrictEqual(got, want), `${f}:\n${JSON.stringify(got)}\n${JSON.stringify(want)}`);
+      }
+    }
+  });
+});
+
+describe('k8s ls', () => {
+  for (const source of ['live', 'snapshot']) {
+    test(`every key under /registry, with kind, namespace and name (${source})`, async () => {
+      const flags = source === 'live' ? [at()] : [`--snapshot=${snap}`];
+      const r = await ours([...flags, 'k8s', 'ls', '-w', 'json']);
+      assert.equal(r.code, 0, r.stderr);
+      const doc = JSON.parse(r.stdout.toString()) as { revision: number; items: Obj[] };
+      assert.deepEqual(doc.items.map((i) => i.key), [...stored.keys()].sort());
+      const byKey = new Map(doc.items.map((i) => [i.key as string, i]));
+      const web = byKey.get('/registry/pods/default/web')!;
+      assert.deepEqual([web.kind, web.apiVersion, web.namespace, web.name, web.encoding, web.size], ['Pod', 'v1', 'default', 'web', 'protobuf', stored.get('/registry/pods/default/web')!.length]);
+      assert.equal(web.modRevision, Number(revs.get('/registry/pods/default/web')));
+      assert.deepEqual((web.metadata as Obj).ownerReferences, [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-rs', uid: 'uid-rs', controller: true }]);
+      assert.deepEqual([byKey.get('/registry/namespaces/default')!.namespace, byKey.get('/registry/namespaces/default')!.name], ['', 'default']);
+      assert.equal(byKey.get('/registry/example.com/widgets/default/w1')!.encoding, 'json');
+      assert.deepEqual(byKey.get('/registry/secrets/default/sealed')!.encryption, { provider: 'aescbc v1', key: 'key1' });
+      assert.equal(byKey.get('/registry/masterleases/10.0.0.1')!.encoding, 'other');
+    });
+  }
+
+  test('a resource, a namespace, a name; the table; jsonl', async () => {
+    const pods = await ours([at(), 'k8s', 'ls', 'pods']);
+    const lines = pods.stdout.toString().trimEnd().split('\n');
+    assert.match(lines[0]!, /^NAMESPACE\s+NAME\s+KIND\s+APIVERSION\s+AGE\s+SIZE\s+REVISION$/);
+    assert.deepEqual(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 4)), [
+      ['default', 'web', 'Pod', 'v1'],
+      ['kube-system', 'dns', 'Pod', 'v1'],
+    ]);
+    const one = await ours([at(), 'k8s', 'ls', 'po', '-n', 'kube-system']);
+    assert.match(one.stdout.toString(), /^NAME\s+KIND\s+APIVERSION\s+AGE\s+SIZE\s+REVISION\ndns\s+Pod\s+v1\s+\S+\s+\S+\s+\d+\n$/);
+    const secrets = await ours([at(), 'k8s', 'ls', 'secrets', '-w', 'table']);
+    assert.match(secrets.stdout.toString(), /ENCRYPTED/);
+    assert.match(secrets.stdout.toString(), /aescbc v1 \(key1\)/);
+    assert.match(secrets.stdout.toString(), /^┌/);
+    const jsonl = (await ours([at(), 'k8s', 'ls', '-w', 'jsonl'])).stdout.toString().trimEnd().split('\n');
+    assert.equal(jsonl.length, stored.size);
+    assert.equal((JSON.parse(jsonl[0]!) as Obj).key, [...stored.keys()].sort()[0]);
+    const refused = await ours([at(), 'k8s', 'ls', '-w', 'fields']);
+    assert.equal(refused.code, 4);
+  });
+});
+
+describe('k8s usage', () => {
+  for (const source of ['live', 'snapshot']) {
+    test(`totals are the sum of the stored values, per resource and namespace (${source})`, async () => {
+      const flags = source === 'live' ? [at()] : [`--snapshot=${snap}`];
+      const r = await ours([...flags, 'k8s', 'usage', '-w', 'json', '--top', '3']);
+      assert.equal(r.code, 0, r.stderr);
+      const doc = JSON.parse(r.stdout.toString()) as { objects: number; bytes: number; groups: Obj[]; largest: Obj[] };
+      const sizes = [...stored.values()].map((v) => v.length);
+      assert.equal(doc.objects, stored.size);
+      assert.equal(doc.bytes, sizes.reduce((a, b) => a + b, 0));
+      assert.equal(doc.groups.reduce((n, g) => n + (g.bytes as number), 0), doc.bytes);
+      const pods = doc.groups.find((g) => g.name === 'pods')!;
+      assert.equal(pods.objects, 2);
+      assert.equal(pods.bytes, stored.get('/registry/pods/default/web')!.length + stored.get('/registry/pods/kube-system/dns')!.length);
+      assert.deepEqual(doc.largest.map((o) => o.bytes), [...sizes].sort((a, b) => b - a).slice(0, 3));
+      const ns = JSON.parse((await ours([...flags, 'k8s', 'usage', '--by', 'namespace', '-w', 'json'])).stdout.toString()) as { groups: Obj[] };
+      assert.equal(ns.groups.find((g) => g.name === 'kube-system')!.objects, 1);
+    });
+  }
+  test('the table names each resource, its share and largest object', async () => {
+    const r = await ours([at(), 'k8s', 'usage', '--top', '2']);
+    const text = r.stdout.toString();
+    assert.match(text, /^RESOURCE\s+OBJECTS\s+BYTES\s+SHARE\s+LARGEST\n/);
+    assert.match(text, /\npods\s+2\s+\S+\s+\d+\.\d%\s+\/registry\/pods\/default\/web \(/);
+    assert.match(text, /\nTOTAL\s+\d+\s+\S+\s+100\.0%\n/);
+    assert.match(text, /\n\nLARGEST OBJECTS\s+KIND\s+BYTES\n/);
+  });
+});
+
+describe('k8s watch', () => {
+  test('ADDED, MODIFIED and DELETED, one line each, with kind and namespace/name', async () => {
+    const w = start(process.execPath, [join(ROOT, 'bin', 'etcdctl-ts.js'), at(), 'k8s', 'watch', 'configmaps', '-w', 'jsonl']);
+    try {
+      // The watch is set up once a change made after it starts shows up.
+      const cm = (name: string, data: Obj): Obj => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(name, 'watched'), data });
+      let n = 0;
+      for (;;) {
+        await put(`/registry/configmaps/watched/probe`, storageValue(cm('probe', { n: String(n++) })));
+        try {
+          await w.waitFor('"name":"probe"', 500);
+          break;
+        } catch {
+          if (n > 40) throw new Error(`no event: ${w.err()}`);
+        }
+      }
+      await put('/registry/configmaps/watched/c1', storageValue(cm('c1', { v: '1' })));
+      await put('/registry/configmaps/watched/c1', storageValue(cm('c1', { v: '2' })));
+      await etcdctl([at(), 'del', '/registry/configmaps/watched/c1']);
+      await put('/registry/pods/watched/not-shown', storageValue({ apiVersion: 'v1', kind: 'Pod', metadata: meta('not-shown', 'watched') }));
+      await put('/registry/configmaps/watched/end', storageValue(cm('end', {})));
+      await w.waitFor('"name":"end"');
+      const events = w.out().trimEnd().split('\n').map((l) => JSON.parse(l) as Obj).filter((e) => e.name !== 'probe');
+      assert.deepEqual(events.map((e) => [e.type, e.kind, e.namespace, e.name]), [
+        ['ADDED', 'ConfigMap', 'watched', 'c1'],
+        ['MODIFIED', 'ConfigMap', 'watched', 'c1'],
+        ['DELETED', 'ConfigMap', 'watched', 'c1'],
+        ['ADDED', 'ConfigMap', 'watched', 'end'],
+      ]);
+    } finally {
+      await w.stop();
+    }
+  });
+});
