@@ -47,9 +47,10 @@ async function startEtcd(name, extra = []) {
   }
 }
 
-// Only the huge-keyspace section: `npm run bench -- huge`.
-const onlyHuge = process.argv.includes('huge');
-const { base, ep } = onlyHuge ? {} : await startEtcd('bench');
+// One section alone: `npm run bench -- huge` (or `k8s`); all by default.
+const only = ['main', 'huge', 'k8s'].filter((s) => process.argv.includes(s));
+const run = (section) => only.length === 0 || only.includes(section);
+const { base, ep } = run('main') ? await startEtcd('bench') : {};
 const b64 = (s) => Buffer.from(s).toString('base64');
 
 // `count` keys `${prefix}NNNNNNN` with 100-byte values, `perTxn` puts a
@@ -91,11 +92,16 @@ function measure(cmd) {
   if (code !== 0) throw new Error(`${cmd.join(' ')} failed: ${r.stderr}`);
   return { ms, mb: rss / 1024 };
 }
+function median3(make) {
+  const runs = [make(0), make(1), make(2)].sort((a, b) => a.ms - b.ms);
+  return runs[1];
+}
 const nodeBase = time([process.execPath, '-e', '0'], 21);
 console.log(`node -e 0: ${nodeBase.toFixed(1)} ms (median of 21)`);
 const budgets = [];
-if (!onlyHuge) await mainSection();
-await hugeSection();
+if (run('main')) await mainSection();
+if (run('huge')) await hugeSection();
+if (run('k8s')) await k8sSection();
 for (const b of budgets) console.log(b);
 process.exit(0);
 
@@ -141,10 +147,6 @@ async function mainSection() {
   // size and again after growing the database past 200 MB.
   const work = mkdtempSync(join(tmpdir(), 'etcdctl-ts-bench-snap-'));
   process.on('exit', () => rmSync(work, { recursive: true, force: true }));
-  function median3(make) {
-    const runs = [make(0), make(1), make(2)].sort((a, b) => a.ms - b.ms);
-    return runs[1];
-  }
   let n = 0;
   const save = (tool) => median3(() => measure([...tool, ep, 'snapshot', 'save', join(work, `s${n++}.db`)]));
   const restore = (tool, file) => median3(() => measure([...tool, 'snapshot', 'restore', file, '--data-dir', join(work, `r${n++}`)]));
@@ -246,4 +248,47 @@ async function hugeSection() {
     const p99 = lat.length ? lat[Math.min(lat.length - 1, Math.floor(lat.length * 0.99))] : NaN;
     return { ...(cmd ? await outcome : {}), p99 };
   }
+}
+
+// Kubernetes data: `k8s usage` over 100,000 stored objects, live and from a
+// snapshot file, against a raw `get /registry --prefix` of the same keys.
+async function k8sSection() {
+  const { base: url, ep: kep } = await startEtcd('k8s', ['--max-txn-ops', '1000']);
+  // Storage values as the API server writes them: "k8s\0" + runtime.Unknown
+  // {typeMeta, raw = ConfigMap{metadata{name, namespace, uid, created}, data}}.
+  const v = (n) => {
+    const out = [];
+    for (; n >= 0x80; n = Math.floor(n / 128)) out.push((n % 128) | 0x80);
+    out.push(n);
+    return Buffer.from(out);
+  };
+  const f = (no, b) => Buffer.concat([v((no << 3) | 2), v(b.length), b]);
+  const s = (no, t) => f(no, Buffer.from(t));
+  const object = (i) => {
+    const meta = Buffer.concat([s(1, `cm-${i}`), s(3, `ns-${i % 100}`), s(5, `uid-${i}`), f(8, Buffer.from([0x08, 0x80, 0xb4, 0xd6, 0xc7, 0x06]))]);
+    const data = f(2, Buffer.concat([s(1, 'config'), s(2, 'x'.repeat(200 + (i % 7) * 300))]));
+    return Buffer.concat([Buffer.from('k8s\0', 'latin1'), f(1, Buffer.concat([s(1, 'v1'), s(2, 'ConfigMap')])), f(2, Buffer.concat([f(1, meta), data]))]);
+  };
+  const OBJECTS = 100000;
+  for (let i = 0; i < OBJECTS; i += 16000) {
+    const batch = [];
+    for (let k = i; k < Math.min(i + 16000, OBJECTS); k += 1000) {
+      const success = [];
+      for (let j = k; j < Math.min(k + 1000, OBJECTS); j++) success.push({ request_put: { key: b64(`/registry/configmaps/ns-${j % 100}/cm-${j}`), value: object(j).toString('base64') } });
+      batch.push(fetch(`${url}/v3/kv/txn`, { method: 'POST', body: JSON.stringify({ success }) }).then((r) => r.text()));
+    }
+    await Promise.all(batch);
+  }
+  const work = mkdtempSync(join(tmpdir(), 'etcdctl-ts-bench-k8s-'));
+  process.on('exit', () => rmSync(work, { recursive: true, force: true }));
+  const file = join(work, 'k8s.db');
+  measure([...OURS, kep, 'snapshot', 'save', file]);
+  const median = (cmd) => median3(() => measure(cmd));
+  const raw = median([...OURS, kep, 'get', '/registry/', '--prefix']);
+  const live = median([...OURS, kep, 'k8s', 'usage']);
+  const offline = median([...OURS, 'k8s', 'usage', `--snapshot=${file}`]);
+  console.log('k8s, 100k objects | ms | peak MB | / raw get');
+  for (const [name, r] of [['get /registry/ --prefix (raw)', raw], ['k8s usage (live)', live], ['k8s usage --snapshot', offline]]) console.log(`${name} | ${r.ms.toFixed(0)} | ${r.mb.toFixed(0)} | ${(r.ms / raw.ms).toFixed(2)}x`);
+  budgets.push(`budget: k8s usage live <= 1.5x raw get, <= 200 MB: ${(live.ms / raw.ms).toFixed(2)}x, ${live.mb.toFixed(0)} MB ${live.ms / raw.ms <= 1.5 && live.mb <= 200 ? 'OK' : 'OVER'}`);
+  budgets.push(`budget: k8s usage --snapshot <= 1.5x raw get, <= 200 MB: ${(offline.ms / raw.ms).toFixed(2)}x, ${offline.mb.toFixed(0)} MB ${offline.ms / raw.ms <= 1.5 && offline.mb <= 200 ? 'OK' : 'OVER'}`);
 }

@@ -4,6 +4,7 @@
 // it, without the client or the server holding it all at once.
 import type { EtcdClient, RequestOptions } from './etcd.js';
 import { EtcdError } from './etcd.js';
+import { boundYoungGeneration } from '../heap.js';
 import { SortOrder, SortTarget, type KeyValue, type List, type RangeRequest, type ResponseHeader } from './types.js';
 
 // Adaptive page sizes: start small (values may be large), then aim at
@@ -13,16 +14,6 @@ import { SortOrder, SortTarget, type KeyValue, type List, type RangeRequest, typ
 const FIRST_KEYS = 64;
 const MAX_KEYS = 65536;
 const TARGET_BYTES = 8 << 20;
-
-// A long read makes garbage fast, and V8 answers that by growing its young
-// generation to tens of MB, so the memory of a read would grow with its
-// length for a while. Keeping it at its starting size holds a read to the
-// memory of a few pages. The flag is V8 11's (Node 20, which the single
-// executable carries); an unknown flag would be reported on stderr.
-function boundYoungGeneration(): void {
-  if (!process.versions.v8.startsWith('11.')) return;
-  (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--semi-space-growth-factor=1');
-}
 
 export const COMPACTED = 'etcdserver: mvcc: required revision has been compacted';
 

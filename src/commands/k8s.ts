@@ -35,9 +35,10 @@ function format(ctx: Context): K8sFormat {
 
 interface Read {
   revision: bigint;
-  // Every stored key-value under [key, end); in key order live, in write
-  // order from a snapshot.
-  entries: AsyncIterable<StoredKv>;
+  // What `f` makes of every stored key-value under [key, end): in key
+  // order live; from a snapshot, of each key's last version, in the order
+  // they were last written.
+  each<T>(f: (kv: StoredKv) => T): AsyncIterable<T>;
   close(): void;
 }
 
@@ -50,9 +51,10 @@ async function open(ctx: Context, f: Flags, key: Buffer, end: Buffer): Promise<R
     const ks = openKeyspace(snapshot);
     return {
       revision: ks.revision,
-      entries: (async function* () {
-        yield* ks.keys(key, end);
-      })(),
+      each: (fn) =>
+        (async function* () {
+          yield* ks.latest(key, end, fn).values();
+        })(),
       close: () => ks.close(),
     };
   }
@@ -65,10 +67,11 @@ async function open(ctx: Context, f: Flags, key: Buffer, end: Buffer): Promise<R
     get revision() {
       return paged.revision;
     },
-    entries: (async function* () {
-      if (!first.done) yield* first.value;
-      for await (const kvs of pages) yield* kvs;
-    })(),
+    each: (fn) =>
+      (async function* () {
+        if (!first.done) for (const kv of first.value) yield fn(kv);
+        for await (const kvs of pages) for (const kv of kvs) yield fn(kv);
+      })(),
     close: () => undefined,
   };
 }
@@ -94,12 +97,11 @@ function scope(args: string[], f: Flags, command: string): Scope {
   return { key, end: prefixEnd(key), namespace, name: args[1] ?? '' };
 }
 
-async function collect(ctx: Context, f: Flags, s: Scope): Promise<{ list: ObjectSummary[]; revision: bigint }> {
+async function collect(ctx: Context, f: Flags, s: Scope, brief: boolean): Promise<{ list: ObjectSummary[]; revision: bigint }> {
   const read = await open(ctx, f, s.key, s.end);
   try {
     const list: ObjectSummary[] = [];
-    for await (const kv of read.entries) {
-      const o = summarize(kv);
+    for await (const o of read.each((kv) => summarize(kv, brief))) {
       if (s.namespace && o.namespace !== s.namespace) continue;
       if (s.name && o.name !== s.name) continue;
       list.push(o);
@@ -124,7 +126,8 @@ const ls: CommandDef = {
   async run(ctx, args, f) {
     const fmt = format(ctx);
     const s = scope(args, f, 'k8s ls');
-    const { list, revision } = await collect(ctx, f, s);
+    // Tables show no more of the metadata than the brief summary holds.
+    const { list, revision } = await collect(ctx, f, s, fmt === 'plain' || fmt === 'table');
     printObjects(fmt, list, revision, Date.now(), !s.namespace);
   },
 };
@@ -143,7 +146,7 @@ async function find(ctx: Context, f: Flags, keys: string[]): Promise<StoredKv | 
     const key = Buffer.from(k);
     const read = await open(ctx, f, key, Buffer.concat([key, Buffer.from([0])]));
     try {
-      for await (const kv of read.entries) return kv;
+      for await (const kv of read.each((x) => x)) return kv;
     } finally {
       read.close();
     }
@@ -182,11 +185,13 @@ const get: CommandDef = {
   },
 };
 
+type Brief = Pick<ObjectSummary, 'key' | 'resource' | 'namespace' | 'name' | 'kind' | 'encoding' | 'size'>;
+
 interface Group {
   name: string;
   objects: number;
   bytes: number;
-  largest?: ObjectSummary;
+  largest?: Brief;
 }
 
 const usage: CommandDef = {
@@ -212,12 +217,19 @@ const usage: CommandDef = {
     const key = Buffer.from(REGISTRY);
     const read = await open(ctx, f, key, prefixEnd(key));
     const groups = new Map<string, Group>();
-    const largest: ObjectSummary[] = [];
+    const largest: Brief[] = [];
     let total = 0;
     let objects = 0;
     try {
-      for await (const kv of read.entries) {
-        const o = summarize(kv);
+      // A snapshot's reader keeps one of these per key until its end: small,
+      // with the strings many keys share held once.
+      const shared = new Map<string, string>();
+      const once = (x: string) => shared.get(x) ?? (shared.set(x, x), x);
+      const brief = (kv: StoredKv): Brief => {
+        const o = summarize(kv, true);
+        return { key: o.key, resource: once(o.resource), namespace: once(o.namespace), name: o.name, kind: once(o.kind), encoding: o.encoding, size: o.size };
+      };
+      for await (const o of read.each(brief)) {
         const name = by === 'resource' ? o.resource : o.namespace || '(cluster)';
         let g = groups.get(name);
         if (!g) groups.set(name, (g = { name, objects: 0, bytes: 0 }));

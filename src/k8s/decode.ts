@@ -4,7 +4,7 @@
 // whole object as the JSON the API server would serve.
 import { goDuration } from '../output/gofmt.js';
 import { schema, SCALARS, type FieldDef, type MessageDef } from './schema.js';
-import { DecodeError, fields, int32, int64, packedVarints, text, Wire, type WireField } from './wire.js';
+import { Cursor, DecodeError, fields, int32, int64, packedVarints, text, Wire, type WireField } from './wire.js';
 
 export { DecodeError };
 
@@ -45,8 +45,10 @@ const MAGIC = Buffer.from('k8s\0', 'latin1');
 const WATCH_EVENT = 'WatchEvent';
 const ENCRYPTED = Buffer.from('k8s:enc:', 'latin1');
 
-export function classify(value: Buffer): K8sValue {
-  if (value.subarray(0, 4).equals(MAGIC)) return unknownEnvelope(value.subarray(4));
+// `brief`: of the metadata, only name, namespace and creation time (for a
+// whole keyspace, where the rest would cost more than the read itself).
+export function classify(value: Buffer, brief = false): K8sValue {
+  if (value.subarray(0, 4).equals(MAGIC)) return unknownEnvelope(value.subarray(4), brief);
   if (value.subarray(0, ENCRYPTED.length).equals(ENCRYPTED)) {
     // k8s:enc:<provider>:<version>:<key name>:<ciphertext>
     const parts = value.subarray(ENCRYPTED.length, ENCRYPTED.length + 512).toString('latin1').split(':');
@@ -69,22 +71,24 @@ export function classify(value: Buffer): K8sValue {
 const isObject = (o: unknown): o is Record<string, unknown> => typeof o === 'object' && o !== null && !Array.isArray(o);
 
 // runtime.Unknown: typeMeta=1 {apiVersion=1, kind=2}, raw=2.
-function unknownEnvelope(b: Buffer): K8sValue {
+function unknownEnvelope(b: Buffer, brief: boolean): K8sValue {
   let apiVersion = '';
   let kind = '';
   let raw: Buffer = Buffer.alloc(0);
-  for (const f of fields(b)) {
-    if (f.no === 1) {
-      for (const t of fields(len(f, 'typeMeta'))) {
-        if (t.no === 1) apiVersion = text(len(t, 'apiVersion'));
-        else if (t.no === 2) kind = text(len(t, 'kind'));
+  for (const c = new Cursor(b); c.next(); ) {
+    if (c.no === 1) {
+      for (const t = new Cursor(c.bytes('typeMeta')); t.next(); ) {
+        if (t.no === 1) apiVersion = t.text('apiVersion');
+        else if (t.no === 2) kind = t.text('kind');
       }
-    } else if (f.no === 2) raw = len(f, 'raw');
+    } else if (c.no === 2) raw = c.bytes('raw');
   }
   // Kinds the schema knows to have no ObjectMeta as field 1 get an empty summary.
   let metaBytes: Buffer = Buffer.alloc(0);
-  if (schema().kind(apiVersion, kind || WATCH_EVENT)?.objectMeta !== false) for (const f of fields(raw)) if (f.no === 1) metaBytes = len(f, 'metadata');
-  return { type: 'object', encoding: 'protobuf', apiVersion, kind, raw, meta: protoMeta(metaBytes) };
+  if (schema().kind(apiVersion, kind || WATCH_EVENT)?.objectMeta !== false) {
+    for (const c = new Cursor(raw); c.next(); ) if (c.no === 1) metaBytes = c.bytes('metadata');
+  }
+  return { type: 'object', encoding: 'protobuf', apiVersion, kind, raw, meta: protoMeta(metaBytes, brief) };
 }
 
 function len(f: WireField, what: string): Buffer {
@@ -98,54 +102,55 @@ function varintOf(f: WireField, what: string): bigint {
 }
 
 // ObjectMeta read by field number, without the schema.
-function protoMeta(b: Buffer): MetaSummary {
+function protoMeta(b: Buffer, brief: boolean): MetaSummary {
   const m = emptyMeta();
-  for (const f of fields(b)) {
-    switch (f.no) {
+  for (const c = new Cursor(b); c.next(); ) {
+    if (brief && c.no !== 1 && c.no !== 3 && c.no !== 8) continue;
+    switch (c.no) {
       case 1:
-        m.name = text(len(f, 'name'));
+        m.name = c.text('name');
         break;
       case 3:
-        m.namespace = text(len(f, 'namespace'));
+        m.namespace = c.text('namespace');
         break;
       case 5:
-        m.uid = text(len(f, 'uid'));
+        m.uid = c.text('uid');
         break;
       case 7:
-        m.generation = int64(varintOf(f, 'generation'));
+        m.generation = int64(c.varint('generation'));
         break;
       case 8:
-        m.creationTimestamp = time(len(f, 'creationTimestamp'), false);
+        m.creationTimestamp = time(c.bytes('creationTimestamp'), false);
         break;
       case 9:
-        m.deletionTimestamp = time(len(f, 'deletionTimestamp'), false);
+        m.deletionTimestamp = time(c.bytes('deletionTimestamp'), false);
         break;
       case 11: {
-        const [k, v] = entry(len(f, 'labels'));
+        const [k, v] = entry(c.bytes('labels'));
         m.labels[k] = v;
         break;
       }
       case 12:
-        m.annotationNames.push(entry(len(f, 'annotations'))[0]);
+        m.annotationNames.push(entry(c.bytes('annotations'))[0]);
         break;
       case 13: {
         const r: OwnerRef = { apiVersion: '', kind: '', name: '', uid: '', controller: false };
-        for (const o of fields(len(f, 'ownerReferences'))) {
-          if (o.no === 1) r.kind = text(len(o, 'kind'));
-          else if (o.no === 3) r.name = text(len(o, 'name'));
-          else if (o.no === 4) r.uid = text(len(o, 'uid'));
-          else if (o.no === 5) r.apiVersion = text(len(o, 'apiVersion'));
-          else if (o.no === 6) r.controller = varintOf(o, 'controller') !== 0n;
+        for (const o = new Cursor(c.bytes('ownerReferences')); o.next(); ) {
+          if (o.no === 1) r.kind = o.text('kind');
+          else if (o.no === 3) r.name = o.text('name');
+          else if (o.no === 4) r.uid = o.text('uid');
+          else if (o.no === 5) r.apiVersion = o.text('apiVersion');
+          else if (o.no === 6) r.controller = o.varint('controller') !== 0n;
         }
         m.ownerReferences.push(r);
         break;
       }
       case 14:
-        m.finalizers.push(text(len(f, 'finalizers')));
+        m.finalizers.push(c.text('finalizers'));
         break;
       case 17:
         m.managedFields++;
-        m.managedFieldsBytes += len(f, 'managedFields').length;
+        m.managedFieldsBytes += c.bytes('managedFields').length;
         break;
     }
   }
@@ -155,9 +160,9 @@ function protoMeta(b: Buffer): MetaSummary {
 function entry(b: Buffer): [string, string] {
   let k = '';
   let v = '';
-  for (const f of fields(b)) {
-    if (f.no === 1) k = text(len(f, 'map key'));
-    else if (f.no === 2) v = text(len(f, 'map value'));
+  for (const c = new Cursor(b); c.next(); ) {
+    if (c.no === 1) k = c.text('map key');
+    else if (c.no === 2) v = c.text('map value');
   }
   return [k, v];
 }
@@ -231,9 +236,9 @@ function time(b: Buffer, micro: boolean): string | null {
   if (b.length === 0) return null;
   let seconds = 0n;
   let nanos = 0;
-  for (const f of fields(b)) {
-    if (f.no === 1) seconds = int64(varintOf(f, 'seconds'));
-    else if (f.no === 2) nanos = int32(varintOf(f, 'nanos'));
+  for (const c = new Cursor(b); c.next(); ) {
+    if (c.no === 1) seconds = int64(c.varint('seconds'));
+    else if (c.no === 2) nanos = int32(c.varint('nanos'));
   }
   const d = new Date(Number(seconds) * 1000);
   if (Number.isNaN(d.getTime())) throw new DecodeError(`time of ${seconds} seconds is out of range`);

@@ -1,5 +1,6 @@
 // One stored object in brief, from its key and value alone: what the
-// k8s ls, usage and watch commands show for each key under /registry.
+// k8s ls, usage and watch commands show for each key under /registry
+// (in brief: no metadata beyond name, namespace and creation time).
 import { classify, DecodeError, type MetaSummary } from './decode.js';
 import { resourceOfKey, REGISTRY } from './resources.js';
 
@@ -19,6 +20,8 @@ export interface ObjectSummary {
   modRevision: bigint;
   version: bigint;
   meta?: MetaSummary;
+  // In brief, the creation time alone of the metadata.
+  created?: string | null;
 }
 
 export interface StoredKv {
@@ -37,24 +40,35 @@ function fromKey(key: string, resource: string): { namespace: string; name: stri
   return rest.length >= 2 ? { namespace: rest[rest.length - 2]!, name: rest[rest.length - 1]! } : { namespace: '', name: rest[0] ?? '' };
 }
 
-export function summarize(kv: StoredKv): ObjectSummary {
+export function summarize(kv: StoredKv, brief = false): ObjectSummary {
   const key = kv.key.toString('utf8');
   const resource = resourceOfKey(key);
-  const base = { key, resource, size: kv.value.length, createRevision: kv.create_revision, modRevision: kv.mod_revision, version: kv.version };
+  const o: ObjectSummary = { key, resource, namespace: '', name: '', kind: '', apiVersion: '', encoding: 'other', size: kv.value.length, createRevision: kv.create_revision, modRevision: kv.mod_revision, version: kv.version };
   let v;
   try {
-    v = classify(kv.value);
+    v = classify(kv.value, brief);
   } catch (e) {
     if (!(e instanceof DecodeError)) throw e;
-    return { ...base, ...fromKey(key, resource), kind: '', apiVersion: '', encoding: 'invalid', error: e.message };
+    o.encoding = 'invalid';
+    o.error = e.message;
+    return Object.assign(o, fromKey(key, resource));
   }
   switch (v.type) {
     case 'object':
-      return { ...base, namespace: v.meta.namespace, name: v.meta.name || fromKey(key, resource).name, kind: v.kind, apiVersion: v.apiVersion, encoding: v.encoding, meta: v.meta };
+      o.namespace = v.meta.namespace;
+      o.name = v.meta.name || fromKey(key, resource).name;
+      o.kind = v.kind;
+      o.apiVersion = v.apiVersion;
+      o.encoding = v.encoding;
+      if (brief) o.created = v.meta.creationTimestamp;
+      else o.meta = v.meta;
+      return o;
     case 'encrypted':
-      return { ...base, ...fromKey(key, resource), kind: '', apiVersion: '', encoding: 'encrypted', encryption: { provider: v.provider, key: v.key } };
+      o.encoding = 'encrypted';
+      o.encryption = { provider: v.provider, key: v.key };
+      return Object.assign(o, fromKey(key, resource));
     case 'other':
-      return { ...base, ...fromKey(key, resource), kind: '', apiVersion: '', encoding: 'other' };
+      return Object.assign(o, fromKey(key, resource));
   }
 }
 

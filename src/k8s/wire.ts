@@ -23,7 +23,11 @@ export interface WireField {
   bytes: Buffer;
 }
 
+// Varints of up to 4 bytes (tags, lengths, most numbers) are read with
+// plain arithmetic; longer ones with bigint, exactly.
 function varint(b: Buffer, pos: number): [bigint, number] {
+  const [small, next] = varint32(b, pos);
+  if (small >= 0) return [BigInt(small), next];
   let v = 0n;
   let shift = 0n;
   for (let i = pos; i < b.length; i++) {
@@ -38,13 +42,29 @@ function varint(b: Buffer, pos: number): [bigint, number] {
   throw new DecodeError(`truncated varint at offset ${pos}`);
 }
 
+// A varint of at most 4 bytes as a number, or -1 (longer, or truncated).
+function varint32(b: Buffer, pos: number): [number, number] {
+  let v = 0;
+  for (let i = 0; i < 4 && pos + i < b.length; i++) {
+    const x = b[pos + i]!;
+    v += (x & 0x7f) * 2 ** (7 * i);
+    if (x < 0x80) return [v, pos + i + 1];
+  }
+  return [-1, pos];
+}
+
 // Every field of a message, in wire order.
 export function* fields(b: Buffer): Generator<WireField> {
   let pos = 0;
   while (pos < b.length) {
-    const [tag, after] = varint(b, pos);
-    const no = Number(tag >> 3n);
-    const wire = Number(tag & 7n) as Wire;
+    let [tag, after] = varint32(b, pos);
+    if (tag < 0) {
+      const [big, next] = varint(b, pos);
+      if (big > 0xffffffffn) throw new DecodeError(`tag out of range at offset ${pos}`);
+      [tag, after] = [Number(big), next];
+    }
+    const no = Math.floor(tag / 8);
+    const wire = (tag % 8) as Wire;
     if (no === 0) throw new DecodeError(`field number 0 at offset ${pos}`);
     pos = after;
     switch (wire) {
@@ -65,9 +85,14 @@ export function* fields(b: Buffer): Generator<WireField> {
         pos += 4;
         break;
       case Wire.Len: {
-        const [len, next] = varint(b, pos);
-        if (len > BigInt(b.length - next)) throw new DecodeError(`field ${no} claims ${len} bytes, ${b.length - next} are left`);
-        pos = next + Number(len);
+        let [len, next] = varint32(b, pos);
+        if (len < 0) {
+          const [big, after] = varint(b, pos);
+          if (big > BigInt(b.length)) throw new DecodeError(`field ${no} claims ${big} bytes, ${b.length - after} are left`);
+          [len, next] = [Number(big), after];
+        }
+        if (len > b.length - next) throw new DecodeError(`field ${no} claims ${len} bytes, ${b.length - next} are left`);
+        pos = next + len;
         yield { no, wire, int: 0n, bytes: b.subarray(next, pos) };
         break;
       }
@@ -102,3 +127,73 @@ export function text(b: Buffer): string {
 
 export const int64 = (v: bigint) => BigInt.asIntN(64, v);
 export const int32 = (v: bigint) => Number(BigInt.asIntN(32, v));
+
+// A cursor over a message's fields that allocates nothing per field: the
+// summary path (every object of a keyspace) reads a few strings and skips
+// the rest. Varints longer than 4 bytes are skipped, or read as bigint.
+export class Cursor {
+  no = 0;
+  wire: Wire = Wire.Varint;
+  // Where a length-delimited field's bytes start and end.
+  start = 0;
+  end = 0;
+  private pos = 0;
+  private valueAt = 0;
+
+  constructor(private readonly b: Buffer) {}
+
+  next(): boolean {
+    const b = this.b;
+    if (this.pos >= b.length) return false;
+    let [tag, at] = varint32(b, this.pos);
+    if (tag < 0) {
+      const [big, after] = varint(b, this.pos);
+      if (big > 0xffffffffn) throw new DecodeError(`tag out of range at offset ${this.pos}`);
+      [tag, at] = [Number(big), after];
+    }
+    this.no = Math.floor(tag / 8);
+    this.wire = (tag % 8) as Wire;
+    if (this.no === 0) throw new DecodeError(`field number 0 at offset ${this.pos}`);
+    this.valueAt = at;
+    switch (this.wire) {
+      case Wire.Varint:
+        this.pos = varint(b, at)[1];
+        break;
+      case Wire.Fixed64:
+        this.pos = at + 8;
+        break;
+      case Wire.Fixed32:
+        this.pos = at + 4;
+        break;
+      case Wire.Len: {
+        let [len, next] = varint32(b, at);
+        if (len < 0) {
+          const [big, after] = varint(b, at);
+          [len, next] = [big > BigInt(b.length) ? b.length + 1 : Number(big), after];
+        }
+        this.start = next;
+        this.end = next + len;
+        this.pos = this.end;
+        break;
+      }
+      default:
+        throw new DecodeError(`unsupported wire type ${this.wire} for field ${this.no} at offset ${at}`);
+    }
+    if (this.pos > b.length) throw new DecodeError(`field ${this.no} runs past the end of its message`);
+    return true;
+  }
+
+  bytes(what: string): Buffer {
+    if (this.wire !== Wire.Len) throw new DecodeError(`${what} (field ${this.no}) has wire type ${this.wire}, not length-delimited`);
+    return this.b.subarray(this.start, this.end);
+  }
+
+  text(what: string): string {
+    return text(this.bytes(what));
+  }
+
+  varint(what: string): bigint {
+    if (this.wire !== Wire.Varint) throw new DecodeError(`${what} (field ${this.no}) has wire type ${this.wire}, not varint`);
+    return varint(this.b, this.valueAt)[0];
+  }
+}

@@ -8,20 +8,35 @@ import { stdout } from './out.js';
 
 export type K8sFormat = 'plain' | 'table' | 'json' | 'jsonl';
 
-const NO_BORDER = {
-  top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-  left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '',
-};
+// Rows per cli-table3 table: its layout costs grow faster than the rows,
+// so a long list is drawn in chunks with the column widths fixed up front.
+const CHUNK = 500;
 
 export function drawTable(format: 'plain' | 'table', head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => rows.reduce((w, r) => Math.max(w, r[i]!.length), h.length));
+  // Borderless, as kubectl prints: columns three spaces apart.
+  if (format === 'plain') {
+    const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 3))).join('').trimEnd() + '\n';
+    return [head, ...rows].map(line).join('');
+  }
   // Loaded here: only these commands draw tables of their own.
   const Table = require('cli-table3') as typeof import('cli-table3');
-  const t =
-    format === 'plain'
-      ? new Table({ head, chars: NO_BORDER, style: { head: [], border: [], 'padding-left': 0, 'padding-right': 3 } })
-      : new Table({ head, style: { head: [], border: [] } });
-  t.push(...rows);
-  return t.toString().split('\n').map((l) => l.trimEnd()).join('\n') + '\n';
+  const out: string[] = [];
+  for (let i = 0; i === 0 || i < rows.length; i += CHUNK) {
+    const first = i === 0;
+    const last = i + CHUNK >= rows.length;
+    const t = new Table({
+      head: first ? head : [],
+      colWidths: widths.map((w) => w + 2),
+      // A chunk continues the one before: no border above it, and the
+      // closing border only under the last.
+      chars: { ...(first ? {} : { top: '', 'top-mid': '', 'top-left': '', 'top-right': '' }), ...(last ? {} : { bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '' }) },
+      style: { head: [], border: [] },
+    });
+    t.push(...rows.slice(i, i + CHUNK));
+    out.push(t.toString());
+  }
+  return out.join('\n') + '\n';
 }
 
 export function summaryJson(s: ObjectSummary): JsonObject {
@@ -69,7 +84,8 @@ export function printObjects(format: K8sFormat, list: ObjectSummary[], revision:
   const encrypted = list.some((s) => s.encryption);
   const head = [...(withNamespace ? ['NAMESPACE'] : []), 'NAME', 'KIND', 'APIVERSION', 'AGE', 'SIZE', 'REVISION', ...(encrypted ? ['ENCRYPTED'] : [])];
   const rows = list.map((s) => {
-    const created = s.meta?.creationTimestamp ? Date.parse(s.meta.creationTimestamp) : NaN;
+    const stamp = s.meta ? s.meta.creationTimestamp : s.created;
+    const created = stamp ? Date.parse(stamp) : NaN;
     const kind = s.encoding === 'invalid' ? '<invalid>' : s.encoding === 'other' ? '<not an object>' : s.kind || (s.encryption ? '<encrypted>' : '');
     return [
       ...(withNamespace ? [s.namespace] : []),

@@ -5,6 +5,8 @@ import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { fnv1a64 } from './checksums.js';
 
 export const PAGE_HEADER = 16;
+const BLOCK = 1 << 20;
+const BLOCKS_KEPT = 8;
 const ELEMENT = 16;
 const META_SIZE = 64;
 const MAGIC = 0xed0cdaed;
@@ -127,9 +129,14 @@ export class BoltFile {
   readonly problems: string[] = [];
   private seen: Uint8Array | undefined;
 
+  // Read-only files are read a block at a time: walking a tree touches
+  // pages mostly in file order, and a read per page is a system call each.
+  private readonly blocks = new Map<number, Buffer>();
+
   private constructor(
     private readonly fd: number,
     readonly path: string,
+    private readonly writable: boolean,
   ) {
     this.fileSize = fstatSync(fd).size;
     if (this.fileSize === 0) throw new BoltError('the file is empty');
@@ -148,7 +155,7 @@ export class BoltFile {
   }
 
   static open(path: string, writable = false): BoltFile {
-    return new BoltFile(openSync(path, writable ? 'r+' : 'r'), path);
+    return new BoltFile(openSync(path, writable ? 'r+' : 'r'), path, writable);
   }
 
   // When meta page 0 is damaged, meta page 1 sits one page further on.
@@ -160,6 +167,20 @@ export class BoltFile {
   }
 
   private read(offset: number, length: number): Buffer {
+    const at = Math.floor(offset / BLOCK);
+    if (!this.writable && Math.floor((offset + length - 1) / BLOCK) === at && (at + 1) * BLOCK <= this.fileSize) {
+      let block = this.blocks.get(at);
+      if (!block) {
+        block = this.readDirect(at * BLOCK, BLOCK);
+        if (this.blocks.size >= BLOCKS_KEPT) this.blocks.delete(this.blocks.keys().next().value!);
+        this.blocks.set(at, block);
+      }
+      return block.subarray(offset - at * BLOCK, offset - at * BLOCK + length);
+    }
+    return this.readDirect(offset, length);
+  }
+
+  private readDirect(offset: number, length: number): Buffer {
     const b = Buffer.alloc(length);
     const n = readSync(this.fd, b, 0, length, offset);
     if (n !== length) throw new BoltError(`short read at offset ${offset}`);

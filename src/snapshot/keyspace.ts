@@ -5,16 +5,33 @@
 import * as pb from '../client/messages.js';
 import { decode } from '../client/proto.js';
 import type { KeyValue } from '../client/types.js';
+import { boundYoungGeneration } from '../heap.js';
 import { BoltError, BoltFile } from './bbolt.js';
 import { SnapshotError } from './errors.js';
 
 export interface Keyspace {
   // The highest revision in the file.
   revision: bigint;
-  // Live keys under the prefix, in the order they were last written (a
-  // key order would mean holding every value; callers sort what they keep).
-  keys(prefix: Buffer, end: Buffer): Generator<KeyValue>;
+  // What `f` makes of the last version of every live key under [prefix,
+  // end), by key: one pass over the revisions, `f` called for each version
+  // (a later one replaces it, a deletion removes it), so only what `f`
+  // keeps of each key stays in memory.
+  latest<T>(prefix: Buffer, end: Buffer, f: (kv: KeyValue) => T): Map<string, T>;
   close(): void;
+}
+
+// A stored mvccpb.KeyValue's key: field 1, which etcd writes first.
+function keyOf(value: Buffer): Buffer {
+  if (value[0] === 0x0a) {
+    let len = 0;
+    let i = 1;
+    for (let shift = 0; i < value.length && shift < 35; shift += 7) {
+      const x = value[i++]!;
+      len += (x & 0x7f) * 2 ** shift;
+      if (x < 0x80) return value.subarray(i, i + len);
+    }
+  }
+  return (decode(pb.KeyValue, value) as unknown as KeyValue).key;
 }
 
 export function openKeyspace(path: string): Keyspace {
@@ -32,20 +49,22 @@ export function openKeyspace(path: string): Keyspace {
   const inRange = (k: Buffer, prefix: Buffer, end: Buffer) => Buffer.compare(k, prefix) >= 0 && (end.length === 1 && end[0] === 0 ? true : Buffer.compare(k, end) < 0);
   return {
     revision,
-    *keys(prefix, end) {
-      // First pass: each key's last revision (a deletion leaves it out).
-      const last = new Map<string, string | null>();
+    latest(prefix, end, f) {
+      boundYoungGeneration();
+      const out = new Map();
       for (const it of entries()) {
-        const kv = decode(pb.KeyValue, it.value) as unknown as KeyValue;
-        if (!inRange(kv.key, prefix, end)) continue;
-        last.set(kv.key.toString('latin1'), it.key.length === 18 && it.key[17] === 0x74 ? null : it.key.toString('latin1'));
+        const key = keyOf(it.value);
+        if (!inRange(key, prefix, end)) continue;
+        const name = key.toString('latin1');
+        // A deletion's revision ends in 't'.
+        if (it.key.length === 18 && it.key[17] === 0x74) out.delete(name);
+        else {
+          // Map order is insertion order: a key written again moves to the end.
+          out.delete(name);
+          out.set(name, f(decode(pb.KeyValue, it.value) as unknown as KeyValue));
+        }
       }
-      // Second pass: the values of those revisions, one page at a time.
-      const wanted = new Set([...last.values()].filter((rev): rev is string => rev !== null));
-      last.clear();
-      for (const it of entries()) {
-        if (wanted.has(it.key.toString('latin1'))) yield decode(pb.KeyValue, Buffer.from(it.value)) as unknown as KeyValue;
-      }
+      return out;
     },
     close: () => db.close(),
   };
