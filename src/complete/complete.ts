@@ -18,7 +18,7 @@ export interface CmdSpec {
 }
 
 // What the live cluster is asked for.
-export type Lookup = 'key' | 'member' | 'lease' | 'user' | 'role';
+export type Lookup = 'key' | 'member' | 'lease' | 'user' | 'role' | 'resource';
 
 export interface Completion {
   candidates: string[];
@@ -42,7 +42,7 @@ const VALUES: Record<string, string[]> = {
   load: ['s', 'm', 'l', 'xl'],
   shell: ['bash', 'zsh', 'fish'],
 };
-const FILE_FLAGS = new Set(['cacert', 'cert', 'key', 'dest-cacert', 'dest-cert', 'dest-key', 'data-dir', 'wal-dir']);
+const FILE_FLAGS = new Set(['cacert', 'cert', 'key', 'dest-cacert', 'dest-cert', 'dest-key', 'data-dir', 'wal-dir', 'snapshot']);
 
 // Positional arguments by command path, one entry per position.
 const POSITIONALS: Record<string, (Lookup | 'file' | string[])[]> = {
@@ -70,6 +70,9 @@ const POSITIONALS: Record<string, (Lookup | 'file' | string[])[]> = {
   'snapshot status': ['file'],
   'snapshot restore': ['file'],
   completion: [VALUES.shell!],
+  'k8s ls': ['resource'],
+  'k8s get': ['resource'],
+  'k8s watch': ['resource'],
 };
 
 // A subcommand by name or unambiguous prefix, as etcdctl resolves them.

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { EtcdClient, type ClientConfig } from '../client/etcd.js';
 import { PagedRange } from '../client/paged.js';
 import { prefixEnd } from '../client/prefix.js';
+import { NESTED, REGISTRY, resourceOfPrefix } from '../k8s/resources.js';
 import { hexId, hexId16 } from '../output/gofmt.js';
 import type { Lookup } from './complete.js';
 
@@ -84,6 +85,18 @@ async function keys(client: EtcdClient, prefix: string, deadline: number): Promi
   return { candidates: out, nospace: segments };
 }
 
+// The Kubernetes resources present under /registry, as kubectl names them.
+async function resources(client: EtcdClient, deadline: number): Promise<string[]> {
+  const out: string[] = [];
+  for (const top of (await keys(client, REGISTRY, deadline)).candidates) {
+    const segment = top.slice(REGISTRY.length).replace(/\/$/, '');
+    if (!top.endsWith('/')) continue;
+    if (!NESTED(segment)) out.push(resourceOfPrefix(segment));
+    else for (const sub of (await keys(client, top, deadline)).candidates) if (sub.endsWith('/')) out.push(resourceOfPrefix(sub.slice(REGISTRY.length)));
+  }
+  return [...new Set(out)].sort();
+}
+
 export async function lookup(what: Lookup, prefix: string, flagWords: string[], env: NodeJS.ProcessEnv, deadline: number): Promise<{ candidates: string[]; nospace: boolean }> {
   const client = await EtcdClient.create(config(settings(flagWords, env), deadline));
   try {
@@ -103,6 +116,9 @@ export async function lookup(what: Lookup, prefix: string, flagWords: string[], 
         break;
       case 'role':
         all = (await client.roleList(o)).roles;
+        break;
+      case 'resource':
+        all = await resources(client, deadline);
         break;
     }
     return { candidates: all.filter((x) => x.startsWith(prefix)), nospace: false };

@@ -95,5 +95,15 @@ export function resourceOfKey(key: string): string {
   return parts[0] ?? '';
 }
 
-// Resource names for completion: every built-in name and short name.
-export const RESOURCE_NAMES: string[] = BUILTIN.flatMap((r) => [r.name, ...r.short]);
+// The resource stored under a key prefix ("minions" → nodes,
+// "example.com/widgets" → widgets.example.com), for completion.
+export function resourceOfPrefix(storage: string): string {
+  const s = storage.replace(/\/$/, '');
+  const found = BUILTIN.find((r) => (r.prefix ?? r.name) === s);
+  if (found) return found.name;
+  const slash = s.indexOf('/');
+  return slash > 0 && s.slice(0, slash).includes('.') ? `${s.slice(slash + 1)}.${s.slice(0, slash)}` : s;
+}
+
+// Storage segments under which each resource sits one level deeper.
+export const NESTED = (segment: string) => segment === 'services' || segment.includes('.');

@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
 import { errorLines, etcdctl, ours, ROOT } from '../harness/cli.js';
 import { startEtcd, tempDir, type EtcdServer } from '../harness/etcd.js';
+import { resolveResource } from '../../src/k8s/resources.js';
 import { storageValue } from '../harness/k8s-encode.js';
 import { start } from '../harness/proc.js';
 
@@ -54,7 +55,19 @@ const OWN: { key: string; obj: Obj }[] = [
 const WIDGET: Obj = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w1', namespace: 'default', uid: 'uid-w1', creationTimestamp: '2026-01-02T03:04:05Z', resourceVersion: '' }, spec: { size: 3 } };
 const ENCRYPTED = Buffer.concat([Buffer.from('k8s:enc:aescbc:v1:key1:'), Buffer.from([0x00, 0xff, 0x10, 0x20, 0x30])]);
 
-const pairKey = (file: string) => `/registry/pairs/${file.replace(/\.pb$/, '')}`;
+// A pair under the key the API server would give it: its resource's
+// prefix, then namespace (namespaced kinds) and name. Kinds that are never
+// stored (options, Status, WatchEvent) go under a prefix of their own.
+const CLUSTER_SCOPED = new Set(['Namespace', 'Node', 'PersistentVolume', 'ComponentStatus']);
+function pairKey(file: string): string {
+  const kind = file.replace(/\.pb$/, '').split('.').pop()!;
+  const want = JSON.parse(readFileSync(join(PAIRS, file.replace(/\.pb$/, '.json')), 'utf8')) as { metadata?: { name?: string; namespace?: string; uid?: string } };
+  if (!want.metadata?.uid) return `/registry/unstored/${file.replace(/\.pb$/, '')}`;
+  const lower = kind.toLowerCase();
+  const plural = lower.endsWith('s') ? (lower.endsWith('ss') || lower.endsWith('us') ? `${lower}es` : lower) : `${lower}s`;
+  const ns = CLUSTER_SCOPED.has(kind) ? '' : `${want.metadata.namespace}/`;
+  return `${resolveResource(plural).prefix}${ns}${want.metadata.name}`;
+}
 const pairFiles = hasPairs ? readdirSync(PAIRS).filter((f) => f.endsWith('.pb')) : [];
 
 async function put(key: string, value: Buffer): Promise<bigint> {
@@ -194,10 +207,12 @@ describe('k8s ls', () => {
     const pods = await ours([at(), 'k8s', 'ls', 'pods']);
     const lines = pods.stdout.toString().trimEnd().split('\n');
     assert.match(lines[0]!, /^NAMESPACE\s+NAME\s+KIND\s+APIVERSION\s+AGE\s+SIZE\s+REVISION$/);
-    assert.deepEqual(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 4)), [
-      ['default', 'web', 'Pod', 'v1'],
-      ['kube-system', 'dns', 'Pod', 'v1'],
-    ]);
+    const podKeys = [...stored.keys()].filter((k) => k.startsWith('/registry/pods/')).sort();
+    assert.deepEqual(
+      lines.slice(1).map((l) => l.split(/\s+/).slice(0, 4)),
+      podKeys.map((k) => [...k.split('/').slice(3), 'Pod', 'v1']),
+    );
+    assert.ok(podKeys.includes('/registry/pods/kube-system/dns'));
     const one = await ours([at(), 'k8s', 'ls', 'po', '-n', 'kube-system']);
     assert.match(one.stdout.toString(), /^NAME\s+KIND\s+APIVERSION\s+AGE\s+SIZE\s+REVISION\ndns\s+Pod\s+v1\s+\S+\s+\S+\s+\d+\n$/);
     const secrets = await ours([at(), 'k8s', 'ls', 'secrets', '-w', 'table']);
@@ -224,8 +239,9 @@ describe('k8s usage', () => {
       assert.equal(doc.bytes, sizes.reduce((a, b) => a + b, 0));
       assert.equal(doc.groups.reduce((n, g) => n + (g.bytes as number), 0), doc.bytes);
       const pods = doc.groups.find((g) => g.name === 'pods')!;
-      assert.equal(pods.objects, 2);
-      assert.equal(pods.bytes, stored.get('/registry/pods/default/web')!.length + stored.get('/registry/pods/kube-system/dns')!.length);
+      const podValues = [...stored].filter(([k]) => k.startsWith('/registry/pods/')).map(([, v]) => v.length);
+      assert.equal(pods.objects, podValues.length);
+      assert.equal(pods.bytes, podValues.reduce((a, b) => a + b, 0));
       assert.deepEqual(doc.largest.map((o) => o.bytes), [...sizes].sort((a, b) => b - a).slice(0, 3));
       const ns = JSON.parse((await ours([...flags, 'k8s', 'usage', '--by', 'namespace', '-w', 'json'])).stdout.toString()) as { groups: Obj[] };
       assert.equal(ns.groups.find((g) => g.name === 'kube-system')!.objects, 1);
@@ -235,9 +251,19 @@ describe('k8s usage', () => {
     const r = await ours([at(), 'k8s', 'usage', '--top', '2']);
     const text = r.stdout.toString();
     assert.match(text, /^RESOURCE\s+OBJECTS\s+BYTES\s+SHARE\s+LARGEST\n/);
-    assert.match(text, /\npods\s+2\s+\S+\s+\d+\.\d%\s+\/registry\/pods\/default\/web \(/);
+    assert.match(text, /\npods\s+\d+\s+\S+\s+\d+\.\d%\s+\/registry\/pods\/\S+ \(/);
     assert.match(text, /\nTOTAL\s+\d+\s+\S+\s+100\.0%\n/);
     assert.match(text, /\n\nLARGEST OBJECTS\s+KIND\s+BYTES\n/);
+  });
+});
+
+describe('completion', () => {
+  test('k8s ls <Tab> offers the resources present, as kubectl names them', async () => {
+    const r = await ours(['__complete', at(), 'k8s', 'ls', '']);
+    const got = r.stdout.toString().trim().split('\n').slice(0, -1);
+    for (const name of ['configmaps', 'deployments', 'leases', 'masterleases', 'namespaces', 'pods', 'secrets', 'services', 'widgets.example.com']) assert.ok(got.includes(name), `${name} in ${got.join(' ')}`);
+    const p = (await ours(['__complete', at(), 'k8s', 'get', 'se'])).stdout.toString().trim().split('\n').slice(0, -1);
+    assert.ok(p.length >= 2 && p.every((x) => x.startsWith('se')) && p.includes('secrets') && p.includes('services'), p.join(' '));
   });
 });
 
