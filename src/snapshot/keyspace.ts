@@ -6,8 +6,7 @@ import * as pb from '../client/messages.js';
 import { decode } from '../client/proto.js';
 import type { KeyValue } from '../client/types.js';
 import { boundYoungGeneration } from '../heap.js';
-import { BoltError, BoltFile } from './bbolt.js';
-import { SnapshotError } from './errors.js';
+import { openSnapshotDb } from './status.js';
 
 export interface Keyspace {
   // The highest revision in the file.
@@ -35,13 +34,7 @@ function keyOf(value: Buffer): Buffer {
 }
 
 export function openKeyspace(path: string): Keyspace {
-  let db: BoltFile;
-  try {
-    db = BoltFile.open(path);
-  } catch (e) {
-    if (e instanceof BoltError) throw new SnapshotError(`${path} is not a usable snapshot: ${e.message}`);
-    throw e;
-  }
+  const db = openSnapshotDb(path);
   const bucket = [...db.buckets()].find((b) => b.key.toString('latin1') === 'key')?.value;
   const entries = () => (bucket ? db.bucket(bucket, 'key') : []);
   let revision = 0n;

@@ -33,7 +33,8 @@ const raftAttributes = (m: RestoreMember) => `{"peerURLs":[${m.peerURLs.map(goJs
 // --- protobuf with proto2 presence: zero values are written too ---
 
 function varint(v: bigint | number): Buffer {
-  let x = BigInt(v);
+  // Negative numbers as their 64-bit two's complement, as Go writes int32s and int64s.
+  let x = BigInt.asUintN(64, BigInt(v));
   const out: number[] = [];
   while (x >= 0x80n) {
     out.push(Number(x & 0x7fn) | 0x80);
@@ -43,8 +44,8 @@ function varint(v: bigint | number): Buffer {
   return Buffer.from(out);
 }
 
-const num = (field: number, v: bigint | number) => Buffer.concat([varint(field << 3), varint(v)]);
-const bytes = (field: number, b: Buffer) => Buffer.concat([varint((field << 3) | 2), varint(b.length), b]);
+export const num = (field: number, v: bigint | number) => Buffer.concat([varint(field << 3), varint(v)]);
+export const bytes = (field: number, b: Buffer) => Buffer.concat([varint((field << 3) | 2), varint(b.length), b]);
 
 // --- WAL ---
 

@@ -59,14 +59,19 @@ export function verifyTrailer(path: string, size: number): void {
   }
 }
 
-export function dbStatus(path: string, fileSize: number): DbStatus {
-  let db: BoltFile;
+// A snapshot file (or a member's db) opened for reading; what is wrong
+// with one that is not a bbolt file is said in a SnapshotError.
+export function openSnapshotDb(path: string): BoltFile {
   try {
-    db = BoltFile.open(path);
+    return BoltFile.open(path);
   } catch (e) {
     if (e instanceof BoltError) throw new SnapshotError(`${path} is not a usable snapshot: ${e.message}`);
     throw e;
   }
+}
+
+export function dbStatus(path: string, fileSize: number): DbStatus {
+  const db = openSnapshotDb(path);
   try {
     db.startCheck();
     let crc = 0;

@@ -2,23 +2,12 @@
 // stores it ("k8s\0" + runtime.Unknown{typeMeta, raw}), driven by the same
 // schema table the decoder reads, so tests can write objects of their own.
 import { schema, SCALARS, type MessageDef } from '../../src/k8s/schema.js';
+import { bytes, num } from '../../src/snapshot/raft.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-function varint(v: bigint): Buffer {
-  let x = BigInt.asUintN(64, v);
-  const out: number[] = [];
-  while (x >= 0x80n) {
-    out.push(Number(x & 0x7fn) | 0x80);
-    x >>= 7n;
-  }
-  out.push(Number(x));
-  return Buffer.from(out);
-}
-
-const tag = (no: number, wire: number) => varint(BigInt((no << 3) | wire));
-const lenField = (no: number, b: Buffer) => Buffer.concat([tag(no, 2), varint(BigInt(b.length)), b]);
-const intField = (no: number, v: bigint) => Buffer.concat([tag(no, 0), varint(v)]);
+const lenField = bytes;
+const intField = num;
 
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1.';
 
