@@ -62,3 +62,10 @@ function readLineSync(): string {
   }
   return Buffer.from(out.replace(/\r$/, ''), 'latin1').toString('utf8');
 }
+
+// Asks a yes/no question on stderr and reads the answer, a line of the
+// terminal: only "y" or "yes" (any case) is a yes.
+export function confirm(question: string): boolean {
+  process.stderr.write(question);
+  return /^(y|yes)$/i.test(readLineSync().trim());
+}

@@ -7,6 +7,8 @@ import { CliError, ExitCode } from '../cli/errors.js';
 import type { FlagSpec } from '../cli/flags.js';
 import type { CommandDef, Flags } from '../cli/registry.js';
 import { parseInt64, ValueError } from '../cli/values.js';
+import { confirm } from '../cli/prompt.js';
+import { keyJson } from '../output/jsonl.js';
 import { stdout } from '../output/out.js';
 import type { RangeWriter } from '../output/printer.js';
 import { rangeOf } from './keys.js';
@@ -200,17 +202,61 @@ export const putCommand: CommandDef = {
   },
 };
 
+// Deletions that ask first, on a terminal: the whole keyspace, or more keys than this.
+const CONFIRM_ABOVE = 1000n;
+const DRY_RUN_SHOWN = 10n;
+
+const isWholeKeyspace = (r: DeleteRangeRequest) => r.key.length === 1 && r.key[0] === 0 && r.range_end?.length === 1 && r.range_end[0] === 0;
+
 export const delCommand: CommandDef = {
   name: 'del',
   usage: 'del [options] <key> [range_end]',
   summary: 'Removes the specified key or range of keys [key, range_end)',
-  flags: DEL_FLAGS,
+  description:
+    'etcdctl-ts: --dry-run prints how many keys would go and the first ten, deleting nothing. On a\n' +
+    'terminal, deleting the whole keyspace or more than 1000 keys asks first (--yes does not ask); on a\n' +
+    'pipe or in a script, del deletes as etcdctl does.',
+  flags: [
+    ...DEL_FLAGS,
+    { name: 'dry-run', kind: 'bool', def: 'false', help: 'Print how many keys would be deleted and the first ten; delete nothing' },
+    { name: 'yes', kind: 'bool', def: 'false', help: 'Do not ask before deleting the whole keyspace or more than 1000 keys on a terminal' },
+  ],
   async run(ctx, args, f) {
     const req = buildDel(args, f);
     const client = await ctx.client();
-    ctx.printer().del(await client.deleteRange(req, { deadline: ctx.commandDeadline() }));
+    const deadline = () => ({ deadline: ctx.commandDeadline() });
+    const ranged = req.range_end !== undefined && req.range_end.length > 0;
+    const count = async () => (ranged ? (await client.range({ key: req.key, range_end: req.range_end, count_only: true }, deadline())).count : (await client.range({ key: req.key, count_only: true }, deadline())).count);
+    const first = async () => [...(await client.range({ key: req.key, range_end: req.range_end, keys_only: true, limit: DRY_RUN_SHOWN }, deadline())).kvs].map((kv) => kv.key);
+    if (f['dry-run']) {
+      const [n, keys] = [await count(), await first()];
+      printDryRun(ctx.settings.format, n, keys);
+      return;
+    }
+    if (ranged && !f.yes && process.stdin.isTTY && process.stderr.isTTY) {
+      const n = await count();
+      const whole = isWholeKeyspace(req);
+      if (whole || n > CONFIRM_ABOVE) {
+        const shown = (await first()).map((k) => k.toString('utf8')).join(', ');
+        const what = `${n} key${n === 1n ? '' : 's'}${whole ? ', the whole keyspace' : ''}`;
+        if (!confirm(`This deletes ${what} (first: ${shown}${n > DRY_RUN_SHOWN ? ', …' : ''}). Delete them? [y/N] `)) {
+          throw new CliError(`nothing deleted: ${what} not confirmed (--yes deletes without asking, --dry-run shows what would go)`, ExitCode.Error);
+        }
+      }
+    }
+    ctx.printer().del(await client.deleteRange(req, deadline()));
   },
 };
+
+function printDryRun(format: string, n: bigint, keys: Buffer[]): void {
+  if (format === 'json') {
+    stdout.write(`{"dry_run":true,"count":${n},"first":[${keys.map((k) => `{${keyJson(k)}}`).join(',')}]}\n`);
+    return;
+  }
+  stdout.write(`${n} key${n === 1n ? '' : 's'} would be deleted (dry run: nothing was deleted)\n`);
+  for (const k of keys) stdout.line(k);
+  if (n > BigInt(keys.length)) stdout.write(`… and ${n - BigInt(keys.length)} more\n`);
+}
 
 export const compactionCommand: CommandDef = {
   name: 'compaction',

@@ -7,6 +7,8 @@ import * as T from '../client/types.js';
 import type { Out } from './out.js';
 import { notSupported, writeRange, type Printer, type RangeWriter } from './printer.js';
 
+export const keyJson = (b: Buffer) => bytes('key', b);
+
 function bytes(name: string, b: Buffer): string {
   return isUtf8(b) ? `"${name}":${JSON.stringify(b.toString('utf8'))}` : `"${name}_base64":"${b.toString('base64')}"`;
 }
