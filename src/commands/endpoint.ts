@@ -3,6 +3,7 @@
 import { CliError, ExitCode, failWith } from '../cli/errors.js';
 import type { Context } from '../cli/global.js';
 import type { CommandDef } from '../cli/registry.js';
+import { safeDefrag, SAFE_FLAGS, wantsSafe } from '../defrag/safe.js';
 import type { EtcdError } from '../client/etcd.js';
 import { AlarmType } from '../client/types.js';
 import { ClusterPrinter, type EndpointHash, type EndpointHealth, type EndpointStatus } from '../output/cluster.js';
@@ -145,9 +146,13 @@ export const defragCommand: CommandDef = {
   name: 'defrag',
   usage: 'defrag',
   summary: 'Defragments the storage of the etcd members with given endpoints',
-  flags: [{ name: 'data-dir', kind: 'string', def: '', help: 'Optional. If present, defragments a data directory not in use by etcd.' }],
+  flags: [{ name: 'data-dir', kind: 'string', def: '', help: 'Optional. If present, defragments a data directory not in use by etcd.' }, ...SAFE_FLAGS],
   persistentFlags: [CLUSTER_FLAG],
   async run(ctx, _args, f) {
+    if (wantsSafe(f)) {
+      if (f['data-dir']) throw new CliError('--data-dir defragments a stopped member offline; --safe and its flags are for a running cluster', ExitCode.BadArgs);
+      return safeDefrag(ctx, f);
+    }
     if (f['data-dir']) return defragDataDir(f['data-dir'] as string);
     let failures = 0;
     for (const ep of await targets(ctx, Boolean(f.cluster))) {

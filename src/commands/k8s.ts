@@ -11,7 +11,8 @@ import { classify, DecodeError, toObject, type JsonObject } from '../k8s/decode.
 import { REGISTRY, resolveResource } from '../k8s/resources.js';
 import { humanSize, summarize, type ObjectSummary, type StoredKv } from '../k8s/summary.js';
 import { jsonLine, jsonText, yamlText } from '../k8s/text.js';
-import { drawTable, printObjects, summaryJson, type K8sFormat } from '../output/k8s.js';
+import { printObjects, summaryJson, type K8sFormat } from '../output/k8s.js';
+import { drawTable } from '../output/tables.js';
 import { stdout } from '../output/out.js';
 import { openKeyspace } from '../snapshot/keyspace.js';
 

@@ -1,0 +1,34 @@
+// etcdctl-ts's own tables (k8s listings, defrag plans and reports):
+// borderless as kubectl prints them, or bordered by cli-table3. etcdctl's
+// tables are table.ts's, byte for byte as Go's tablewriter draws them.
+
+// Rows per cli-table3 table: its layout costs grow faster than the rows,
+// so a long list is drawn in chunks with the column widths fixed up front.
+const CHUNK = 500;
+
+export function drawTable(format: 'plain' | 'table', head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => rows.reduce((w, r) => Math.max(w, r[i]!.length), h.length));
+  // Borderless, as kubectl prints: columns three spaces apart.
+  if (format === 'plain') {
+    const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 3))).join('').trimEnd() + '\n';
+    return [head, ...rows].map(line).join('');
+  }
+  // Loaded here: only these commands draw tables of their own.
+  const Table = require('cli-table3') as typeof import('cli-table3');
+  const out: string[] = [];
+  for (let i = 0; i === 0 || i < rows.length; i += CHUNK) {
+    const first = i === 0;
+    const last = i + CHUNK >= rows.length;
+    const t = new Table({
+      head: first ? head : [],
+      colWidths: widths.map((w) => w + 2),
+      // A chunk continues the one before: no border above it, and the
+      // closing border only under the last.
+      chars: { ...(first ? {} : { top: '', 'top-mid': '', 'top-left': '', 'top-right': '' }), ...(last ? {} : { bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '' }) },
+      style: { head: [], border: [] },
+    });
+    t.push(...rows.slice(i, i + CHUNK));
+    out.push(t.toString());
+  }
+  return out.join('\n') + '\n';
+}
