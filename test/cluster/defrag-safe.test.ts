@@ -4,8 +4,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { errorLines, etcdctl, ours } from '../harness/cli.js';
+import { errorLines, etcdctl, OURS, ours } from '../harness/cli.js';
 import { startCluster, type EtcdCluster, type EtcdServer } from '../harness/etcd.js';
+import { start } from '../harness/proc.js';
 
 let cl: EtcdCluster;
 const all = () => `--endpoints=${cl.endpoints}`;
@@ -142,6 +143,56 @@ describe('defrag --cluster --safe', () => {
       assert.deepEqual(cl.members.slice(0, 2).map((m) => defrags(m).length), counts.slice(0, 2));
     } finally {
       await down.start();
+    }
+  });
+});
+
+describe('defrag --safe when it matters', () => {
+  let small: EtcdCluster;
+  const QUOTA = 4 * 1024 * 1024;
+  const eps = () => `--endpoints=${small.endpoints}`;
+
+  before(async () => {
+    small = await startCluster(3, [`--quota-backend-bytes=${QUOTA}`]);
+  });
+
+  after(async () => {
+    await small?.stop();
+  });
+
+  test('NOSPACE: filled until writes fail, then --compaction --auto-disalarm brings writes back', async () => {
+    // History of one key, until the quota stops writes.
+    let full = false;
+    for (let i = 0; i < 200 && !full; i++) {
+      const r = await etcdctl([eps(), 'put', 'fill'], { stdin: Buffer.alloc(200 * 1024, 97 + (i % 26)) });
+      full = errorLines(r.stderr).some((l) => l.includes('database space exceeded'));
+    }
+    assert.ok(full, 'the quota was reached');
+    assert.match((await etcdctl([eps(), 'alarm', 'list'])).stdout.toString(), /alarm:NOSPACE/);
+    const r = await ours([eps(), 'defrag', '--cluster', '--compaction', '--auto-disalarm', `--etcd-storage-quota-bytes=${QUOTA}`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout.toString(), /^Compacted to revision \d+$/m);
+    assert.match(r.stdout.toString(), /^Disarmed the NOSPACE alarm$/m);
+    assert.equal((await etcdctl([eps(), 'alarm', 'list'])).stdout.toString(), '');
+    assert.equal((await etcdctl([eps(), 'put', 'after', 'works'])).stdout.toString(), 'OK\n');
+  });
+
+  test('a member killed mid-run: exit 1 naming it, later members not started, the others healthy', async () => {
+    const run = start(OURS, [eps(), '--command-timeout=3s', 'defrag', '--cluster', '--wait-between-defrags=5s']);
+    try {
+      await run.waitFor(/^Defragmented member /m, 30000);
+      // The plan names the member second in line.
+      const second = /│ 2 +│ http:\/\/(\S+) /.exec(run.out())![1]!;
+      const victim = small.members.find((m) => m.endpoint === second)!;
+      await victim.kill();
+      assert.equal(await run.exited, 1);
+      assert.match(run.err(), new RegExp(`^Failed to defragment member ${victim.name} \\([0-9a-f]+\\) at http://${victim.endpoint}: `, 'm'));
+      assert.match(run.out(), /not started/);
+      const rest = small.members.filter((m) => m !== victim).map((m) => m.endpoint).join(',');
+      const health = await etcdctl([`--endpoints=${rest}`, 'endpoint', 'health']);
+      assert.equal(health.code, 0, health.stderr);
+    } finally {
+      await run.stop();
     }
   });
 });
