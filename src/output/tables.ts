@@ -15,6 +15,11 @@ export function drawTable(format: 'plain' | 'table', head: string[], rows: strin
   }
   // Loaded here: only these commands draw tables of their own.
   const Table = require('cli-table3') as typeof import('cli-table3');
+  // Headers in colour on a terminal only, never with NO_COLOR.
+  if (process.stdout.isTTY && !process.env.NO_COLOR) {
+    const { default: chalk } = require('chalk') as typeof import('chalk');
+    head = head.map((h) => chalk.bold.cyan(h));
+  }
   const out: string[] = [];
   for (let i = 0; i === 0 || i < rows.length; i += CHUNK) {
     const first = i === 0;

@@ -2,6 +2,7 @@
 // the members' own logs), refusal with a member down, --defrag-rule,
 // --dry-run and --move-leader.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { errorLines, etcdctl, OURS, ours } from '../harness/cli.js';
@@ -71,6 +72,18 @@ describe('defrag --cluster --safe', () => {
     assert.match(r.stdout.toString(), /│ 3 +│ [^│]+│ [0-9a-f]+ +│ leader/);
     assert.deepEqual(await statuses(), before);
     for (const m of cl.members) assert.equal(defrags(m).length, 0);
+    // Colour only on a terminal, and not with NO_COLOR.
+    assert.doesNotMatch(r.stdout.toString(), /\x1b\[/);
+    const onTty = async (env: string) => {
+      const cmd = `${env} ${JSON.stringify(process.execPath)} ${JSON.stringify(OURS)} ${all()} defrag --cluster --dry-run`;
+      const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, TERM: 'xterm' } });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      await new Promise((resolve) => child.on('close', resolve));
+      return out;
+    };
+    assert.match(await onTty('FORCE_COLOR=1'), /\x1b\[\d+m(?:\x1b\[\d+m)?ORDER/);
+    assert.doesNotMatch(await onTty('NO_COLOR=1'), /\x1b\[\d+m/);
   });
 
   test('followers first, the leader last, each once', async () => {
