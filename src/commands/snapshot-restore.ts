@@ -2,6 +2,9 @@
 // --bump-revision and --mark-compacted.
 import { CliError, ExitCode } from '../cli/errors.js';
 import type { CommandDef } from '../cli/registry.js';
+import { resolve } from 'node:path';
+import { GzipError } from '../backup/gzip.js';
+import { withPlain } from '../backup/plain.js';
 import { SnapshotError } from '../snapshot/errors.js';
 
 export const restoreCommand: CommandDef = {
@@ -28,8 +31,9 @@ export const restoreCommand: CommandDef = {
     const dataDir = (f['data-dir'] as string) || `${name}.etcd`;
     try {
       const { restore } = await import('../snapshot/restore.js');
-      await restore({
-        snapshot: args[0]!,
+      // A gzip-compressed snapshot is decompressed beside the data dir first.
+      await withPlain(args[0]!, resolve(dataDir), (snapshot) => restore({
+        snapshot,
         name,
         dataDir,
         walDir: (f['wal-dir'] as string) || undefined,
@@ -39,9 +43,9 @@ export const restoreCommand: CommandDef = {
         skipHashCheck: Boolean(f['skip-hash-check']),
         bumpRevision: bump,
         markCompacted: Boolean(f['mark-compacted']),
-      });
+      }));
     } catch (e) {
-      if (e instanceof SnapshotError) throw new CliError(e.message);
+      if (e instanceof SnapshotError || e instanceof GzipError) throw new CliError(e.message);
       throw e;
     }
   },

@@ -1,6 +1,17 @@
 // snapshot save|status|restore, all native: the stream, the bbolt file,
 // the WAL and the raft snapshot are read and written here.
-import { statSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { GzipError } from '../backup/gzip.js';
+import { expand, hasPlaceholders, produced, toPrune } from '../backup/names.js';
+import { readMetrics, writeMetrics } from '../backup/metrics.js';
+import { listSnapshots } from '../backup/list.js';
+import { withPlain } from '../backup/plain.js';
+import { jsonText } from '../k8s/text.js';
+import { stdout } from '../output/out.js';
+import { drawTable } from '../output/tables.js';
+import { dbStatus } from '../snapshot/status.js';
 import { CliError, ExitCode, failWith, goPathError } from '../cli/errors.js';
 import type { Context } from '../cli/global.js';
 import type { CommandDef } from '../cli/registry.js';
@@ -64,10 +75,28 @@ const saveCommand: CommandDef = {
   name: 'save',
   usage: 'save <filename>',
   summary: 'Stores an etcd node backend snapshot to a given file',
-  flags: [],
-  async run(ctx, args) {
+  description:
+    'etcdctl-ts: {time} in the file name becomes a sortable UTC stamp (20261201T214300Z) and {member}\n' +
+    "the saved member's name; --compress, --checksum-file, --keep, --keep-within and --metrics-file make\n" +
+    'the nightly backup one command. Without them, save is etcdctl\'s.',
+  flags: [
+    { name: 'compress', kind: 'string', def: '', help: 'etcdctl-ts: write the file compressed: gzip' },
+    { name: 'checksum-file', kind: 'bool', def: 'false', help: 'etcdctl-ts: also write <file>.sha256 (sha256sum -c checks it)' },
+    { name: 'keep', kind: 'int', def: '0', help: 'etcdctl-ts: after a good save, keep this many of the files the same {time} pattern made (0: all)' },
+    { name: 'keep-within', kind: 'duration', def: '0s', help: 'etcdctl-ts: after a good save, keep the files the same {time} pattern made this recently' },
+    { name: 'metrics-file', kind: 'string', def: '', help: 'etcdctl-ts: write a Prometheus node-exporter textfile about this run' },
+  ],
+  async run(ctx, args, f) {
     if (args.length !== 1) throw bad('snapshot save expects one argument');
+    const compress = f.compress as string;
+    if (compress !== '' && compress !== 'gzip') throw new CliError(`unknown --compress ${JSON.stringify(compress)}: gzip is the one there is`, ExitCode.BadArgs);
+    const keep = Number(f.keep as bigint);
+    const within = f['keep-within'] as number;
+    if (keep < 0) throw bad('--keep must not be negative');
+    if ((keep > 0 || within > 0) && !args[0]!.includes('{time}')) throw bad('--keep and --keep-within prune what earlier runs saved: the file name needs {time}');
+    const metricsFile = f['metrics-file'] as string;
     const started = performance.now();
+    const now = new Date();
     let writer: import('../snapshot/save.js').SnapshotWriter | undefined;
     // Ctrl-C or a TERM leaves no partial file behind.
     const abort = new AbortController();
@@ -77,7 +106,13 @@ const saveCommand: CommandDef = {
     try {
       const src = await pickSource(ctx);
       const { SnapshotWriter } = await import('../snapshot/save.js');
-      writer = new SnapshotWriter(args[0]!);
+      let path = args[0]!;
+      if (hasPlaceholders(path)) {
+        const id = src.status.header?.member_id ?? 0n;
+        const name = path.includes('{member}') ? ((await src.client.memberList({ deadline: ctx.commandDeadline() })).members.find((m) => m.ID === id)?.name ?? hexId(id)) : '';
+        path = expand(path, now, name);
+      }
+      writer = new SnapshotWriter(path, compress === 'gzip');
       const w = writer;
       // etcdctl sets no deadline on the stream unless --command-timeout is given.
       const deadline = ctx.settings.explicit.has('command-timeout') ? ctx.commandDeadline() : undefined;
@@ -100,6 +135,33 @@ const saveCommand: CommandDef = {
         progress.done();
       }
       const sha256 = w.finish();
+      const checksumFile = f['checksum-file'] ? writeChecksum(w.path, w.fileSha256) : undefined;
+      // The new backup is in place: only now may older ones go.
+      const pruned: string[] = [];
+      const unremovable: string[] = [];
+      for (const old of toPrune(produced(args[0]!), w.path, keep > 0 ? keep : undefined, within > 0 ? within : undefined, now)) {
+        for (const p of [old.path, `${old.path}.sha256`]) {
+          try {
+            rmSync(p);
+            if (p === old.path) pruned.push(p);
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== 'ENOENT') unremovable.push(`${p} (${(e as Error).message})`);
+          }
+        }
+      }
+      const durationMs = Math.round(performance.now() - started);
+      const json = ctx.settings.format === 'json';
+      const stats = json || metricsFile ? await withPlain(w.path, w.path, (plain) => dbStatus(plain, statSync(plain).size)) : undefined;
+      if (metricsFile) {
+        writeMetrics(metricsFile, {
+          ...readMetrics(metricsFile),
+          last_success_timestamp_seconds: String(Math.floor(now.getTime() / 1000)),
+          last_duration_seconds: (durationMs / 1000).toFixed(3),
+          last_size_bytes: String(w.fileSize),
+          last_revision: String(stats!.revision),
+          last_total_keys: String(stats!.totalKey),
+        });
+      }
       new SnapshotPrinter(ctx.settings.format).saved({
         path: w.path,
         size: w.size,
@@ -107,10 +169,20 @@ const saveCommand: CommandDef = {
         endpoint: src.endpoint,
         memberId: src.status.header?.member_id ?? 0n,
         version: src.status.version,
-        durationMs: Math.round(performance.now() - started),
+        durationMs,
+        ...(json ? { revision: stats!.revision, totalKey: stats!.totalKey, compressedSize: compress ? w.fileSize : undefined, checksumFile, pruned } : {}),
       });
+      if (unremovable.length > 0) throw new CliError(`the snapshot was saved, but older ones could not be removed: ${unremovable.join('; ')}`, ExitCode.IO);
     } catch (e) {
       writer?.abort();
+      if (metricsFile && !(e instanceof CliError && e.code === ExitCode.IO)) {
+        try {
+          writeMetrics(metricsFile, { ...readMetrics(metricsFile), last_failure_timestamp_seconds: String(Math.floor(Date.now() / 1000)) });
+        } catch (me) {
+          process.stderr.write(`etcdctl-ts: could not write ${metricsFile}: ${(me as Error).message}\n`);
+        }
+      }
+      if (e instanceof CliError && e.code === ExitCode.IO) throw e;
       if (abort.signal.aborted) throw new CliError('snapshot save interrupted; no file was written', ExitCode.Interrupted);
       throw failWith(e, ExitCode.Interrupted);
     } finally {
@@ -119,6 +191,21 @@ const saveCommand: CommandDef = {
     }
   },
 };
+
+// <file>.sha256 in sha256sum's format, written whole or not at all.
+function writeChecksum(path: string, sha256: string): string {
+  const to = `${path}.sha256`;
+  const tmp = `${to}.part`;
+  const fd = openSync(tmp, 'w', 0o644);
+  try {
+    writeSync(fd, `${sha256}  ${basename(path)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, to);
+  return to;
+}
 
 const statusCommand: CommandDef = {
   name: 'status',
@@ -136,12 +223,55 @@ const statusCommand: CommandDef = {
       throw new CliError(goPathError('stat', path, e));
     }
     try {
-      const { dbStatus } = await import('../snapshot/status.js');
-      new SnapshotPrinter(ctx.settings.format).status(dbStatus(path, size));
+      // A gzip-compressed snapshot (known by its magic bytes) is read through a temporary copy.
+      const s = await withPlain(path, join(tmpdir(), 'status'), (plain) => dbStatus(plain, plain === path ? size : statSync(plain).size));
+      new SnapshotPrinter(ctx.settings.format).status(s);
     } catch (e) {
-      if (e instanceof SnapshotError) throw new CliError(e.message);
+      if (e instanceof SnapshotError || e instanceof GzipError) throw new CliError(e.message);
       throw e;
     }
+  },
+};
+
+const listCommand: CommandDef = {
+  name: 'list',
+  usage: 'list <directory>',
+  summary: 'Lists and verifies the snapshot files in a directory (etcdctl-ts)',
+  description: 'Every snapshot file (plain or gzip-compressed) with its time, size, revision and keys, and whether its\nsha256 trailer and its .sha256 file check out; exit 1 if any does not.',
+  flags: [],
+  async run(ctx, args) {
+    if (args.length !== 1) throw bad('snapshot list expects one directory');
+    let list;
+    try {
+      list = await listSnapshots(args[0]!);
+    } catch (e) {
+      throw new CliError(goPathError('open', args[0]!, e));
+    }
+    const format = ctx.settings.format;
+    if (format === 'json') {
+      stdout.write(
+        jsonText({
+          snapshots: list.map((l) => ({
+            name: l.name,
+            path: l.path,
+            modified: l.modified.toISOString(),
+            size: l.size,
+            compressed: l.compressed,
+            revision: l.revision ?? null,
+            totalKeys: l.totalKey ?? null,
+            trailer: l.trailer,
+            checksumFile: l.checksumFile,
+            error: l.error ?? null,
+          })),
+        }) + '\n',
+      );
+    } else if (format === 'simple' || format === 'table') {
+      const rows = list.map((l) => [l.name, l.modified.toISOString().replace(/\.\d+Z$/, 'Z'), humanizeBytes(l.size), l.revision?.toString() ?? '', l.totalKey?.toString() ?? '', l.trailer, l.checksumFile]);
+      stdout.write(drawTable(format === 'table' ? 'table' : 'plain', ['NAME', 'TIME', 'SIZE', 'REVISION', 'TOTAL KEYS', 'TRAILER', 'SHA256 FILE'], rows));
+    } else throw new CliError(`${format} not supported as output format (snapshot list writes simple, table and json)`, ExitCode.BadFeature);
+    for (const l of list) if (l.error) process.stderr.write(`etcdctl-ts: ${l.name}: ${l.error}\n`);
+    const failed = list.filter((l) => l.trailer === 'bad' || l.checksumFile === 'bad');
+    if (failed.length > 0) throw new CliError(`${failed.length} of ${list.length} snapshot files failed verification: ${failed.map((l) => l.name).join(', ')}`, ExitCode.Error);
   },
 };
 
@@ -150,5 +280,5 @@ export const snapshotCommand: CommandDef = {
   usage: 'snapshot <subcommand>',
   summary: 'Manages etcd node snapshots',
   flags: [],
-  subcommands: [restoreCommand, saveCommand, statusCommand],
+  subcommands: [listCommand, restoreCommand, saveCommand, statusCommand],
 };

@@ -13,6 +13,12 @@ export interface SaveResult {
   memberId: bigint;
   version: string;
   durationMs: number;
+  // With -w json (etcdctl-ts's own backup fields).
+  revision?: bigint;
+  totalKey?: number;
+  compressedSize?: number;
+  checksumFile?: string;
+  pruned?: string[];
 }
 
 export class SnapshotPrinter {
@@ -42,7 +48,9 @@ export class SnapshotPrinter {
     if (this.format !== 'json') return this.out.write(`Snapshot saved at ${r.path}\n`);
     this.out.write(
       `{"path":${goJsonString(r.path)},"size":${r.size},"sha256":"${r.sha256}","endpoint":${goJsonString(r.endpoint)},` +
-        `"member_id":${r.memberId},"member_id_hex":"${hexId(r.memberId)}","version":${goJsonString(r.version)},"duration_ms":${r.durationMs}}\n`,
+        `"member_id":${r.memberId},"member_id_hex":"${hexId(r.memberId)}","version":${goJsonString(r.version)},"duration_ms":${r.durationMs}` +
+        `,"revision":${r.revision ?? 0},"total_keys":${r.totalKey ?? 0},"compressed_size":${r.compressedSize ?? 'null'},"checksum_file":${r.checksumFile ? goJsonString(r.checksumFile) : 'null'}` +
+        `,"pruned":[${(r.pruned ?? []).map(goJsonString).join(',')}]}\n`,
     );
   }
 }

@@ -4,6 +4,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fsyncSync, lstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { goLinkError, goPathError } from '../cli/errors.js';
+import { GzipSink } from '../backup/gzip.js';
 import { hasTrailer, SnapshotError } from './status.js';
 
 const TRAILER = 32;
@@ -14,9 +15,17 @@ export class SnapshotWriter {
   private readonly hash: Hash = createHash('sha256');
   // The last 32 bytes seen: the trailer if the stream ends now.
   private tail = Buffer.alloc(0);
+  // The bytes that reach the file (compressed or not), for sha256sum.
+  private readonly fileHash: Hash = createHash('sha256');
+  private readonly gzip: GzipSink | undefined;
+  // Of the stream (uncompressed), and of the file.
   size = 0;
+  fileSize = 0;
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    compress = false,
+  ) {
     this.part = `${path}.part`;
     // Go's rename refuses a directory as the target; say so before the
     // download rather than after it.
@@ -26,10 +35,18 @@ export class SnapshotWriter {
     } catch (e) {
       throw new SnapshotError(`could not open ${this.part} (${goPathError('open', this.part, e)})`);
     }
+    if (compress) this.gzip = new GzipSink((b) => this.out(b));
+  }
+
+  private out(b: Buffer): void {
+    writeSync(this.fd!, b);
+    this.fileHash.update(b);
+    this.fileSize += b.length;
   }
 
   write(chunk: Buffer): void {
-    writeSync(this.fd!, chunk);
+    if (this.gzip) this.gzip.push(chunk);
+    else this.out(chunk);
     this.size += chunk.length;
     const all = this.tail.length ? Buffer.concat([this.tail, chunk]) : chunk;
     const keep = Math.min(TRAILER, all.length);
@@ -48,6 +65,7 @@ export class SnapshotWriter {
     if (!digest.equals(this.tail)) {
       throw new SnapshotError(`the received snapshot is corrupt: its sha256 trailer says ${this.tail.toString('hex')} but the data hashes to ${digest.toString('hex')}`);
     }
+    this.gzip?.end();
     fsyncSync(this.fd!);
     closeSync(this.fd!);
     this.fd = undefined;
@@ -57,8 +75,12 @@ export class SnapshotWriter {
       this.renameFailed(e);
     }
     syncDir(dirname(this.path));
+    this.fileSha256 = this.fileHash.digest('hex');
     return digest.toString('hex');
   }
+
+  // The sha256 of the file as written, once finished.
+  fileSha256 = '';
 
   // Removes the partial file; safe to call at any point, more than once.
   abort(): void {

@@ -171,7 +171,7 @@ describe('snapshot save and status', () => {
     const file = readFileSync(path);
     const member = /"member_id":(\d+)/.exec((await ok([at(src), 'endpoint', 'status', '-w', 'json'])))![1]!;
     const j = r.stdout.toString();
-    assert.match(j, new RegExp(`^\\{"path":${JSON.stringify(path).replace(/[.]/g, '\\.')},"size":${file.length},"sha256":"${sha256(file.subarray(0, -32))}","endpoint":"${src.endpoint}","member_id":${member},"member_id_hex":"[0-9a-f]+","version":"${server().version.replace(/[.]/g, '\\.')}","duration_ms":\\d+\\}\n$`));
+    assert.match(j, new RegExp(`^\\{"path":${JSON.stringify(path).replace(/[.]/g, '\\.')},"size":${file.length},"sha256":"${sha256(file.subarray(0, -32))}","endpoint":"${src.endpoint}","member_id":${member},"member_id_hex":"[0-9a-f]+","version":"${server().version.replace(/[.]/g, '\\.')}","duration_ms":\\d+,"revision":\\d+,"total_keys":\\d+,"compressed_size":null,"checksum_file":null,"pruned":\\[\\]\\}\n$`));
     assert.equal(file.subarray(-32).toString('hex'), sha256(file.subarray(0, -32)));
   });
 
