@@ -195,3 +195,36 @@ describe('a full disk', () => {
     assert.equal(now.filter((f) => f.endsWith('.part')).length, left.filter((f) => f.endsWith('.part')).length);
   });
 });
+
+describe('a member that dies mid-stream', () => {
+  test('the save fails with the cause, leaving no file and no .part, and records the failure', async () => {
+    const big = await startEtcd(['--quota-backend-bytes=1073741824']);
+    try {
+      // 40 MB: far more than socket buffers hold once the member is frozen.
+      for (let t = 0; t < 40; t++) {
+        const ops = Array.from({ length: 100 }, (_, i) => `put /big/${t * 100 + i} ${'b'.repeat(10000)}`);
+        assert.equal((await etcdctl([`--endpoints=${big.endpoint}`, 'txn'], { stdin: `\n${ops.join('\n')}\n\n\n` })).code, 0);
+      }
+      const dir = tempDir();
+      const prom = join(dir, 'etcd.prom');
+      const child = spawn(process.execPath, [OURS, `--endpoints=${big.endpoint}`, 'snapshot', 'save', join(dir, 'dies.db.gz'), '--compress', 'gzip', '--metrics-file', prom], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const exited = new Promise<number>((r) => child.on('exit', (code) => r(code ?? -1)));
+      // The .part exists once the member was chosen: freeze the member, then kill it.
+      while (!existsSync(join(dir, 'dies.db.gz.part'))) {
+        assert.equal(child.exitCode, null, err);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      big.proc.kill('SIGSTOP');
+      await big.kill();
+      assert.equal(await exited, 5, err);
+      assert.match(err, /^Error: /m);
+      assert.deepEqual(files(dir), ['etcd.prom']);
+      assert.match(readFileSync(prom, 'utf8'), /^etcdctl_ts_snapshot_last_failure_timestamp_seconds [1-9]\d{9}$/m);
+      assert.match(readFileSync(prom, 'utf8'), /^etcdctl_ts_snapshot_last_success_timestamp_seconds 0$/m);
+    } finally {
+      await big.stop();
+    }
+  });
+});
