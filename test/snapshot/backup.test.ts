@@ -172,28 +172,34 @@ describe('a full disk', () => {
     }
   });
 
-  test('SIGKILL during a compressed save leaves only a .part; the next run works and prunes nothing it should keep', async () => {
-    const dir = tempDir();
-    const pattern = join(dir, 'k-{time}.db.gz');
-    await nextSecond();
-    assert.equal((await ours([at(), 'snapshot', 'save', pattern, '--compress', 'gzip', '--keep', '2'])).code, 0);
-    await nextSecond();
-    const child = spawn(process.execPath, [OURS, at(), 'snapshot', 'save', pattern, '--compress', 'gzip', '--keep', '2'], { stdio: 'ignore' });
-    const exited = new Promise((r) => child.on('exit', r));
-    // Killed as soon as its .part exists (or after it finished, if faster).
-    for (let i = 0; i < 2000 && child.exitCode === null && !files(dir).some((f) => f.endsWith('.part')); i++) await new Promise((r) => setTimeout(r, 1));
-    child.kill('SIGKILL');
-    await exited;
-    const left = files(dir);
-    assert.equal(left.filter((f) => f.endsWith('.db.gz')).length + left.filter((f) => f.endsWith('.part')).length, 2, left.join(' '));
-    await nextSecond();
-    const r = await ours([at(), 'snapshot', 'save', pattern, '--compress', 'gzip', '--keep', '2', '-w', 'json']);
-    assert.equal(r.code, 0, r.stderr);
-    const now = files(dir);
-    assert.equal(now.filter((f) => f.endsWith('.db.gz')).length, 2, now.join(' '));
-    // A .part stays: it is never pruned.
-    assert.equal(now.filter((f) => f.endsWith('.part')).length, left.filter((f) => f.endsWith('.part')).length);
-  });
+  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+    test(`${signal} during a compressed save (${signal === 'SIGTERM' ? 'nothing left' : 'only a .part left'}); the next run works and prunes nothing it should keep`, async () => {
+      const dir = tempDir();
+      const pattern = join(dir, 'k-{time}.db.gz');
+      await nextSecond();
+      assert.equal((await ours([at(), 'snapshot', 'save', pattern, '--compress', 'gzip', '--keep', '2'])).code, 0);
+      await nextSecond();
+      const child = spawn(process.execPath, [OURS, at(), 'snapshot', 'save', pattern, '--compress', 'gzip', '--keep', '2'], { stdio: 'ignore' });
+      const exited = new Promise((r) => child.on('exit', r));
+      // Signalled as soon as its .part exists (or after it finished, if faster).
+      for (let i = 0; i < 2000 && child.exitCode === null && !files(dir).some((f) => f.endsWith('.part')); i++) await new Promise((r) => setTimeout(r, 1));
+      child.kill(signal);
+      await exited;
+      const left = files(dir);
+      const parts = left.filter((f) => f.endsWith('.part')).length;
+      const saved = left.filter((f) => f.endsWith('.db.gz')).length;
+      // The first backup, and either the signalled one (had it finished) or,
+      // after SIGKILL only, its .part; SIGTERM removes the .part itself.
+      assert.ok(saved === 2 ? parts === 0 : saved === 1 && parts === (signal === 'SIGKILL' ? 1 : 0), left.join(' '));
+      await nextSecond();
+      const r = await ours([at(), 'snapshot', 'save', pattern, '--compress', 'gzip', '--keep', '2', '-w', 'json']);
+      assert.equal(r.code, 0, r.stderr);
+      const now = files(dir);
+      assert.equal(now.filter((f) => f.endsWith('.db.gz')).length, 2, now.join(' '));
+      // A .part stays: it is never pruned.
+      assert.equal(now.filter((f) => f.endsWith('.part')).length, parts);
+    });
+  }
 });
 
 describe('a member that dies mid-stream', () => {
