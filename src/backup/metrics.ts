@@ -1,7 +1,8 @@
 // A node-exporter textfile for backup jobs: the last success (time,
 // duration, size, revision, keys) and the last failure, written atomically;
 // a failed run keeps the previous success's figures.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeAtomic } from './atomic.js';
 
 const PREFIX = 'etcdctl_ts_snapshot_';
 const HELP: Record<string, string> = {
@@ -35,13 +36,5 @@ export function writeMetrics(path: string, m: Metrics): void {
   for (const [name, help] of Object.entries(HELP)) {
     text += `# HELP ${PREFIX}${name} ${help}\n# TYPE ${PREFIX}${name} gauge\n${PREFIX}${name} ${m[name as keyof typeof HELP] ?? '0'}\n`;
   }
-  const tmp = `${path}.part`;
-  const fd = openSync(tmp, 'w', 0o644);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  writeAtomic(path, text);
 }

@@ -1,8 +1,9 @@
 // snapshot save|status|restore, all native: the stream, the bbolt file,
 // the WAL and the raft snapshot are read and written here.
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { writeAtomic } from '../backup/atomic.js';
 import { GzipError } from '../backup/gzip.js';
 import { expand, hasPlaceholders, produced, toPrune } from '../backup/names.js';
 import { readMetrics, writeMetrics } from '../backup/metrics.js';
@@ -135,7 +136,9 @@ const saveCommand: CommandDef = {
         progress.done();
       }
       const sha256 = w.finish();
-      const checksumFile = f['checksum-file'] ? writeChecksum(w.path, w.fileSha256) : undefined;
+      // <file>.sha256 in sha256sum's format.
+      const checksumFile = f['checksum-file'] ? `${w.path}.sha256` : undefined;
+      if (checksumFile) writeAtomic(checksumFile, `${w.fileSha256}  ${basename(w.path)}\n`);
       // The new backup is in place: only now may older ones go.
       const pruned: string[] = [];
       const unremovable: string[] = [];
@@ -191,21 +194,6 @@ const saveCommand: CommandDef = {
     }
   },
 };
-
-// <file>.sha256 in sha256sum's format, written whole or not at all.
-function writeChecksum(path: string, sha256: string): string {
-  const to = `${path}.sha256`;
-  const tmp = `${to}.part`;
-  const fd = openSync(tmp, 'w', 0o644);
-  try {
-    writeSync(fd, `${sha256}  ${basename(path)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, to);
-  return to;
-}
 
 const statusCommand: CommandDef = {
   name: 'status',
