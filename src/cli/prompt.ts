@@ -64,8 +64,26 @@ function readLineSync(): string {
 }
 
 // Asks a yes/no question on stderr and reads the answer, a line of the
-// terminal: only "y" or "yes" (any case) is a yes.
-export function confirm(question: string): boolean {
+// terminal (read as a stream: Node leaves a terminal's fd non-blocking):
+// only "y" or "yes" (any case) is a yes.
+export async function confirm(question: string): Promise<boolean> {
+  const stdin = process.stdin;
   process.stderr.write(question);
-  return /^(y|yes)$/i.test(readLineSync().trim());
+  const line = await new Promise<string>((resolve) => {
+    let got = '';
+    const done = () => {
+      stdin.off('data', onData);
+      stdin.off('end', done);
+      stdin.pause();
+      resolve(got.split(/\r?\n|\r/)[0]!);
+    };
+    const onData = (d: Buffer) => {
+      got += d.toString('utf8');
+      if (/[\r\n]/.test(got)) done();
+    };
+    stdin.on('data', onData);
+    stdin.once('end', done);
+    stdin.resume();
+  });
+  return /^(y|yes)$/i.test(line.trim());
 }

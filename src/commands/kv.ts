@@ -239,7 +239,7 @@ export const delCommand: CommandDef = {
       if (whole || n > CONFIRM_ABOVE) {
         const shown = (await first()).map((k) => k.toString('utf8')).join(', ');
         const what = `${n} key${n === 1n ? '' : 's'}${whole ? ', the whole keyspace' : ''}`;
-        if (!confirm(`This deletes ${what} (first: ${shown}${n > DRY_RUN_SHOWN ? ', …' : ''}). Delete them? [y/N] `)) {
+        if (!(await confirm(`This deletes ${what} (first: ${shown}${n > DRY_RUN_SHOWN ? ', …' : ''}). Delete them? [y/N] `))) {
           throw new CliError(`nothing deleted: ${what} not confirmed (--yes deletes without asking, --dry-run shows what would go)`, ExitCode.Error);
         }
       }
