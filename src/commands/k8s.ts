@@ -7,7 +7,7 @@ import type { CommandDef, Flags } from '../cli/registry.js';
 import { PagedRange } from '../client/paged.js';
 import { prefixEnd } from '../client/prefix.js';
 import { EventType, type KeyValue } from '../client/types.js';
-import { classify, DecodeError, toObject, type JsonObject } from '../k8s/decode.js';
+import { classify, DecodeError, toObject, type Detail, type JsonObject } from '../k8s/decode.js';
 import { REGISTRY, resolveResource } from '../k8s/resources.js';
 import { humanSize, summarize, type ObjectSummary, type StoredKv } from '../k8s/summary.js';
 import { jsonLine, jsonText, yamlText } from '../k8s/text.js';
@@ -39,7 +39,7 @@ interface Read {
   // What `f` makes of every stored key-value under [key, end): in key
   // order live; from a snapshot, of each key's last version, in the order
   // they were last written.
-  each<T>(f: (kv: StoredKv) => T): AsyncIterable<T>;
+  each<T>(f: (kv: StoredKv) => T): AsyncIterable<T[]>;
   close(): void;
 }
 
@@ -54,7 +54,7 @@ async function open(ctx: Context, f: Flags, key: Buffer, end: Buffer): Promise<R
       revision: ks.revision,
       each: (fn) =>
         (async function* () {
-          yield* ks.latest(key, end, fn).values();
+          yield [...ks.latest(key, end, fn).values()];
         })(),
       close: () => ks.close(),
     };
@@ -70,8 +70,8 @@ async function open(ctx: Context, f: Flags, key: Buffer, end: Buffer): Promise<R
     },
     each: (fn) =>
       (async function* () {
-        if (!first.done) for (const kv of first.value) yield fn(kv);
-        for await (const kvs of pages) for (const kv of kvs) yield fn(kv);
+        if (!first.done) yield [...first.value].map(fn);
+        for await (const kvs of pages) yield [...kvs].map(fn);
       })(),
     close: () => undefined,
   };
@@ -98,14 +98,16 @@ function scope(args: string[], f: Flags, command: string): Scope {
   return { key, end: prefixEnd(key), namespace, name: args[1] ?? '' };
 }
 
-async function collect(ctx: Context, f: Flags, s: Scope, brief: boolean): Promise<{ list: ObjectSummary[]; revision: bigint }> {
+async function collect(ctx: Context, f: Flags, s: Scope, detail: Detail): Promise<{ list: ObjectSummary[]; revision: bigint }> {
   const read = await open(ctx, f, s.key, s.end);
   try {
     const list: ObjectSummary[] = [];
-    for await (const o of read.each((kv) => summarize(kv, brief))) {
-      if (s.namespace && o.namespace !== s.namespace) continue;
-      if (s.name && o.name !== s.name) continue;
-      list.push(o);
+    for await (const batch of read.each((kv) => summarize(kv, detail))) {
+      for (const o of batch) {
+        if (s.namespace && o.namespace !== s.namespace) continue;
+        if (s.name && o.name !== s.name) continue;
+        list.push(o);
+      }
     }
     list.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return { list, revision: read.revision };
@@ -128,7 +130,7 @@ const ls: CommandDef = {
     const fmt = format(ctx);
     const s = scope(args, f, 'k8s ls');
     // Tables show no more of the metadata than the brief summary holds.
-    const { list, revision } = await collect(ctx, f, s, fmt === 'plain' || fmt === 'table');
+    const { list, revision } = await collect(ctx, f, s, fmt === 'plain' || fmt === 'table' ? 'table' : 'full');
     printObjects(fmt, list, revision, Date.now(), !s.namespace);
   },
 };
@@ -147,7 +149,7 @@ async function find(ctx: Context, f: Flags, keys: string[]): Promise<StoredKv | 
     const key = Buffer.from(k);
     const read = await open(ctx, f, key, Buffer.concat([key, Buffer.from([0])]));
     try {
-      for await (const kv of read.each((x) => x)) return kv;
+      for await (const batch of read.each((x) => x)) if (batch.length > 0) return batch[0];
     } finally {
       read.close();
     }
@@ -227,23 +229,25 @@ const usage: CommandDef = {
       const shared = new Map<string, string>();
       const once = (x: string) => shared.get(x) ?? (shared.set(x, x), x);
       const brief = (kv: StoredKv): Brief => {
-        const o = summarize(kv, true);
+        const o = summarize(kv, 'count');
         return { key: o.key, resource: once(o.resource), namespace: once(o.namespace), name: o.name, kind: once(o.kind), encoding: o.encoding, size: o.size };
       };
-      for await (const o of read.each(brief)) {
-        const name = by === 'resource' ? o.resource : o.namespace || '(cluster)';
-        let g = groups.get(name);
-        if (!g) groups.set(name, (g = { name, objects: 0, bytes: 0 }));
-        g.objects++;
-        g.bytes += o.size;
-        if (!g.largest || o.size > g.largest.size) g.largest = o;
-        total += o.size;
-        objects++;
-        // The N largest so far, kept sorted and short.
-        if (top > 0 && (largest.length < top || o.size > largest[largest.length - 1]!.size)) {
-          largest.push(o);
-          largest.sort((a, b) => b.size - a.size);
-          if (largest.length > top) largest.pop();
+      for await (const batch of read.each(brief)) {
+        for (const o of batch) {
+          const name = by === 'resource' ? o.resource : o.namespace || '(cluster)';
+          let g = groups.get(name);
+          if (!g) groups.set(name, (g = { name, objects: 0, bytes: 0 }));
+          g.objects++;
+          g.bytes += o.size;
+          if (!g.largest || o.size > g.largest.size) g.largest = o;
+          total += o.size;
+          objects++;
+          // The N largest so far, kept sorted and short.
+          if (top > 0 && (largest.length < top || o.size > largest[largest.length - 1]!.size)) {
+            largest.push(o);
+            largest.sort((a, b) => b.size - a.size);
+            if (largest.length > top) largest.pop();
+          }
         }
       }
     } finally {

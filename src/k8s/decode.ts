@@ -45,10 +45,13 @@ const MAGIC = Buffer.from('k8s\0', 'latin1');
 const WATCH_EVENT = 'WatchEvent';
 const ENCRYPTED = Buffer.from('k8s:enc:', 'latin1');
 
-// `brief`: of the metadata, only name, namespace and creation time (for a
-// whole keyspace, where the rest would cost more than the read itself).
-export function classify(value: Buffer, brief = false): K8sValue {
-  if (value.subarray(0, 4).equals(MAGIC)) return unknownEnvelope(value.subarray(4), brief);
+// How much of the metadata to read: all of it, or for a whole keyspace
+// (where the rest would cost more than the read itself) only name,
+// namespace and creation time ('table'), or name and namespace ('count').
+export type Detail = 'full' | 'table' | 'count';
+
+export function classify(value: Buffer, detail: Detail = 'full'): K8sValue {
+  if (value.subarray(0, 4).equals(MAGIC)) return unknownEnvelope(value.subarray(4), detail);
   if (value.subarray(0, ENCRYPTED.length).equals(ENCRYPTED)) {
     // k8s:enc:<provider>:<version>:<key name>:<ciphertext>
     const parts = value.subarray(ENCRYPTED.length, ENCRYPTED.length + 512).toString('latin1').split(':');
@@ -71,7 +74,7 @@ export function classify(value: Buffer, brief = false): K8sValue {
 const isObject = (o: unknown): o is Record<string, unknown> => typeof o === 'object' && o !== null && !Array.isArray(o);
 
 // runtime.Unknown: typeMeta=1 {apiVersion=1, kind=2}, raw=2.
-function unknownEnvelope(b: Buffer, brief: boolean): K8sValue {
+function unknownEnvelope(b: Buffer, detail: Detail): K8sValue {
   let apiVersion = '';
   let kind = '';
   let raw: Buffer = Buffer.alloc(0);
@@ -88,7 +91,7 @@ function unknownEnvelope(b: Buffer, brief: boolean): K8sValue {
   if (schema().kind(apiVersion, kind || WATCH_EVENT)?.objectMeta !== false) {
     for (const c = new Cursor(raw); c.next(); ) if (c.no === 1) metaBytes = c.bytes('metadata');
   }
-  return { type: 'object', encoding: 'protobuf', apiVersion, kind, raw, meta: protoMeta(metaBytes, brief) };
+  return { type: 'object', encoding: 'protobuf', apiVersion, kind, raw, meta: protoMeta(metaBytes, detail) };
 }
 
 function len(f: WireField, what: string): Buffer {
@@ -102,10 +105,10 @@ function varintOf(f: WireField, what: string): bigint {
 }
 
 // ObjectMeta read by field number, without the schema.
-function protoMeta(b: Buffer, brief: boolean): MetaSummary {
+function protoMeta(b: Buffer, detail: Detail): MetaSummary {
   const m = emptyMeta();
   for (const c = new Cursor(b); c.next(); ) {
-    if (brief && c.no !== 1 && c.no !== 3 && c.no !== 8) continue;
+    if (detail !== 'full' && c.no !== 1 && c.no !== 3 && (detail === 'count' || c.no !== 8)) continue;
     switch (c.no) {
       case 1:
         m.name = c.text('name');

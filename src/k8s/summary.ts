@@ -1,7 +1,7 @@
 // One stored object in brief, from its key and value alone: what the
 // k8s ls, usage and watch commands show for each key under /registry
-// (in brief: no metadata beyond name, namespace and creation time).
-import { classify, DecodeError, type MetaSummary } from './decode.js';
+// (with less detail, less of the metadata: see classify).
+import { classify, DecodeError, type Detail, type MetaSummary } from './decode.js';
 import { resourceOfKey, REGISTRY } from './resources.js';
 
 export interface ObjectSummary {
@@ -20,7 +20,7 @@ export interface ObjectSummary {
   modRevision: bigint;
   version: bigint;
   meta?: MetaSummary;
-  // In brief, the creation time alone of the metadata.
+  // With less than full detail, the creation time alone of the metadata.
   created?: string | null;
 }
 
@@ -40,13 +40,13 @@ function fromKey(key: string, resource: string): { namespace: string; name: stri
   return rest.length >= 2 ? { namespace: rest[rest.length - 2]!, name: rest[rest.length - 1]! } : { namespace: '', name: rest[0] ?? '' };
 }
 
-export function summarize(kv: StoredKv, brief = false): ObjectSummary {
+export function summarize(kv: StoredKv, detail: Detail = 'full'): ObjectSummary {
   const key = kv.key.toString('utf8');
   const resource = resourceOfKey(key);
   const o: ObjectSummary = { key, resource, namespace: '', name: '', kind: '', apiVersion: '', encoding: 'other', size: kv.value.length, createRevision: kv.create_revision, modRevision: kv.mod_revision, version: kv.version };
   let v;
   try {
-    v = classify(kv.value, brief);
+    v = classify(kv.value, detail);
   } catch (e) {
     if (!(e instanceof DecodeError)) throw e;
     o.encoding = 'invalid';
@@ -60,8 +60,8 @@ export function summarize(kv: StoredKv, brief = false): ObjectSummary {
       o.kind = v.kind;
       o.apiVersion = v.apiVersion;
       o.encoding = v.encoding;
-      if (brief) o.created = v.meta.creationTimestamp;
-      else o.meta = v.meta;
+      if (detail === 'full') o.meta = v.meta;
+      else o.created = v.meta.creationTimestamp;
       return o;
     case 'encrypted':
       o.encoding = 'encrypted';
