@@ -51,7 +51,7 @@ const ENCRYPTED = Buffer.from('k8s:enc:', 'latin1');
 export type Detail = 'full' | 'table' | 'count';
 
 export function classify(value: Buffer, detail: Detail = 'full'): K8sValue {
-  if (value.subarray(0, 4).equals(MAGIC)) return unknownEnvelope(value.subarray(4), detail);
+  if (value.length >= 4 && value[0] === MAGIC[0] && value[1] === MAGIC[1] && value[2] === MAGIC[2] && value[3] === MAGIC[3]) return unknownEnvelope(value.subarray(4), detail);
   if (value.subarray(0, ENCRYPTED.length).equals(ENCRYPTED)) {
     // k8s:enc:<provider>:<version>:<key name>:<ciphertext>
     const parts = value.subarray(ENCRYPTED.length, ENCRYPTED.length + 512).toString('latin1').split(':');
@@ -88,10 +88,21 @@ function unknownEnvelope(b: Buffer, detail: Detail): K8sValue {
   }
   // Kinds the schema knows to have no ObjectMeta as field 1 get an empty summary.
   let metaBytes: Buffer = Buffer.alloc(0);
-  if (schema().kind(apiVersion, kind || WATCH_EVENT)?.objectMeta !== false) {
+  if (hasObjectMeta(apiVersion, kind || WATCH_EVENT)) {
     for (const c = new Cursor(raw); c.next(); ) if (c.no === 1) metaBytes = c.bytes('metadata');
   }
   return { type: 'object', encoding: 'protobuf', apiVersion, kind, raw, meta: protoMeta(metaBytes, detail) };
+}
+
+// Whether field 1 of a kind is ObjectMeta (unknown kinds are assumed to
+// have it); remembered per kind, as a keyspace holds few kinds.
+const objectMetaOf = new Map<string, Map<string, boolean>>();
+function hasObjectMeta(apiVersion: string, kind: string): boolean {
+  let byKind = objectMetaOf.get(apiVersion);
+  if (!byKind) objectMetaOf.set(apiVersion, (byKind = new Map()));
+  let known = byKind.get(kind);
+  if (known === undefined) byKind.set(kind, (known = schema().kind(apiVersion, kind)?.objectMeta !== false));
+  return known;
 }
 
 function len(f: WireField, what: string): Buffer {

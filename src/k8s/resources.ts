@@ -4,6 +4,9 @@
 
 export const REGISTRY = '/registry/';
 
+// Storage segments under which each resource sits one level deeper.
+export const NESTED = (segment: string) => segment === 'services' || segment.includes('.');
+
 interface Resource {
   name: string;
   short: string[];
@@ -90,9 +93,14 @@ export function resolveResource(word: string): ResourceRef {
 // /registry/<group>/<plural>/… → <group>/<plural>.
 export function resourceOfKey(key: string): string {
   if (!key.startsWith(REGISTRY)) return '';
-  const parts = key.slice(REGISTRY.length).split('/');
-  if (parts.length > 2 && (parts[0]!.includes('.') || parts[0] === 'services')) return `${parts[0]}/${parts[1]}`;
-  return parts[0] ?? '';
+  const start = REGISTRY.length;
+  const first = key.indexOf('/', start);
+  if (first < 0) return key.slice(start);
+  const segment = key.slice(start, first);
+  if (!NESTED(segment)) return segment;
+  // A second segment counts only when something follows it.
+  const second = key.indexOf('/', first + 1);
+  return second < 0 ? segment : key.slice(start, second);
 }
 
 // The resource stored under a key prefix ("minions" → nodes,
@@ -105,5 +113,3 @@ export function resourceOfPrefix(storage: string): string {
   return slash > 0 && s.slice(0, slash).includes('.') ? `${s.slice(slash + 1)}.${s.slice(0, slash)}` : s;
 }
 
-// Storage segments under which each resource sits one level deeper.
-export const NESTED = (segment: string) => segment === 'services' || segment.includes('.');
