@@ -53,51 +53,18 @@ function varint32(b: Buffer, pos: number): [number, number] {
   return [-1, pos];
 }
 
-// Every field of a message, in wire order.
+// Every field of a message, in wire order (a Cursor's fields, as values).
 export function* fields(b: Buffer): Generator<WireField> {
-  let pos = 0;
-  while (pos < b.length) {
-    let [tag, after] = varint32(b, pos);
-    if (tag < 0) {
-      const [big, next] = varint(b, pos);
-      if (big > 0xffffffffn) throw new DecodeError(`tag out of range at offset ${pos}`);
-      [tag, after] = [Number(big), next];
-    }
-    const no = Math.floor(tag / 8);
-    const wire = (tag % 8) as Wire;
-    if (no === 0) throw new DecodeError(`field number 0 at offset ${pos}`);
-    pos = after;
-    switch (wire) {
-      case Wire.Varint: {
-        const [v, next] = varint(b, pos);
-        pos = next;
-        yield { no, wire, int: v, bytes: EMPTY };
+  for (const c = new Cursor(b); c.next(); ) {
+    switch (c.wire) {
+      case Wire.Len:
+        yield { no: c.no, wire: c.wire, int: 0n, bytes: c.bytes('') };
         break;
-      }
-      case Wire.Fixed64:
-        if (pos + 8 > b.length) throw new DecodeError(`truncated fixed64 field ${no}`);
-        yield { no, wire, int: b.readBigUInt64LE(pos), bytes: EMPTY };
-        pos += 8;
+      case Wire.Varint:
+        yield { no: c.no, wire: c.wire, int: c.varint(''), bytes: EMPTY };
         break;
-      case Wire.Fixed32:
-        if (pos + 4 > b.length) throw new DecodeError(`truncated fixed32 field ${no}`);
-        yield { no, wire, int: BigInt(b.readUInt32LE(pos)), bytes: EMPTY };
-        pos += 4;
-        break;
-      case Wire.Len: {
-        let [len, next] = varint32(b, pos);
-        if (len < 0) {
-          const [big, after] = varint(b, pos);
-          if (big > BigInt(b.length)) throw new DecodeError(`field ${no} claims ${big} bytes, ${b.length - after} are left`);
-          [len, next] = [Number(big), after];
-        }
-        if (len > b.length - next) throw new DecodeError(`field ${no} claims ${len} bytes, ${b.length - next} are left`);
-        pos = next + len;
-        yield { no, wire, int: 0n, bytes: b.subarray(next, pos) };
-        break;
-      }
       default:
-        throw new DecodeError(`unsupported wire type ${wire} for field ${no} at offset ${pos}`);
+        yield { no: c.no, wire: c.wire, int: c.fixed(), bytes: EMPTY };
     }
   }
 }
@@ -171,6 +138,7 @@ export class Cursor {
           const [big, after] = varint(b, at);
           [len, next] = [big > BigInt(b.length) ? b.length + 1 : Number(big), after];
         }
+        if (len > b.length - next) throw new DecodeError(`field ${this.no} claims ${len} bytes, ${b.length - next} are left`);
         this.start = next;
         this.end = next + len;
         this.pos = this.end;
@@ -195,5 +163,10 @@ export class Cursor {
   varint(what: string): bigint {
     if (this.wire !== Wire.Varint) throw new DecodeError(`${what} (field ${this.no}) has wire type ${this.wire}, not varint`);
     return varint(this.b, this.valueAt)[0];
+  }
+
+  // A fixed64 or fixed32 field's value.
+  fixed(): bigint {
+    return this.wire === Wire.Fixed64 ? this.b.readBigUInt64LE(this.valueAt) : BigInt(this.b.readUInt32LE(this.valueAt));
   }
 }
