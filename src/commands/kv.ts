@@ -226,7 +226,7 @@ export const delCommand: CommandDef = {
     const client = await ctx.client();
     const deadline = () => ({ deadline: ctx.commandDeadline() });
     const ranged = req.range_end !== undefined && req.range_end.length > 0;
-    const count = async () => (ranged ? (await client.range({ key: req.key, range_end: req.range_end, count_only: true }, deadline())).count : (await client.range({ key: req.key, count_only: true }, deadline())).count);
+    const count = async () => (await client.range({ key: req.key, range_end: req.range_end, count_only: true }, deadline())).count;
     const first = async () => [...(await client.range({ key: req.key, range_end: req.range_end, keys_only: true, limit: DRY_RUN_SHOWN }, deadline())).kvs].map((kv) => kv.key);
     if (f['dry-run']) {
       const [n, keys] = [await count(), await first()];

@@ -9,7 +9,7 @@ import { expand, hasPlaceholders, produced, toPrune } from '../backup/names.js';
 import { readMetrics, writeMetrics } from '../backup/metrics.js';
 import { listSnapshots } from '../backup/list.js';
 import { withPlain } from '../backup/plain.js';
-import { jsonText } from '../k8s/text.js';
+import { jsonText } from '../output/json-text.js';
 import { stdout } from '../output/out.js';
 import { drawTable } from '../output/tables.js';
 import { dbStatus } from '../snapshot/status.js';

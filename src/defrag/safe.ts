@@ -11,7 +11,7 @@ import { humanizeBytes, goDuration } from '../output/gofmt.js';
 import { drawTable } from '../output/tables.js';
 import { stdout } from '../output/out.js';
 import { startProgress } from '../output/progress.js';
-import { jsonText } from '../k8s/text.js';
+import { jsonText, type JsonObject } from '../output/json-text.js';
 import { parseRule, RuleError, type Rule, type Variables } from './rule.js';
 
 export const SAFE_FLAGS = [
@@ -242,7 +242,7 @@ async function defragOne(ctx: Context, t: Target, all: Target[]): Promise<void> 
   }
 }
 
-function report(targets: Target[], dryRun: boolean): import('../k8s/decode.js').JsonObject {
+function report(targets: Target[], dryRun: boolean): JsonObject {
   return {
     dryRun,
     members: targets.map((t) => ({

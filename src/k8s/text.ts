@@ -1,21 +1,6 @@
-// Decoded objects as text: JSON indented as kubectl prints it, and YAML in
-// kubectl's style (keys sorted, lists at their key's indentation). 64-bit
-// integers (bigint) are written with every digit.
-import type { JsonValue } from './decode.js';
-
-export function jsonText(v: JsonValue, indent = '  ', at = ''): string {
-  if (v === null) return 'null';
-  if (typeof v === 'bigint') return v.toString();
-  if (typeof v !== 'object') return JSON.stringify(v);
-  const inner = at + indent;
-  if (Array.isArray(v)) {
-    if (v.length === 0) return '[]';
-    return `[\n${v.map((x) => inner + jsonText(x, indent, inner)).join(',\n')}\n${at}]`;
-  }
-  const keys = Object.keys(v);
-  if (keys.length === 0) return '{}';
-  return `{\n${keys.map((k) => `${inner}${JSON.stringify(k)}: ${jsonText(v[k]!, indent, inner)}`).join(',\n')}\n${at}}`;
-}
+// Decoded objects as YAML in kubectl's style (keys sorted, lists at their
+// key's indentation); 64-bit integers (bigint) written with every digit.
+import type { JsonValue } from '../output/json-text.js';
 
 // Words YAML 1.1 readers take as something other than a string.
 const RESERVED = /^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|[-+]?(?:\.inf|\.Inf|\.INF)|\.nan|\.NaN|\.NAN)$/;
@@ -80,15 +65,4 @@ export function yamlText(v: JsonValue): string {
   if (v !== null && typeof v === 'object' && !Array.isArray(v)) return Object.keys(v).length ? yamlMap(v, '') + '\n' : '{}\n';
   if (Array.isArray(v)) return v.length ? yamlSeq(v, '') + '\n' : '[]\n';
   return yamlValue(v, '', false).slice(1) + '\n';
-}
-
-// One line of JSON (for jsonl), bigints written in full.
-export function jsonLine(v: JsonValue): string {
-  if (v === null) return 'null';
-  if (typeof v === 'bigint') return v.toString();
-  if (typeof v !== 'object') return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map(jsonLine).join(',')}]`;
-  return `{${Object.keys(v)
-    .map((k) => `${JSON.stringify(k)}:${jsonLine(v[k]!)}`)
-    .join(',')}}`;
 }

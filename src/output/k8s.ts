@@ -1,9 +1,8 @@
 // Output of the k8s commands (etcdctl-ts's own): tables (tables.ts),
 // borderless as kubectl prints them (bordered with -w table), and JSON or
 // JSON lines for scripts, with revisions written in full.
-import type { JsonObject } from '../k8s/decode.js';
 import { humanAge, humanSize, type ObjectSummary } from '../k8s/summary.js';
-import { jsonLine, jsonText } from '../k8s/text.js';
+import { jsonLine, jsonText, type JsonObject } from './json-text.js';
 import { stdout } from './out.js';
 import { drawTable } from './tables.js';
 
