@@ -8,12 +8,12 @@ import { boundYoungGeneration } from '../heap.js';
 import { SortOrder, SortTarget, type KeyValue, type List, type RangeRequest, type ResponseHeader } from './types.js';
 
 // Adaptive page sizes: start small (values may be large), then aim at
-// TARGET_BYTES per page from the size of the keys read so far. Every page
-// costs the server a walk over the rest of the range (it counts it), so
-// pages are few: a rest of up to 1.5 pages comes as one.
+// TARGET_BYTES per page from the size of the keys read so far.
 const FIRST_KEYS = 64;
 const MAX_KEYS = 65536;
-const TARGET_BYTES = 8 << 20;
+const TARGET_BYTES = 1 << 20;
+// Keys of a page read to guess where the next one ends.
+const SAMPLE = 32;
 
 export const COMPACTED = 'etcdserver: mvcc: required revision has been compacted';
 
@@ -32,6 +32,79 @@ export function pageable(r: RangeRequest): boolean {
 }
 
 const NUL = Buffer.from([0]);
+
+interface Page {
+  header?: ResponseHeader;
+  kvs: List<KeyValue>;
+  more: boolean;
+  count: bigint;
+}
+
+// etcd 3.4 and 3.5 count every key left in a range for each page they
+// answer, so a page asked for with the range's own end costs the server a
+// walk over the rest of it: pages over a million keys would walk tens of
+// millions. An ascending page therefore ends where the keys of the page
+// before it suggest that about `want` more keys end. The guess only sizes
+// the walk: a page that ends early is followed by the next, and the count
+// of the whole range comes from the first page.
+//
+// Keys are read as numbers: the 6 bytes after the prefix that the page's
+// first and last keys share, each as its rank among the bytes seen there
+// in a sample of the page, so that keys of digits count in tens and names
+// in letters and digits. The next end is the last key's number stepped
+// on by the page's span per key times `want`. Undefined when the page
+// tells nothing (fewer than two keys) or the step leaves the keyspace.
+export function nextBound(sample: Buffer[], keys: number, want: number): Buffer | undefined {
+  const first = sample[0];
+  const last = sample.at(-1);
+  if (keys < 2 || !first || !last) return undefined;
+  let c = 0;
+  while (c < first.length && c < last.length && first[c] === last[c]) c++;
+  // A step past the shared prefix is taken again with a byte less of it.
+  for (; c >= 0; c--) {
+    const end = boundAt(sample, c, keys, want);
+    if (end) return Buffer.compare(end, last) > 0 ? end : undefined;
+  }
+  return undefined;
+}
+
+function boundAt(sample: Buffer[], c: number, keys: number, want: number): Buffer | undefined {
+  const last = sample.at(-1)!;
+  const seen = new Uint8Array(256);
+  for (const k of sample) for (let i = c; i < c + 6 && i < k.length; i++) seen[k[i]!] = 1;
+  // A window inside the shared prefix says nothing of density: take the
+  // page to span one unit of it, so that the step reaches a next sibling
+  // (the byte after the last key's, at each place, is a digit too).
+  const inside = c + 6 <= sample[0]!.length && sample[0]!.subarray(c, c + 6).equals(last.subarray(c, c + 6));
+  if (inside) for (let i = c; i < c + 6; i++) if (last[i]! < 255) seen[last[i]! + 1] = 1;
+  const alphabet: number[] = [];
+  // A byte's digit: its rank among the bytes seen, rounded down; no byte
+  // (a shorter key) is the lowest, so digits never decrease along the keys.
+  const digit = new Uint8Array(256);
+  for (let v = 0; v < 256; v++) {
+    if (seen[v]) alphabet.push(v);
+    digit[v] = Math.max(0, alphabet.length - 1);
+  }
+  const base = alphabet.length;
+  const place = (k: Buffer) => {
+    let v = 0;
+    for (let i = c; i < c + 6; i++) v = v * base + (i < k.length ? digit[k[i]!]! : 0);
+    return v;
+  };
+  const [a, b] = [place(sample[0]!), place(last)];
+  const span = inside ? 1 : b - a;
+  let to = Math.floor(b + Math.max(1, (span / (keys - 1)) * want));
+  if (span <= 0 || to >= base ** 6) return undefined;
+  const bytes = Buffer.alloc(6);
+  for (let i = 5; i >= 0; i--, to = Math.floor(to / base)) bytes[i] = alphabet[to % base]!;
+  return Buffer.concat([last.subarray(0, c), bytes]);
+}
+
+// The lower of two range ends, where "\0" is no end.
+function lower(a: Buffer, b: Buffer): Buffer {
+  if (b.length === 1 && b[0] === 0) return a;
+  return Buffer.compare(a, b) < 0 ? a : b;
+}
 
 export class PagedRange {
   // From the first page: what a single response's header and count would be.
@@ -74,7 +147,7 @@ export class PagedRange {
   private readonly slots: Buffer[] = [Buffer.alloc(0), Buffer.alloc(0)];
   private turn = 0;
 
-  private request(key: Buffer, end: Buffer, emitted: bigint): Promise<{ header?: ResponseHeader; kvs: List<KeyValue>; more: boolean; count: bigint }> {
+  private request(key: Buffer, end: Buffer, emitted: bigint): Promise<Page> {
     const slot = this.turn++ % 2;
     const alloc = (size: number) => {
       if (this.slots[slot]!.length < size) this.slots[slot] = Buffer.allocUnsafe(size);
@@ -98,13 +171,17 @@ export class PagedRange {
     return this.client.range(r, o);
   }
 
-  // The range left after a page whose last key is `last`, or undefined
-  // when nothing can be left.
-  private rest(key: Buffer, end: Buffer, last: Buffer): [Buffer, Buffer] | undefined {
-    if (!this.descend) return [Buffer.concat([last, NUL]), end];
-    // Below "\0" there is no key (and "\0" as a range end means no end).
-    if (last.length === 1 && last[0] === 0) return undefined;
-    return [key, last];
+  // The range left after a page asked for [key, asked) of [key, end), or
+  // undefined when nothing can be left.
+  private rest(page: Page, key: Buffer, end: Buffer, asked: Buffer): [Buffer, Buffer] | undefined {
+    const last = page.kvs.at(-1)?.key;
+    if (this.descend) {
+      // Below "\0" there is no key (and "\0" as a range end means no end).
+      if (!page.more || !last || (last.length === 1 && last[0] === 0)) return undefined;
+      return [key, last];
+    }
+    if (page.more && last) return [Buffer.concat([last, NUL]), end];
+    return asked !== end ? [asked, end] : undefined;
   }
 
   private resize(kvs: List<KeyValue>): void {
@@ -116,14 +193,29 @@ export class PagedRange {
     this.pageKeys = left > 0 && left <= keys * 1.5 ? left : keys;
   }
 
+  // Where the next ascending page of [key, end) should end (see nextBound):
+  // not once the rest is about one page, and not after a bounded page that
+  // came back short (the keys thin out, or a prefix ends): the page after
+  // it, up to the range's end, sizes the guess again.
+  private bound(page: Page, asked: Buffer, key: Buffer, end: Buffer): Buffer {
+    const kvs = page.kvs;
+    if (this.descend || Number(this.count) - this.seenKeys <= this.pageKeys) return end;
+    if (asked !== end && !page.more && kvs.length < this.pageKeys / 4) return end;
+    const sample: Buffer[] = [];
+    for (let i = 0; i < SAMPLE && kvs.length > 0; i++) sample.push(kvs.at(Math.floor((i * (kvs.length - 1)) / (SAMPLE - 1)))!.key);
+    const b = nextBound(sample, kvs.length, this.pageKeys * 2);
+    return b && Buffer.compare(b, key) > 0 ? lower(b, end) : end;
+  }
+
   // Pages of key-values as the single response would list them (pruned,
   // cut at --limit). The next page is requested before one is handed out.
   async *pages(): AsyncGenerator<KeyValue[] | List<KeyValue>> {
     let key = this.req.key;
     let end = this.req.range_end!;
+    let asked = end;
     this.revision = this.req.revision ?? 0n;
     let emitted = 0n;
-    let page = await this.request(key, end, emitted);
+    let page = await this.request(key, asked, emitted);
     if (page.more) boundYoungGeneration();
     this.header = page.header;
     this.count = page.count;
@@ -137,37 +229,37 @@ export class PagedRange {
       }
       emitted += BigInt(kvs.length);
       const full = this.limit > 0n && emitted === this.limit;
-      const last = page.kvs.at(-1);
-      const rest = page.more && last ? this.rest(key, end, last.key) : undefined;
+      const rest = this.rest(page, key, end, asked);
       this.resize(page.kvs);
       // Without pruning, every key left counts: a full read stops here.
-      let next: ReturnType<PagedRange['request']> | undefined;
+      let next: Promise<Page> | undefined;
       if (rest && !cut && !(full && !this.filtered)) {
         [key, end] = rest;
-        next = this.request(key, end, emitted);
+        asked = this.bound(page, asked, key, end);
+        next = this.request(key, asked, emitted);
         // Settled here too, so a page left unread never goes unhandled.
         next.catch(() => undefined);
       }
       if (kvs.length > 0) yield kvs;
       if (cut || (full && !this.filtered)) {
-        this.more = cut || rest !== undefined;
+        // The first page counted the whole range.
+        this.more = cut || this.count > emitted;
         return;
       }
       if (!next) return;
       // With pruning, only another key that passes makes "more" true.
       if (full) {
-        this.more = await this.anyKept(next, key, end);
+        this.more = await this.anyKept(next, key, end, asked);
         return;
       }
       page = await this.awaitPage(next);
     }
   }
 
-  private async anyKept(next: ReturnType<PagedRange['request']>, key: Buffer, end: Buffer): Promise<boolean> {
-    for (let page = await this.awaitPage(next); ; page = await this.awaitPage(this.request(key, end, 0n))) {
+  private async anyKept(next: Promise<Page>, key: Buffer, end: Buffer, asked: Buffer): Promise<boolean> {
+    for (let page = await this.awaitPage(next); ; page = await this.awaitPage(this.request(key, (asked = end), 0n))) {
       if ([...page.kvs].some(this.keep)) return true;
-      const last = page.kvs.at(-1);
-      const rest = page.more && last ? this.rest(key, end, last.key) : undefined;
+      const rest = this.rest(page, key, end, asked);
       if (!rest) return false;
       [key, end] = rest;
     }

@@ -157,6 +157,7 @@ function message(s: Schema, end: number): Msg {
   const out = fresh(s);
   const fields = index(s);
   while (pos < end) {
+    const at = pos;
     const tag = varint();
     const wire = tag & 7;
     const f = fields[(tag - wire) / 8];
@@ -168,7 +169,7 @@ function message(s: Schema, end: number): Msg {
     if (f.lazy) {
       const len = varint();
       if (pos + len > end) truncated();
-      (out[f.name] as LazyList<Msg>).add(pos, pos + len);
+      (out[f.name] as LazyList<Msg>).add(at, pos, pos + len, f.no, end);
       pos += len;
       continue;
     }
@@ -213,7 +214,21 @@ export function decode(s: Schema, data: Buffer): Msg {
 // keys then walks it once, and each KeyValue dies young instead of all of
 // them living until the end (which cost more in GC than decoding itself).
 export class LazyList<T = Msg> implements Iterable<T> {
-  private readonly offsets: number[] = [];
+  private n = 0;
+  // Elements are found again by walking the message's fields from the
+  // first element's tag: a page of keys keeps no index of its own, which
+  // would outlive young-generation GC and pile up as garbage.
+  private field = 0;
+  private from = 0;
+  private to = 0;
+  private lastStart = 0;
+  private lastEnd = 0;
+  // Set by find(): the element found.
+  private start = 0;
+  private end = 0;
+  // Where at() stopped, so that rising indexes walk the message once.
+  private atIndex = -1;
+  private atNext = 0;
   // Encoded bytes of all elements: what a paged read sizes its pages by.
   byteLength = 0;
 
@@ -223,23 +238,74 @@ export class LazyList<T = Msg> implements Iterable<T> {
   ) {}
 
   get length(): number {
-    return this.offsets.length / 2;
+    return this.n;
   }
 
-  add(start: number, end: number): void {
-    this.offsets.push(start, end);
+  add(tagAt: number, start: number, end: number, field: number, messageEnd: number): void {
+    if (this.n === 0) {
+      this.field = field;
+      this.from = tagAt;
+    }
+    this.n++;
+    this.to = messageEnd;
+    this.lastStart = start;
+    this.lastEnd = end;
     this.byteLength += end - start;
   }
 
   at(i: number): T | undefined {
-    if (i < 0) i += this.length;
-    if (i < 0 || i >= this.length) return undefined;
-    return decodeRange(this.schema, this.data, this.offsets[2 * i]!, this.offsets[2 * i + 1]!) as T;
+    if (i < 0) i += this.n;
+    if (i < 0 || i >= this.n) return undefined;
+    if (i === this.n - 1) return decodeRange(this.schema, this.data, this.lastStart, this.lastEnd) as T;
+    if (i < this.atIndex || this.atIndex < 0) {
+      this.atIndex = -1;
+      this.atNext = this.from;
+    }
+    for (; this.atIndex < i; this.atIndex++) this.atNext = this.find(this.atNext);
+    return decodeRange(this.schema, this.data, this.start, this.end) as T;
   }
 
   *[Symbol.iterator](): Iterator<T> {
-    const o = this.offsets;
-    for (let i = 0; i < o.length; i += 2) yield decodeRange(this.schema, this.data, o[i]!, o[i + 1]!) as T;
+    for (let i = 0, p = this.from; i < this.n; i++) {
+      p = this.find(p);
+      yield decodeRange(this.schema, this.data, this.start, this.end) as T;
+    }
+  }
+
+  // From a tag at p, skips other fields to the next element, sets start
+  // and end to it and returns where the field after it begins. The message
+  // was read whole once already, so its framing is known to be sound.
+  private find(p: number): number {
+    const d = this.data;
+    while (p < this.to) {
+      let tag = 0;
+      let b: number;
+      for (let m = 1; ; m *= 128) {
+        b = d[p++]!;
+        tag += (b & 0x7f) * m;
+        if (b < 0x80) break;
+      }
+      const wire = tag & 7;
+      if (wire === 2) {
+        let len = 0;
+        for (let m = 1; ; m *= 128) {
+          b = d[p++]!;
+          len += (b & 0x7f) * m;
+          if (b < 0x80) break;
+        }
+        if ((tag - wire) / 8 === this.field) {
+          this.start = p;
+          this.end = p + len;
+          return p + len;
+        }
+        p += len;
+      } else if (wire === 0) {
+        while (d[p++]! >= 0x80);
+      } else {
+        p += wire === 1 ? 8 : 4;
+      }
+    }
+    throw new Error('protobuf: repeated field lost');
   }
 }
 

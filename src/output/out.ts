@@ -49,8 +49,8 @@ export class Out {
 
   flush(): void {
     if (this.pos === 0) return;
+    // Written synchronously, so the buffer is free again at once.
     const data = this.buf.subarray(0, this.pos);
-    this.buf = Buffer.allocUnsafe(CHUNK);
     this.pos = 0;
     this.writeAll(data);
   }
