@@ -8,10 +8,12 @@ import { boundYoungGeneration } from '../heap.js';
 import { SortOrder, SortTarget, type KeyValue, type List, type RangeRequest, type ResponseHeader } from './types.js';
 
 // Adaptive page sizes: start small (values may be large), then aim at
-// TARGET_BYTES per page from the size of the keys read so far.
+// `target` bytes per page from the size of the keys read so far: 1 MiB,
+// doubled up to 8 MiB each time a page's end is guessed short (see bound()).
 const FIRST_KEYS = 64;
 const MAX_KEYS = 65536;
 const TARGET_BYTES = 1 << 20;
+const MAX_TARGET_BYTES = 8 << 20;
 // Keys of a page read to guess where the next one ends.
 const SAMPLE = 32;
 
@@ -121,6 +123,7 @@ export class PagedRange {
   private pageKeys: number;
   private seenKeys = 0;
   private seenBytes = 0;
+  private target = TARGET_BYTES;
 
   constructor(
     private readonly client: EtcdClient,
@@ -188,7 +191,7 @@ export class PagedRange {
     this.seenKeys += kvs.length;
     this.seenBytes += kvs.byteLength ?? 0;
     if ((this.o.pageSize && this.o.pageSize > 0) || this.seenBytes === 0) return;
-    const keys = Math.max(1, Math.min(MAX_KEYS, Math.floor(TARGET_BYTES / (this.seenBytes / this.seenKeys))));
+    const keys = Math.max(1, Math.min(MAX_KEYS, Math.floor(this.target / (this.seenBytes / this.seenKeys))));
     const left = Number(this.count) - this.seenKeys;
     this.pageKeys = left > 0 && left <= keys * 1.5 ? left : keys;
   }
@@ -196,11 +199,16 @@ export class PagedRange {
   // Where the next ascending page of [key, end) should end (see nextBound):
   // not once the rest is about one page, and not after a bounded page that
   // came back short (the keys thin out, or a prefix ends): the page after
-  // it, up to the range's end, sizes the guess again.
+  // it, up to the range's end, sizes the guess again. Prefixes that end
+  // about a page apart would make that every other page, so pages grow
+  // until they span a few such prefixes and the guess can step over them.
   private bound(page: Page, asked: Buffer, key: Buffer, end: Buffer): Buffer {
     const kvs = page.kvs;
     if (this.descend || Number(this.count) - this.seenKeys <= this.pageKeys) return end;
-    if (asked !== end && !page.more && kvs.length < this.pageKeys / 4) return end;
+    if (asked !== end && !page.more && kvs.length < this.pageKeys / 4) {
+      if (!(this.o.pageSize && this.o.pageSize > 0)) this.target = Math.min(MAX_TARGET_BYTES, this.target * 2);
+      return end;
+    }
     const sample: Buffer[] = [];
     for (let i = 0; i < SAMPLE && kvs.length > 0; i++) sample.push(kvs.at(Math.floor((i * (kvs.length - 1)) / (SAMPLE - 1)))!.key);
     const b = nextBound(sample, kvs.length, this.pageKeys * 2);
