@@ -69,10 +69,15 @@ async function open(ctx: Context, f: Flags, key: Buffer, end: Buffer): Promise<R
     get revision() {
       return paged.revision;
     },
-    each: (fn) =>
+    each: <T>(fn: (kv: StoredKv) => T) =>
       (async function* () {
-        if (!first.done) yield [...first.value].map(fn);
-        for await (const kvs of pages) yield [...kvs].map(fn);
+        const map = (kvs: Iterable<KeyValue>) => {
+          const out: T[] = [];
+          for (const kv of kvs) out.push(fn(kv));
+          return out;
+        };
+        if (!first.done) yield map(first.value);
+        for await (const kvs of pages) yield map(kvs);
       })(),
     close: () => undefined,
   };

@@ -51,7 +51,7 @@ const ENCRYPTED = Buffer.from('k8s:enc:', 'latin1');
 export type Detail = 'full' | 'table' | 'count';
 
 export function classify(value: Buffer, detail: Detail = 'full'): K8sValue {
-  if (value.length >= 4 && value[0] === MAGIC[0] && value[1] === MAGIC[1] && value[2] === MAGIC[2] && value[3] === MAGIC[3]) return unknownEnvelope(value.subarray(4), detail);
+  if (value.length >= 4 && value[0] === MAGIC[0] && value[1] === MAGIC[1] && value[2] === MAGIC[2] && value[3] === MAGIC[3]) return unknownEnvelope(value, detail);
   if (value.subarray(0, ENCRYPTED.length).equals(ENCRYPTED)) {
     // k8s:enc:<provider>:<version>:<key name>:<ciphertext>
     const parts = value.subarray(ENCRYPTED.length, ENCRYPTED.length + 512).toString('latin1').split(':');
@@ -73,26 +73,32 @@ export function classify(value: Buffer, detail: Detail = 'full'): K8sValue {
 
 const isObject = (o: unknown): o is Record<string, unknown> => typeof o === 'object' && o !== null && !Array.isArray(o);
 
-// runtime.Unknown: typeMeta=1 {apiVersion=1, kind=2}, raw=2.
-function unknownEnvelope(b: Buffer, detail: Detail): K8sValue {
+// runtime.Unknown (after the magic): typeMeta=1 {apiVersion=1, kind=2}, raw=2.
+function unknownEnvelope(value: Buffer, detail: Detail): K8sValue {
   let apiVersion = '';
   let kind = '';
-  let raw: Buffer = Buffer.alloc(0);
-  for (const c = new Cursor(b); c.next(); ) {
+  let raw: Buffer = NONE;
+  let rawAt: Cursor | undefined;
+  for (const c = new Cursor(value, 4); c.next(); ) {
     if (c.no === 1) {
-      for (const t = new Cursor(c.bytes('typeMeta')); t.next(); ) {
+      for (const t = c.sub('typeMeta'); t.next(); ) {
         if (t.no === 1) apiVersion = t.text('apiVersion');
         else if (t.no === 2) kind = t.text('kind');
       }
-    } else if (c.no === 2) raw = c.bytes('raw');
+    } else if (c.no === 2) {
+      raw = c.bytes('raw');
+      rawAt = c.sub('raw');
+    }
   }
   // Kinds the schema knows to have no ObjectMeta as field 1 get an empty summary.
-  let metaBytes: Buffer = Buffer.alloc(0);
-  if (hasObjectMeta(apiVersion, kind || WATCH_EVENT)) {
-    for (const c = new Cursor(raw); c.next(); ) if (c.no === 1) metaBytes = c.bytes('metadata');
+  let meta: Cursor | undefined;
+  if (rawAt && hasObjectMeta(apiVersion, kind || WATCH_EVENT)) {
+    for (const c = rawAt; c.next(); ) if (c.no === 1) meta = c.sub('metadata');
   }
-  return { type: 'object', encoding: 'protobuf', apiVersion, kind, raw, meta: protoMeta(metaBytes, detail) };
+  return { type: 'object', encoding: 'protobuf', apiVersion, kind, raw, meta: protoMeta(meta, detail) };
 }
+
+const NONE = Buffer.alloc(0);
 
 // Whether field 1 of a kind is ObjectMeta (unknown kinds are assumed to
 // have it); remembered per kind, as a keyspace holds few kinds.
@@ -116,9 +122,9 @@ function varintOf(f: WireField, what: string): bigint {
 }
 
 // ObjectMeta read by field number, without the schema.
-function protoMeta(b: Buffer, detail: Detail): MetaSummary {
+function protoMeta(fields: Cursor | undefined, detail: Detail): MetaSummary {
   const m = emptyMeta();
-  for (const c = new Cursor(b); c.next(); ) {
+  for (const c = fields; c?.next(); ) {
     if (detail !== 'full' && c.no !== 1 && c.no !== 3 && (detail === 'count' || c.no !== 8)) continue;
     switch (c.no) {
       case 1:

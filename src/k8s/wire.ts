@@ -104,17 +104,44 @@ export class Cursor {
   // Where a length-delimited field's bytes start and end.
   start = 0;
   end = 0;
-  private pos = 0;
   private valueAt = 0;
 
-  constructor(private readonly b: Buffer) {}
+  // The message is b[pos, limit): a field's bytes are read in place (sub())
+  // rather than through a view of them.
+  constructor(
+    private readonly b: Buffer,
+    private pos = 0,
+    private readonly limit = b.length,
+  ) {}
+
+  // A varint of at most 4 bytes at `at` as a number (its end in
+  // this.valueAt), or -1: longer ones are rare and read again as bigint.
+  private small(at: number): number {
+    const b = this.b;
+    let v = 0;
+    for (let i = 0; i < 4 && at + i < this.limit; i++) {
+      const x = b[at + i]!;
+      v += (x & 0x7f) * 2 ** (7 * i);
+      if (x < 0x80) {
+        this.valueAt = at + i + 1;
+        return v;
+      }
+    }
+    return -1;
+  }
+
+  // Long varints are read by varint(), within the message.
+  private long(at: number): [bigint, number] {
+    return varint(this.b.subarray(0, this.limit), at);
+  }
 
   next(): boolean {
     const b = this.b;
-    if (this.pos >= b.length) return false;
-    let [tag, at] = varint32(b, this.pos);
+    if (this.pos >= this.limit) return false;
+    let tag = this.small(this.pos);
+    let at = this.valueAt;
     if (tag < 0) {
-      const [big, after] = varint(b, this.pos);
+      const [big, after] = this.long(this.pos);
       if (big > 0xffffffffn) throw new DecodeError(`tag out of range at offset ${this.pos}`);
       [tag, at] = [Number(big), after];
     }
@@ -123,9 +150,13 @@ export class Cursor {
     if (this.no === 0) throw new DecodeError(`field number 0 at offset ${this.pos}`);
     this.valueAt = at;
     switch (this.wire) {
-      case Wire.Varint:
-        this.pos = varint(b, at)[1];
+      case Wire.Varint: {
+        let i = at;
+        while (i < this.limit && b[i]! >= 0x80 && i - at < 10) i++;
+        if (i >= this.limit || i - at >= 10) this.long(at);
+        this.pos = i + 1;
         break;
+      }
       case Wire.Fixed64:
         this.pos = at + 8;
         break;
@@ -133,12 +164,14 @@ export class Cursor {
         this.pos = at + 4;
         break;
       case Wire.Len: {
-        let [len, next] = varint32(b, at);
+        let len = this.small(at);
+        let next = this.valueAt;
         if (len < 0) {
-          const [big, after] = varint(b, at);
-          [len, next] = [big > BigInt(b.length) ? b.length + 1 : Number(big), after];
+          const [big, after] = this.long(at);
+          [len, next] = [big > BigInt(this.limit) ? this.limit + 1 : Number(big), after];
         }
-        if (len > b.length - next) throw new DecodeError(`field ${this.no} claims ${len} bytes, ${b.length - next} are left`);
+        this.valueAt = at;
+        if (len > this.limit - next) throw new DecodeError(`field ${this.no} claims ${len} bytes, ${this.limit - next} are left`);
         this.start = next;
         this.end = next + len;
         this.pos = this.end;
@@ -147,8 +180,14 @@ export class Cursor {
       default:
         throw new DecodeError(`unsupported wire type ${this.wire} for field ${this.no} at offset ${at}`);
     }
-    if (this.pos > b.length) throw new DecodeError(`field ${this.no} runs past the end of its message`);
+    if (this.pos > this.limit) throw new DecodeError(`field ${this.no} runs past the end of its message`);
     return true;
+  }
+
+  // A cursor over this length-delimited field's own fields.
+  sub(what: string): Cursor {
+    if (this.wire !== Wire.Len) throw new DecodeError(`${what} (field ${this.no}) has wire type ${this.wire}, not length-delimited`);
+    return new Cursor(this.b, this.start, this.end);
   }
 
   bytes(what: string): Buffer {
@@ -157,12 +196,16 @@ export class Cursor {
   }
 
   text(what: string): string {
-    return text(this.bytes(what));
+    if (this.wire !== Wire.Len) return text(this.bytes(what));
+    // Names are ASCII nearly always: read in place, with no view made.
+    const b = this.b;
+    for (let i = this.start; i < this.end; i++) if (b[i]! >= 0x80) return text(this.bytes(what));
+    return b.toString('latin1', this.start, this.end);
   }
 
   varint(what: string): bigint {
     if (this.wire !== Wire.Varint) throw new DecodeError(`${what} (field ${this.no}) has wire type ${this.wire}, not varint`);
-    return varint(this.b, this.valueAt)[0];
+    return this.long(this.valueAt)[0];
   }
 
   // A fixed64 or fixed32 field's value.
