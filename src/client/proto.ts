@@ -276,36 +276,27 @@ export class LazyList<T = Msg> implements Iterable<T> {
   // and end to it and returns where the field after it begins. The message
   // was read whole once already, so its framing is known to be sound.
   private find(p: number): number {
-    const d = this.data;
-    while (p < this.to) {
-      let tag = 0;
-      let b: number;
-      for (let m = 1; ; m *= 128) {
-        b = d[p++]!;
-        tag += (b & 0x7f) * m;
-        if (b < 0x80) break;
-      }
-      const wire = tag & 7;
-      if (wire === 2) {
-        let len = 0;
-        for (let m = 1; ; m *= 128) {
-          b = d[p++]!;
-          len += (b & 0x7f) * m;
-          if (b < 0x80) break;
+    const savedBuf = buf;
+    const savedPos = pos;
+    buf = this.data;
+    pos = p;
+    try {
+      while (pos < this.to) {
+        const tag = varint();
+        const wire = tag & 7;
+        if (wire === 2 && (tag - wire) / 8 === this.field) {
+          const len = varint();
+          this.start = pos;
+          this.end = pos + len;
+          return this.end;
         }
-        if ((tag - wire) / 8 === this.field) {
-          this.start = p;
-          this.end = p + len;
-          return p + len;
-        }
-        p += len;
-      } else if (wire === 0) {
-        while (d[p++]! >= 0x80);
-      } else {
-        p += wire === 1 ? 8 : 4;
+        skip(wire);
       }
+      throw new Error('protobuf: repeated field lost');
+    } finally {
+      buf = savedBuf;
+      pos = savedPos;
     }
-    throw new Error('protobuf: repeated field lost');
   }
 }
 
