@@ -26,8 +26,8 @@ export interface WireField {
 // Varints of up to 4 bytes (tags, lengths, most numbers) are read with
 // plain arithmetic; longer ones with bigint, exactly.
 function varint(b: Buffer, pos: number): [bigint, number] {
-  const [small, next] = varint32(b, pos);
-  if (small >= 0) return [BigInt(small), next];
+  const small = varint32(b, pos, b.length);
+  if (small >= 0) return [BigInt(small), varint32End];
   let v = 0n;
   let shift = 0n;
   for (let i = pos; i < b.length; i++) {
@@ -42,15 +42,20 @@ function varint(b: Buffer, pos: number): [bigint, number] {
   throw new DecodeError(`truncated varint at offset ${pos}`);
 }
 
-// A varint of at most 4 bytes as a number, or -1 (longer, or truncated).
-function varint32(b: Buffer, pos: number): [number, number] {
+// A varint of at most 4 bytes before `limit` as a number, where it ends
+// in varint32End (no tuple per tag and length); -1 when longer or truncated.
+let varint32End = 0;
+function varint32(b: Buffer, pos: number, limit: number): number {
   let v = 0;
-  for (let i = 0; i < 4 && pos + i < b.length; i++) {
+  for (let i = 0; i < 4 && pos + i < limit; i++) {
     const x = b[pos + i]!;
     v += (x & 0x7f) * 2 ** (7 * i);
-    if (x < 0x80) return [v, pos + i + 1];
+    if (x < 0x80) {
+      varint32End = pos + i + 1;
+      return v;
+    }
   }
-  return [-1, pos];
+  return -1;
 }
 
 // Every field of a message, in wire order (a Cursor's fields, as values).
@@ -114,22 +119,6 @@ export class Cursor {
     private readonly limit = b.length,
   ) {}
 
-  // A varint of at most 4 bytes at `at` as a number (its end in
-  // this.valueAt), or -1: longer ones are rare and read again as bigint.
-  private small(at: number): number {
-    const b = this.b;
-    let v = 0;
-    for (let i = 0; i < 4 && at + i < this.limit; i++) {
-      const x = b[at + i]!;
-      v += (x & 0x7f) * 2 ** (7 * i);
-      if (x < 0x80) {
-        this.valueAt = at + i + 1;
-        return v;
-      }
-    }
-    return -1;
-  }
-
   // Long varints are read by varint(), within the message.
   private long(at: number): [bigint, number] {
     return varint(this.b.subarray(0, this.limit), at);
@@ -138,8 +127,8 @@ export class Cursor {
   next(): boolean {
     const b = this.b;
     if (this.pos >= this.limit) return false;
-    let tag = this.small(this.pos);
-    let at = this.valueAt;
+    let tag = varint32(b, this.pos, this.limit);
+    let at = varint32End;
     if (tag < 0) {
       const [big, after] = this.long(this.pos);
       if (big > 0xffffffffn) throw new DecodeError(`tag out of range at offset ${this.pos}`);
@@ -164,13 +153,12 @@ export class Cursor {
         this.pos = at + 4;
         break;
       case Wire.Len: {
-        let len = this.small(at);
-        let next = this.valueAt;
+        let len = varint32(b, at, this.limit);
+        let next = varint32End;
         if (len < 0) {
           const [big, after] = this.long(at);
           [len, next] = [big > BigInt(this.limit) ? this.limit + 1 : Number(big), after];
         }
-        this.valueAt = at;
         if (len > this.limit - next) throw new DecodeError(`field ${this.no} claims ${len} bytes, ${this.limit - next} are left`);
         this.start = next;
         this.end = next + len;
