@@ -5,6 +5,7 @@
 import type { EtcdClient, RequestOptions } from './etcd.js';
 import { EtcdError } from './etcd.js';
 import { boundYoungGeneration } from '../heap.js';
+import { isNul } from './prefix.js';
 import { SortOrder, SortTarget, type KeyValue, type List, type RangeRequest, type ResponseHeader } from './types.js';
 
 // Adaptive page sizes: start small (values may be large), then aim at
@@ -104,7 +105,7 @@ function boundAt(sample: Buffer[], c: number, keys: number, want: number): Buffe
 
 // The lower of two range ends, where "\0" is no end.
 function lower(a: Buffer, b: Buffer): Buffer {
-  if (b.length === 1 && b[0] === 0) return a;
+  if (isNul(b)) return a;
   return Buffer.compare(a, b) < 0 ? a : b;
 }
 
@@ -180,7 +181,7 @@ export class PagedRange {
     const last = page.kvs.at(-1)?.key;
     if (this.descend) {
       // Below "\0" there is no key (and "\0" as a range end means no end).
-      if (!page.more || !last || (last.length === 1 && last[0] === 0)) return undefined;
+      if (!page.more || !last || isNul(last)) return undefined;
       return [key, last];
     }
     if (page.more && last) return [Buffer.concat([last, NUL]), end];

@@ -12,3 +12,8 @@ export function prefixEnd(key: Buffer): Buffer {
   // All 0xff: no upper bound, i.e. the rest of the keyspace.
   return Buffer.from([0]);
 }
+
+// "\0": as a range end, no end (the rest of the keyspace); as a key, the lowest.
+export function isNul(b: Buffer): boolean {
+  return b.length === 1 && b[0] === 0;
+}

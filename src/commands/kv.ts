@@ -2,6 +2,7 @@
 // whose op lines take the same flags and validation.
 import { readFileSync } from 'node:fs';
 import { PagedRange, pageable } from '../client/paged.js';
+import { isNul } from '../client/prefix.js';
 import { SortOrder, SortTarget, type DeleteRangeRequest, type PutRequest, type RangeRequest } from '../client/types.js';
 import { CliError, ExitCode } from '../cli/errors.js';
 import type { FlagSpec } from '../cli/flags.js';
@@ -206,7 +207,7 @@ export const putCommand: CommandDef = {
 const CONFIRM_ABOVE = 1000n;
 const DRY_RUN_SHOWN = 10n;
 
-const isWholeKeyspace = (r: DeleteRangeRequest) => r.key.length === 1 && r.key[0] === 0 && r.range_end?.length === 1 && r.range_end[0] === 0;
+const isWholeKeyspace = (r: DeleteRangeRequest) => isNul(r.key) && r.range_end !== undefined && isNul(r.range_end);
 
 export const delCommand: CommandDef = {
   name: 'del',

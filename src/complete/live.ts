@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { EtcdClient, type ClientConfig } from '../client/etcd.js';
 import { PagedRange } from '../client/paged.js';
-import { prefixEnd } from '../client/prefix.js';
+import { isNul, prefixEnd } from '../client/prefix.js';
 import { NESTED, REGISTRY, resourceOfPrefix } from '../k8s/resources.js';
 import { hexId, hexId16 } from '../output/gofmt.js';
 import type { Lookup } from './complete.js';
@@ -75,7 +75,7 @@ async function keys(client: EtcdClient, prefix: string, deadline: number): Promi
           segments = true;
           const next = prefixEnd(candidate);
           // Past the last segment there is nothing left to jump to.
-          if (!(next.length === 1 && next[0] === 0)) from = next;
+          if (!isNul(next)) from = next;
           break scan;
         }
       }

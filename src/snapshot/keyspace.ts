@@ -3,6 +3,7 @@
 // each revision of each key is stored under its revision (8-byte main,
 // '_', 8-byte sub, and a trailing 't' for a deletion).
 import * as pb from '../client/messages.js';
+import { isNul } from '../client/prefix.js';
 import { decode } from '../client/proto.js';
 import type { KeyValue } from '../client/types.js';
 import { boundYoungGeneration } from '../heap.js';
@@ -39,7 +40,7 @@ export function openKeyspace(path: string): Keyspace {
   const entries = () => (bucket ? db.bucket(bucket, 'key') : []);
   let revision = 0n;
   for (const it of entries()) if (it.key.length >= 8) revision = it.key.readBigUInt64BE(0);
-  const inRange = (k: Buffer, prefix: Buffer, end: Buffer) => Buffer.compare(k, prefix) >= 0 && (end.length === 1 && end[0] === 0 ? true : Buffer.compare(k, end) < 0);
+  const inRange = (k: Buffer, prefix: Buffer, end: Buffer) => Buffer.compare(k, prefix) >= 0 && (isNul(end) || Buffer.compare(k, end) < 0);
   return {
     revision,
     latest(prefix, end, f) {
