@@ -207,6 +207,8 @@ export const putCommand: CommandDef = {
 const CONFIRM_ABOVE = 1000n;
 const DRY_RUN_SHOWN = 10n;
 
+const keysText = (n: bigint) => `${n} key${n === 1n ? '' : 's'}`;
+
 const isWholeKeyspace = (r: DeleteRangeRequest) => isNul(r.key) && r.range_end !== undefined && isNul(r.range_end);
 
 export const delCommand: CommandDef = {
@@ -239,7 +241,7 @@ export const delCommand: CommandDef = {
       const whole = isWholeKeyspace(req);
       if (whole || n > CONFIRM_ABOVE) {
         const shown = (await first()).map((k) => k.toString('utf8')).join(', ');
-        const what = `${n} key${n === 1n ? '' : 's'}${whole ? ', the whole keyspace' : ''}`;
+        const what = `${keysText(n)}${whole ? ', the whole keyspace' : ''}`;
         if (!(await confirm(`This deletes ${what} (first: ${shown}${n > DRY_RUN_SHOWN ? ', …' : ''}). Delete them? [y/N] `))) {
           throw new CliError(`nothing deleted: ${what} not confirmed (--yes deletes without asking, --dry-run shows what would go)`, ExitCode.Error);
         }
@@ -254,7 +256,7 @@ function printDryRun(format: string, n: bigint, keys: Buffer[]): void {
     stdout.write(`{"dry_run":true,"count":${n},"first":[${keys.map((k) => `{${keyJson(k)}}`).join(',')}]}\n`);
     return;
   }
-  stdout.write(`${n} key${n === 1n ? '' : 's'} would be deleted (dry run: nothing was deleted)\n`);
+  stdout.write(`${keysText(n)} would be deleted (dry run: nothing was deleted)\n`);
   for (const k of keys) stdout.line(k);
   if (n > BigInt(keys.length)) stdout.write(`… and ${n - BigInt(keys.length)} more\n`);
 }
