@@ -176,7 +176,11 @@ describe('token expiry', () => {
       for (const w of waiters.splice(0)) (renewals() >= w.n ? w.resolve : () => waiters.push(w))();
     });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const renewed = (n: number) => new Promise<void>((resolve) => (renewals() >= n ? resolve() : waiters.push({ n, resolve })));
+    // A keep-alive that ends fails the test with what it said, rather than
+    // leaving it waiting for renewals that cannot come.
+    const closed = new Promise<never>((_, reject) => child.once('close', (code) => reject(new Error(`keep-alive ended (${code}): ${err}${out}`))));
+    closed.catch(() => undefined);
+    const renewed = (n: number) => Promise.race([new Promise<void>((resolve) => (renewals() >= n ? resolve() : waiters.push({ n, resolve }))), closed]);
     try {
       // Renewals every 2 s: the 1 s token lapses between them.
       await renewed(3);
