@@ -208,6 +208,21 @@ export class EtcdClient {
     this.token = res.token as string;
   }
 
+  // A watch or keep-alive whose token the server dropped (a restart drops
+  // them all) logs in again. A member still starting may not answer within
+  // the dial timeout: false then, and the stream backs off and retries, as
+  // it does when the member is down.
+  private async logInAgain(): Promise<boolean> {
+    try {
+      await this.authenticate(this.dialDeadline());
+      return true;
+    } catch (e) {
+      const code = (e as GrpcError).code;
+      if (code === Code.DeadlineExceeded || code === Code.Unavailable) return false;
+      throw e;
+    }
+  }
+
   private metadata(): Record<string, string> | undefined {
     return this.token ? { token: this.token } : undefined;
   }
@@ -348,13 +363,13 @@ export class EtcdClient {
         if (outcome === 'canceled' || abort.signal.aborted) return;
         if (outcome !== 'reopen') {
           if (outcome.code === Code.Unauthenticated && this.cfg.auth) {
-            await this.authenticate(this.dialDeadline());
-            continue;
+            if (await this.logInAgain()) continue;
+          } else {
+            // A member shutting down cancels its streams; that is not ours to stop on.
+            const retryable = outcome.code === Code.Unavailable || outcome.code === Code.Canceled || outcome.code === Code.Internal;
+            if (!retryable) throw await this.explain(outcome);
+            if (outcome.cause) this.dialErrors.set(conn.endpoint, outcome.cause);
           }
-          // A member shutting down cancels its streams; that is not ours to stop on.
-          const retryable = outcome.code === Code.Unavailable || outcome.code === Code.Canceled || outcome.code === Code.Internal;
-          if (!retryable) throw await this.explain(outcome);
-          if (outcome.cause) this.dialErrors.set(conn.endpoint, outcome.cause);
         }
         // The member is gone or has no leader: try the next one.
         this.rotate(conn);
@@ -506,10 +521,10 @@ export class EtcdClient {
       if (outcome === 'expired') return 'expired';
       if (signal.aborted) return 'stopped';
       if (outcome && outcome.code === Code.Unauthenticated && this.cfg.auth) {
-        await this.authenticate(this.dialDeadline());
-        continue;
+        if (await this.logInAgain()) continue;
+      } else if (outcome && outcome.code !== Code.Unavailable && outcome.code !== Code.Canceled && outcome.code !== Code.Internal) {
+        throw await this.explain(outcome);
       }
-      if (outcome && outcome.code !== Code.Unavailable && outcome.code !== Code.Canceled && outcome.code !== Code.Internal) throw await this.explain(outcome);
       this.rotate(conn);
       await sleep(backoff);
       backoff = Math.min(backoff * 2, 1000);
