@@ -1,7 +1,7 @@
 // Authentication against a real etcd with auth enabled: root and a user
 // whose role covers /alice/ only. Tokens expire after a second.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { errorLines, etcdctl, OURS, ours } from '../harness/cli.js';
 import { startEtcd, type EtcdServer } from '../harness/etcd.js';
@@ -124,6 +124,14 @@ describe('secrets stay secret', () => {
   });
 });
 
+// Rejects with what a long-running child printed once it ends, so that a
+// test waiting for its output fails instead of waiting forever.
+function ended(child: ChildProcess, what: string, said: () => string): Promise<never> {
+  const p = new Promise<never>((_, reject) => child.once('close', (code) => reject(new Error(`${what} ended (${code}): ${said()}`))));
+  p.catch(() => undefined);
+  return p;
+}
+
 describe('token expiry', () => {
   test('a watch outlives several token expiries and a server restart', async () => {
     const child = spawn(process.execPath, [OURS, ep(), '--user=alice:alicepw', 'watch', '/alice/', '--prefix'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -138,7 +146,8 @@ describe('token expiry', () => {
       }
     });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const seen = (text: string) => new Promise<void>((resolve) => (out.includes(text) ? resolve() : waiters.push({ text, resolve })));
+    const closed = ended(child, 'watch', () => err + out);
+    const seen = (text: string) => Promise.race([new Promise<void>((resolve) => (out.includes(text) ? resolve() : waiters.push({ text, resolve }))), closed]);
     try {
       // The watch is established once an event put after start arrives.
       for (let i = 0; !out.includes('PUT'); i++) {
@@ -176,10 +185,7 @@ describe('token expiry', () => {
       for (const w of waiters.splice(0)) (renewals() >= w.n ? w.resolve : () => waiters.push(w))();
     });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    // A keep-alive that ends fails the test with what it said, rather than
-    // leaving it waiting for renewals that cannot come.
-    const closed = new Promise<never>((_, reject) => child.once('close', (code) => reject(new Error(`keep-alive ended (${code}): ${err}${out}`))));
-    closed.catch(() => undefined);
+    const closed = ended(child, 'keep-alive', () => err + out);
     const renewed = (n: number) => Promise.race([new Promise<void>((resolve) => (renewals() >= n ? resolve() : waiters.push({ n, resolve }))), closed]);
     try {
       // Renewals every 2 s: the 1 s token lapses between them.
