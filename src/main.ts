@@ -1,4 +1,5 @@
 // Entry point: etcdctl's ETCDCTL_API handling, then the command run.
+import { rawArgs } from './base/bytes.js';
 import { ExitCode } from './cli/errors.js';
 import { run } from './cli/program.js';
 import { ROOT } from './commands/index.js';
@@ -16,7 +17,7 @@ export async function main(argv: string[]): Promise<number> {
   return code;
 }
 
-main(process.argv.slice(2)).then(
+main(rawArgs(process.argv.slice(2))).then(
   (code) => process.exit(code),
   (e: Error) => {
     process.stderr.write(`Error: ${e.message}\n`);

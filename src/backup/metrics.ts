@@ -2,7 +2,7 @@
 // duration, size, revision, keys) and the last failure, written atomically;
 // a failed run keeps the previous success's figures.
 import { readFileSync } from 'node:fs';
-import { writeAtomic } from './atomic.js';
+import { writeAtomic } from '../base/files.js';
 
 const PREFIX = 'etcdctl_ts_snapshot_';
 const HELP: Record<string, string> = {

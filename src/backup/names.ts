@@ -10,8 +10,12 @@ export function stamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 
-export function expand(path: string, now: Date, member: string): string {
-  return path.replaceAll('{time}', stamp(now)).replaceAll('{member}', member.replace(/[/\0]/g, '_') || 'unnamed');
+const memberName = (member: string) => member.replace(/[/\0]/g, '_') || 'unnamed';
+
+// The path with {member} filled in, and {time} too unless `now` is undefined.
+export function expand(path: string, now: Date | undefined, member: string): string {
+  const p = path.replaceAll('{member}', memberName(member));
+  return now ? p.replaceAll('{time}', stamp(now)) : p;
 }
 
 export interface Produced {
@@ -20,28 +24,49 @@ export interface Produced {
   time: Date | undefined;
 }
 
-// Regular files (never links, never .part) in the pattern's directory
-// whose names the pattern could have produced, oldest first.
-export function produced(pattern: string): Produced[] {
-  const dir = dirname(pattern);
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+// The file names a pattern can produce, as a regular expression whose
+// first group is the {time} stamp. With `member`, {member} is that
+// member's name alone: retention never reaches another member's files.
+export function patternRe(pattern: string, member?: string): RegExp {
   const parts = basename(pattern).split(/(\{time\}|\{member\})/);
-  const re = new RegExp(`^${parts.map((p) => (p === '{time}' ? '(\\d{8}T\\d{6}Z)' : p === '{member}' ? '[^/]+?' : p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('')}$`);
-  const out: Produced[] = [];
+  const m = member === undefined ? '[^/]+?' : escape(memberName(member));
+  return new RegExp(`^${parts.map((p) => (p === '{time}' ? '(\\d{8}T\\d{6}Z)' : p === '{member}' ? m : escape(p))).join('')}$`);
+}
+
+export interface Found {
+  // Regular files (never links) the pattern could have produced, oldest first.
+  files: Produced[];
+  // Temporaries of interrupted saves of those names (<name>.<hex>.part).
+  leftovers: string[];
+}
+
+export function produced(pattern: string, member?: string): Found {
+  const dir = dirname(pattern);
+  const re = patternRe(pattern, member);
+  const files: Produced[] = [];
+  const leftovers: string[] = [];
   let names: string[];
   try {
     names = readdirSync(dir);
   } catch {
-    return [];
+    return { files, leftovers };
   }
   for (const name of names) {
-    const m = re.exec(name);
-    if (!m || name.endsWith('.part')) continue;
     const path = join(dir, name);
-    if (!lstatSync(path, { throwIfNoEntry: false })?.isFile()) continue;
+    const part = /^(.+?)(?:\.[0-9a-f]{8})?\.part$/.exec(name);
+    const m = re.exec(part ? part[1]! : name);
+    if (!m || !lstatSync(path, { throwIfNoEntry: false })?.isFile()) continue;
+    if (part) {
+      leftovers.push(path);
+      continue;
+    }
     const t = m[1] ? new Date(`${m[1].slice(0, 4)}-${m[1].slice(4, 6)}-${m[1].slice(6, 8)}T${m[1].slice(9, 11)}:${m[1].slice(11, 13)}:${m[1].slice(13, 15)}Z`) : undefined;
-    out.push({ path, time: t });
+    files.push({ path, time: t });
   }
-  return out.sort((a, b) => (a.time?.getTime() ?? 0) - (b.time?.getTime() ?? 0) || (a.path < b.path ? -1 : 1));
+  files.sort((a, b) => (a.time?.getTime() ?? 0) - (b.time?.getTime() ?? 0) || (a.path < b.path ? -1 : 1));
+  return { files, leftovers: leftovers.sort() };
 }
 
 // What --keep and --keep-within let go: a file is kept when either keeps

@@ -1,6 +1,7 @@
 // Global flags, their ETCDCTL_* variables, and what a command needs from
 // them: settings, a client and a printer.
 import type { Command } from 'commander';
+import { editDistance } from '../base/text.js';
 import { readFileSync } from 'node:fs';
 import * as z from 'zod/mini';
 import { ConnectError, EtcdClient, NO_ENDPOINTS, type ClientConfig } from '../client/etcd.js';
@@ -79,6 +80,15 @@ function displayValue(f: FlagSpec, v: FlagValue): string {
   return String(v);
 }
 
+// etcdctl echoes an unrecognized variable's value; not one whose name says
+// it may hold a secret, a misspelled ETCDCTL_PASSWORD above all.
+function secretLike(name: string): boolean {
+  const n = name.slice('ETCDCTL_'.length).replace(/_/g, '');
+  if (/PASS|PWD|SECRET|TOKEN|KEY|CRED|AUTH/.test(n)) return true;
+  // One or two letters off PASSWORD or USER (USER may hold name:password).
+  return ['PASSWORD', 'USER'].some((w) => editDistance(n, w) <= 2);
+}
+
 // The flags a command inherits (globals, and later persistent group flags)
 // and extra ETCDCTL_* names it reads itself.
 export interface EnvScope {
@@ -112,12 +122,12 @@ export function resolveSettings(cmd: Command, scope: EnvScope = { flags: GLOBAL_
       values[f.name] = parseFlagValue(f, raw);
       explicit.add(f.name);
     } catch (e) {
-      warn(`Warning: ignoring ${env}=${raw}: ${(e as Error).message}`);
+      warn(`Warning: ignoring ${env}=${displayValue(f, raw)}: ${(e as Error).message}`);
     }
   }
   for (const [k, v] of Object.entries(process.env)) {
     // ETCDCTL_TS_* are etcdctl-ts's own (DNS server override, traces).
-    if (k.startsWith('ETCDCTL_') && !k.startsWith('ETCDCTL_TS_') && !known.has(k)) warn(`${logTimestamp()} W | pkg/flags: unrecognized environment variable ${k}=${v}`);
+    if (k.startsWith('ETCDCTL_') && !k.startsWith('ETCDCTL_TS_') && !known.has(k)) warn(`${logTimestamp()} W | pkg/flags: unrecognized environment variable ${k}=${secretLike(k) && v ? '<redacted>' : v}`);
   }
   const s = Settings.parse(values);
   if (s.debug) {

@@ -1,26 +1,13 @@
 // Turns argv into a command run: cobra-style command lookup (unambiguous
 // prefixes), pflag-style scanning, then commander dispatch.
 import { Command } from 'commander';
+import { editDistance } from '../base/text.js';
 import { CliError, ExitCode, UsageError } from './errors.js';
 import { addFlags, scan, type FlagSpec } from './flags.js';
 import { Context, GLOBAL_FLAGS } from './global.js';
 import { HELP_FLAG, renderHelp } from './help.js';
 import type { CommandDef, Flags } from './registry.js';
 import { stdout } from '../output/out.js';
-
-function levenshtein(a: string, b: string): number {
-  a = a.toLowerCase();
-  b = b.toLowerCase();
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-    }
-  }
-  return d[a.length]![b.length]!;
-}
 
 function findSub(def: CommandDef, word: string): CommandDef | undefined {
   const subs = def.subcommands ?? [];
@@ -32,7 +19,7 @@ function findSub(def: CommandDef, word: string): CommandDef | undefined {
 
 function unknownCommand(root: CommandDef, word: string): CliError {
   // cobra never suggests its help command.
-  const suggestions = (root.subcommands ?? []).filter((c) => c.name !== 'help' && (levenshtein(word, c.name) <= 2 || c.name.toLowerCase().startsWith(word.toLowerCase())));
+  const suggestions = (root.subcommands ?? []).filter((c) => c.name !== 'help' && (editDistance(word.toLowerCase(), c.name.toLowerCase()) <= 2 || c.name.toLowerCase().startsWith(word.toLowerCase())));
   let msg = `unknown command ${JSON.stringify(word)} for "etcdctl"`;
   if (suggestions.length) msg += `\n\nDid you mean this?\n${suggestions.map((s) => `\t${s.name}\n`).join('')}`;
   return new UsageError(`${msg}\nRun 'etcdctl --help' for usage.`, false);

@@ -60,15 +60,28 @@ const REFUSALS: [RegExp, (user: string | undefined) => string][] = [
   [/^etcdserver: request is too large$/, () => 'the request is larger than the server accepts (etcd --max-request-bytes, 1.5 MiB unless set): keep values smaller, or raise that limit on every member'],
   [/^rpc error: code = ResourceExhausted desc = trying to send message larger than max/, () => 'the request is larger than --max-request-bytes allows (2 MiB unless set); the server has a limit of its own (etcd --max-request-bytes, 1.5 MiB unless set)'],
   [/^etcdserver: user name is empty$/, () => 'authentication is enabled on this cluster: pass --user <name>[:<password>] (or set ETCDCTL_USER)'],
-  [/^etcdserver: authentication failed, invalid user ID or password$/, (user) => `the name ${JSON.stringify(user ?? '')} and that password do not match a user of this cluster: check --user (name:password) or --password`],
+  [
+    /^etcdserver: authentication failed, invalid user ID or password$/,
+    (user) =>
+      user?.includes(':')
+        ? `the name given with --user (${shownUser(user)}: with --password, all of --user is the name, colon included) and that password do not match a user of this cluster: give --user the name alone`
+        : `the name ${JSON.stringify(user ?? '')} and that password do not match a user of this cluster: check --user (name:password) or --password`,
+  ],
   [
     /^etcdserver: permission denied$/,
     (user) =>
       user === undefined
         ? 'the request needs a user whose roles allow it: pass --user <name>[:<password>]'
-        : `user ${JSON.stringify(user)} has no role that allows this: \`user get ${user} --detail\` (as root) lists what its roles grant`,
+        : `user ${shownUser(user)} has no role that allows this: \`user get ${user.replace(/:.*/s, '')} --detail\` (as root) lists what its roles grant`,
   ],
 ];
+
+// A user name as errors may show it: a name with a colon (taken whole
+// with --password) may hold a password after it, which is never shown.
+function shownUser(user: string): string {
+  const colon = user.indexOf(':');
+  return colon < 0 ? JSON.stringify(user) : `${JSON.stringify(user.slice(0, colon + 1) + '…')} (what follows the colon is not shown)`;
+}
 
 export interface RequestOptions {
   // Absolute time (ms since epoch) after which the call fails with

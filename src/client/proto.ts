@@ -1,6 +1,7 @@
 // A small schema-driven protobuf (proto3) codec. etcd's messages are few and
 // flat, so a table of fields beats loading a .proto parser at every start.
 // 64-bit integers are always bigint: IDs and revisions must not lose digits.
+import { bytes as raw } from '../base/bytes.js';
 
 export type FieldKind = 'bytes' | 'string' | 'int64' | 'uint64' | 'bool' | 'enum' | 'msg';
 
@@ -357,7 +358,7 @@ function writeValue(w: Writer, f: Field, v: unknown): void {
   switch (f.kind) {
     case 'bytes':
     case 'string': {
-      const b = typeof v === 'string' ? Buffer.from(v, 'utf8') : (v as Buffer);
+      const b = typeof v === 'string' ? raw(v) : (v as Buffer);
       w.varint(f.no * 8 + 2);
       w.varint(b.length);
       w.raw(b);

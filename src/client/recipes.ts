@@ -4,6 +4,7 @@
 // hex>`; the owner is the key under the prefix with the lowest create
 // revision, and everyone else waits for the deletion of the key created
 // just before theirs.
+import { bytes } from '../base/bytes.js';
 import type { EtcdClient } from './etcd.js';
 import { prefixEnd } from './prefix.js';
 import * as T from './types.js';
@@ -88,7 +89,7 @@ async function acquire(client: EtcdClient, s: Session, pfx: Buffer, value: Buffe
 }
 
 export function lock(client: EtcdClient, s: Session, name: string, signal: AbortSignal): Promise<Held> {
-  return acquire(client, s, Buffer.from(`${name}/`), Buffer.alloc(0), signal);
+  return acquire(client, s, bytes(`${name}/`), Buffer.alloc(0), signal);
 }
 
 export async function unlock(client: EtcdClient, held: Held): Promise<void> {
@@ -96,13 +97,13 @@ export async function unlock(client: EtcdClient, held: Held): Promise<void> {
 }
 
 export function campaign(client: EtcdClient, s: Session, name: string, proposal: Buffer, signal: AbortSignal): Promise<Held> {
-  return acquire(client, s, Buffer.from(`${name}/`), proposal, signal);
+  return acquire(client, s, bytes(`${name}/`), proposal, signal);
 }
 
 // Reports the leader of an election and every change of it (including a
 // new value proclaimed by the same leader) until aborted.
 export async function observe(client: EtcdClient, name: string, onLeader: (r: T.RangeResponse) => void, signal: AbortSignal): Promise<void> {
-  const pfx = Buffer.from(`${name}/`);
+  const pfx = bytes(`${name}/`);
   while (!signal.aborted) {
     const r = await client.range(firstCreated(pfx), { signal });
     let leader: T.KeyValue | undefined = [...r.kvs][0];

@@ -1,4 +1,5 @@
 // auth enable|disable|status, user …, role ….
+import { bytes } from '../base/bytes.js';
 import { CliError, ExitCode } from '../cli/errors.js';
 import type { Context } from '../cli/global.js';
 import { readPassword, readWordSync } from '../cli/prompt.js';
@@ -240,7 +241,7 @@ function permRange(args: string[], f: Flags): { key: Buffer; rangeEnd: Buffer } 
     if (prefix && fromKey) throw bad('--from-key and --prefix flags are mutually exclusive');
     return { key: NUL, rangeEnd: prefix || fromKey ? NUL : Buffer.alloc(0) };
   }
-  const key = Buffer.from(args[0]!);
+  const key = bytes(args[0]!);
   if (args.length === 1) {
     if (prefix && fromKey) throw bad('--from-key and --prefix flags are mutually exclusive');
     if (prefix) return { key, rangeEnd: prefixEnd(key) };
@@ -248,7 +249,7 @@ function permRange(args: string[], f: Flags): { key: Buffer; rangeEnd: Buffer } 
   }
   if (prefix) throw bad('unexpected endkey argument with --prefix flag');
   if (fromKey) throw bad('unexpected endkey argument with --from-key flag');
-  return { key, rangeEnd: Buffer.from(args[1]!) };
+  return { key, rangeEnd: bytes(args[1]!) };
 }
 
 const permFlags = (verb: string): CommandDef['flags'] => [
@@ -332,7 +333,7 @@ const roleRevoke: CommandDef = {
     const client = await ctx.client();
     const r = await client.roleRevokePermission(role, key, rangeEnd, { deadline: ctx.commandDeadline() });
     // The sentence names the key as typed (empty for the whole keyspace).
-    const typed = Buffer.from(args[1]!);
+    const typed = bytes(args[1]!);
     let what: Buffer;
     if (rangeEnd.length === 0) what = Buffer.concat([Buffer.from('key '), typed]);
     else if (rangeEnd.equals(NUL)) what = Buffer.concat([Buffer.from('range ['), typed, Buffer.from(', <open ended>')]);

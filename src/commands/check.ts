@@ -1,5 +1,6 @@
 // check perf and check datascale: load the cluster, then judge it as
 // etcdctl does (same workloads, thresholds and result lines).
+import { bytes } from '../base/bytes.js';
 import type * as https from 'node:https';
 import { CliError, ExitCode } from '../cli/errors.js';
 import type { Context } from '../cli/global.js';
@@ -83,7 +84,7 @@ function randomKey(prefix: Buffer, size: number): Buffer {
 
 // The check's connections, after making sure its prefix is unused.
 async function prepare(ctx: Context, f: Flags, workers: number): Promise<{ prefix: Buffer; clients: EtcdClient[]; first: EtcdClient }> {
-  const prefix = Buffer.from(f.prefix as string);
+  const prefix = bytes(f.prefix as string);
   const clients: EtcdClient[] = [];
   const endpoints = await ctx.endpoints();
   for (let i = 0; i < Math.min(workers, MAX_CONNECTIONS); i++) clients.push(await ctx.clientFor(endpoints));

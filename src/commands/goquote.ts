@@ -1,4 +1,5 @@
 // Go string literal parsing, for txn compares (fmt %q) and Argify.
+import { bytes, text } from '../base/bytes.js';
 
 const SIMPLE: Record<string, number> = { a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, v: 11, '\\': 92, "'": 39, '"': 34 };
 
@@ -8,7 +9,7 @@ export function scanGoQuoted(s: string): { value: Buffer; length: number } | und
   if (s[0] === '`') {
     const end = s.indexOf('`', 1);
     if (end < 0) return undefined;
-    return { value: Buffer.from(s.slice(1, end).replace(/\r/g, ''), 'utf8'), length: end + 1 };
+    return { value: bytes(s.slice(1, end).replace(/\r/g, '')), length: end + 1 };
   }
   if (s[0] !== '"') return undefined;
   const out: number[] = [];
@@ -19,7 +20,7 @@ export function scanGoQuoted(s: string): { value: Buffer; length: number } | und
     if (c === '\n') return undefined;
     if (c !== '\\') {
       const cp = s.codePointAt(i)!;
-      out.push(...Buffer.from(String.fromCodePoint(cp), 'utf8'));
+      out.push(...bytes(String.fromCodePoint(cp)));
       i += cp > 0xffff ? 2 : 1;
       continue;
     }
@@ -62,7 +63,7 @@ export function argify(line: string): string[] | Error {
     else if (tok.startsWith('"')) {
       const q = scanGoQuoted(tok);
       if (!q) return new Error('invalid syntax');
-      out.push(q.value.toString('utf8'));
+      out.push(text(q.value));
     } else out.push(tok);
   }
   return out;

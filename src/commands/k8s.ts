@@ -1,6 +1,7 @@
 // k8s ls|get|usage|watch (etcdctl-ts's own): Kubernetes objects as the API
 // server stores them under /registry, read live (paged, at one revision)
 // or from a snapshot file with --snapshot, decoded by src/k8s/.
+import { bytes } from '../base/bytes.js';
 import { CliError, ExitCode } from '../cli/errors.js';
 import type { Context } from '../cli/global.js';
 import type { CommandDef, Flags } from '../cli/registry.js';
@@ -15,13 +16,16 @@ import { jsonLine, jsonText } from '../output/json-text.js';
 import { printObjects, summaryJson, type K8sFormat } from '../output/k8s.js';
 import { drawTable } from '../output/tables.js';
 import { stdout } from '../output/out.js';
-import { openKeyspace } from '../snapshot/keyspace.js';
+import { openKeyspace, type Keyspace } from '../snapshot/keyspace.js';
+import { openPlain } from '../snapshot/plain.js';
+import { checkSnapshotFile } from '../snapshot/status.js';
 
 const bad = (msg: string) => new CliError(msg, ExitCode.BadArgs);
 
 const SOURCE_FLAGS = [
   { name: 'snapshot', kind: 'string' as const, def: '', help: 'Read a snapshot file (or a member\'s db) instead of the cluster; no etcd is contacted' },
   { name: 'rev', kind: 'int' as const, def: '0', help: 'Read the cluster at this revision (live only)' },
+  { name: 'force', kind: 'bool' as const, def: 'false', help: 'With --snapshot: print what a damaged file still holds, with a warning listing what could not be read' },
 ];
 const NS_FLAGS = [
   { name: 'namespace', short: 'n', kind: 'string' as const, def: '', help: 'Only objects in this namespace' },
@@ -50,14 +54,33 @@ async function open(ctx: Context, f: Flags, key: Buffer, end: Buffer): Promise<R
   const rev = f.rev as bigint;
   if (snapshot) {
     if (rev > 0n) throw bad('--rev reads the cluster; a snapshot holds only its latest revision');
-    const ks = openKeyspace(snapshot);
+    checkSnapshotFile(snapshot);
+    const plain = await openPlain(snapshot);
+    let ks: Keyspace;
+    try {
+      ks = openKeyspace(plain.path, snapshot);
+    } catch (e) {
+      plain.close();
+      throw e;
+    }
     return {
       revision: ks.revision,
       each: (fn) =>
         (async function* () {
-          yield [...ks.latest(key, end, fn).values()];
+          const got = ks.latest(key, end, fn);
+          // A damaged file is an error, not a shorter answer.
+          const problems = ks.problems();
+          if (problems.length > 0) {
+            const list = `${problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems.slice(0, 10).join('; ')}${problems.length > 10 ? '; …' : ''}`;
+            if (!f.force) throw new CliError(`${snapshot} is damaged, so what it holds cannot all be read (${list}); --force prints what can be read`);
+            process.stderr.write(`etcdctl-ts: warning: ${snapshot} is damaged; what follows leaves out what could not be read (${list})\n`);
+          }
+          yield [...got.values()];
         })(),
-      close: () => ks.close(),
+      close: () => {
+        ks.close();
+        plain.close();
+      },
     };
   }
   const client = await ctx.client();
@@ -100,7 +123,7 @@ function scope(args: string[], f: Flags, command: string): Scope {
     // A resource and a namespace narrow the read to that namespace's keys.
     if (namespace) prefix += `${namespace}/`;
   }
-  const key = Buffer.from(prefix);
+  const key = bytes(prefix);
   return { key, end: prefixEnd(key), namespace, name: args[1] ?? '' };
 }
 

@@ -1,5 +1,6 @@
 // Key helpers shared by get, del, txn and watch.
 
+import { bytes } from '../base/bytes.js';
 import { prefixEnd } from '../client/prefix.js';
 
 export { prefixEnd };
@@ -13,7 +14,7 @@ export interface RangeSpec {
 
 // Applies --prefix / --from-key to a key (empty key means the whole keyspace).
 export function rangeOf(key: string, rangeEnd: string | undefined, prefix: boolean, fromKey: boolean): RangeSpec {
-  let k = Buffer.from(key, 'utf8');
+  let k = bytes(key);
   if (prefix) {
     if (k.length === 0) return { key: Buffer.from([0]), rangeEnd: FROM_KEY_END };
     return { key: k, rangeEnd: prefixEnd(k) };
@@ -22,5 +23,5 @@ export function rangeOf(key: string, rangeEnd: string | undefined, prefix: boole
     if (k.length === 0) k = Buffer.from([0]);
     return { key: k, rangeEnd: FROM_KEY_END };
   }
-  return { key: k, rangeEnd: rangeEnd === undefined ? undefined : Buffer.from(rangeEnd, 'utf8') };
+  return { key: k, rangeEnd: rangeEnd === undefined ? undefined : bytes(rangeEnd) };
 }

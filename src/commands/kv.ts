@@ -1,5 +1,6 @@
 // get, put, del and compaction. The request builders are shared with txn,
 // whose op lines take the same flags and validation.
+import { bytes } from '../base/bytes.js';
 import { readFileSync } from 'node:fs';
 import { PagedRange, pageable } from '../client/paged.js';
 import { isNul } from '../client/prefix.js';
@@ -109,7 +110,7 @@ export function buildPut(args: string[], f: Flags, readStdin: () => Buffer): Put
   if (f['ignore-value'] && args.length > 1) throw bad("put command needs only 1 argument when 'ignore-value' is set");
   let value: Buffer = Buffer.alloc(0);
   if (!f['ignore-value']) {
-    if (args.length > 1) value = Buffer.from(args[1]!, 'utf8');
+    if (args.length > 1) value = bytes(args[1]!);
     else {
       value = readStdin();
       if (value.length === 0) throw bad(PUT_ARGS);
@@ -117,7 +118,7 @@ export function buildPut(args: string[], f: Flags, readStdin: () => Buffer): Put
   }
   const lease = parseLeaseHex(f.lease as string);
   return {
-    key: Buffer.from(args[0]!, 'utf8'),
+    key: bytes(args[0]!),
     value,
     lease,
     prev_kv: Boolean(f['prev-kv']),

@@ -1,4 +1,5 @@
 // lock and elect, on etcd's concurrency recipes (src/client/recipes.ts).
+import { bytes } from '../base/bytes.js';
 import { CliError, ExitCode } from '../cli/errors.js';
 import type { Context } from '../cli/global.js';
 import type { CommandDef } from '../cli/registry.js';
@@ -100,7 +101,7 @@ export const electCommand: CommandDef = {
       }
       const session = await Session.create(client, 60);
       try {
-        const held = await campaign(client, session, args[0]!, Buffer.from(args[1]!), sig.signal);
+        const held = await campaign(client, session, args[0]!, bytes(args[1]!), sig.signal);
         const resp = await client.range({ key: held.key }, { signal: sig.signal });
         printKey(ctx, resp);
         const expired = await Promise.race([sig.interrupted.then(() => false), session.expired.then(() => true)]);

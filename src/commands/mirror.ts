@@ -1,4 +1,5 @@
 // make-mirror: copies a prefix to another cluster, then follows its changes.
+import { bytes } from '../base/bytes.js';
 import { CliError, ExitCode } from '../cli/errors.js';
 import { credentials, readTlsFile } from '../cli/global.js';
 import type { CommandDef } from '../cli/registry.js';
@@ -49,8 +50,8 @@ export const makeMirrorCommand: CommandDef = {
     });
     const src = await ctx.client();
     if (f['no-dest-prefix'] && f['dest-prefix'] !== '') throw bad('`--dest-prefix` and `--no-dest-prefix` cannot be set at the same time, choose one');
-    const prefix = Buffer.from(f.prefix as string);
-    const destPrefix = f['no-dest-prefix'] ? Buffer.alloc(0) : Buffer.from((f['dest-prefix'] as string) || (f.prefix as string));
+    const prefix = bytes(f.prefix as string);
+    const destPrefix = f['no-dest-prefix'] ? Buffer.alloc(0) : bytes((f['dest-prefix'] as string) || (f.prefix as string));
     const rename = renamer(prefix, destPrefix);
 
     let total = 0;

@@ -2,9 +2,8 @@
 // --bump-revision and --mark-compacted.
 import { CliError, ExitCode } from '../cli/errors.js';
 import type { CommandDef } from '../cli/registry.js';
-import { resolve } from 'node:path';
-import { GzipError } from '../backup/gzip.js';
-import { withPlain } from '../backup/plain.js';
+import { FileError } from '../base/files.js';
+import { GzipError } from '../snapshot/gzip.js';
 import { SnapshotError } from '../snapshot/errors.js';
 
 export const restoreCommand: CommandDef = {
@@ -31,9 +30,9 @@ export const restoreCommand: CommandDef = {
     const dataDir = (f['data-dir'] as string) || `${name}.etcd`;
     try {
       const { restore } = await import('../snapshot/restore.js');
-      // A gzip-compressed snapshot is decompressed beside the data dir first.
-      await withPlain(args[0]!, resolve(dataDir), (snapshot) => restore({
-        snapshot,
+      // A gzip-compressed snapshot is decompressed straight into the new database.
+      await restore({
+        snapshot: args[0]!,
         name,
         dataDir,
         walDir: (f['wal-dir'] as string) || undefined,
@@ -43,9 +42,9 @@ export const restoreCommand: CommandDef = {
         skipHashCheck: Boolean(f['skip-hash-check']),
         bumpRevision: bump,
         markCompacted: Boolean(f['mark-compacted']),
-      }));
+      });
     } catch (e) {
-      if (e instanceof SnapshotError || e instanceof GzipError) throw new CliError(e.message);
+      if (e instanceof SnapshotError || e instanceof GzipError || e instanceof FileError) throw new CliError(e.message);
       throw e;
     }
   },

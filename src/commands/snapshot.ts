@@ -1,19 +1,18 @@
 // snapshot save|status|restore, all native: the stream, the bbolt file,
 // the WAL and the raft snapshot are read and written here.
-import { rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { writeAtomic } from '../backup/atomic.js';
-import { GzipError } from '../backup/gzip.js';
-import { expand, hasPlaceholders, produced, toPrune } from '../backup/names.js';
+import { lstatSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { checkTarget, FileError, handleSignals, kindOf, lockFor, writeAtomic, type Lock } from '../base/files.js';
+import { GzipError } from '../snapshot/gzip.js';
+import { expand, produced, toPrune } from '../backup/names.js';
 import { readMetrics, writeMetrics } from '../backup/metrics.js';
 import { listSnapshots } from '../backup/list.js';
-import { withPlain } from '../backup/plain.js';
+import { withPlain } from '../snapshot/plain.js';
 import { jsonText } from '../output/json-text.js';
 import { stdout } from '../output/out.js';
 import { drawTable } from '../output/tables.js';
 import { dbStatus } from '../snapshot/status.js';
-import { CliError, ExitCode, failWith, goPathError } from '../cli/errors.js';
+import { CliError, ExitCode, failWith, goLinkError, goPathError } from '../cli/errors.js';
 import type { Context } from '../cli/global.js';
 import type { CommandDef } from '../cli/registry.js';
 import { NO_ENDPOINTS, type EtcdClient } from '../client/etcd.js';
@@ -72,6 +71,33 @@ async function pickSource(ctx: Context): Promise<Source> {
   return pick;
 }
 
+// Up-front checks of a save's target: etcdctl's words where etcdctl has
+// them (a missing directory, a directory in the way), ours for the rest.
+function checkSaveTarget(path: string): void {
+  const dir = dirname(path);
+  const d = statSync(dir, { throwIfNoEntry: false });
+  if (!d?.isDirectory()) {
+    const code = d ? 'ENOTDIR' : 'ENOENT';
+    throw new SnapshotError(`could not open ${path}.part (${goPathError('open', `${path}.part`, Object.assign(new Error(code), { code }))})`);
+  }
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory() && !lstatSync(path).isSymbolicLink()) {
+    throw new SnapshotError(`could not rename ${path}.part to ${path} (${goLinkError('rename', `${path}.part`, path, Object.assign(new Error('EEXIST'), { code: 'EEXIST' }))})`);
+  }
+  checkTarget(path);
+}
+
+// A metrics file must be writable before the save starts: a backup must not
+// fail after the fact for want of its directory.
+function checkMetricsFile(path: string): void {
+  const d = statSync(dirname(path), { throwIfNoEntry: false });
+  if (!d?.isDirectory()) throw new CliError(`--metrics-file ${path}: the directory ${dirname(path)} does not exist`, ExitCode.BadArgs);
+  try {
+    checkTarget(path);
+  } catch (e) {
+    throw new CliError(`--metrics-file: ${(e as Error).message}`, ExitCode.BadArgs);
+  }
+}
+
 const saveCommand: CommandDef = {
   name: 'save',
   usage: 'save <filename>',
@@ -79,7 +105,7 @@ const saveCommand: CommandDef = {
   description:
     'etcdctl-ts: {time} in the file name becomes a sortable UTC stamp (20261201T214300Z) and {member}\n' +
     "the saved member's name; --compress, --checksum-file, --keep, --keep-within and --metrics-file make\n" +
-    'the nightly backup one command. Without them, save is etcdctl\'s.',
+    "the nightly backup one command; - writes the snapshot to standard output. Without them, save is etcdctl's.",
   flags: [
     { name: 'compress', kind: 'string', def: '', help: 'etcdctl-ts: write the file compressed: gzip' },
     { name: 'checksum-file', kind: 'bool', def: 'false', help: 'etcdctl-ts: also write <file>.sha256 (sha256sum -c checks it)' },
@@ -93,28 +119,48 @@ const saveCommand: CommandDef = {
     if (compress !== '' && compress !== 'gzip') throw new CliError(`unknown --compress ${JSON.stringify(compress)}: gzip is the one there is`, ExitCode.BadArgs);
     const keep = Number(f.keep as bigint);
     const within = f['keep-within'] as number;
+    const toStdout = args[0] === '-';
     if (keep < 0) throw bad('--keep must not be negative');
     if ((keep > 0 || within > 0) && !args[0]!.includes('{time}')) throw bad('--keep and --keep-within prune what earlier runs saved: the file name needs {time}');
+    if (toStdout && f['checksum-file']) throw bad('--checksum-file needs a file name, not - (standard output)');
+    if (toStdout && ctx.settings.format === 'json') throw bad('-w json cannot share standard output with the snapshot (-): drop one');
     const metricsFile = f['metrics-file'] as string;
+    if (metricsFile) checkMetricsFile(metricsFile);
     const started = performance.now();
     const now = new Date();
     let writer: import('../snapshot/save.js').SnapshotWriter | undefined;
+    let lock: Lock | undefined;
     // Ctrl-C or a TERM leaves no partial file behind.
     const abort = new AbortController();
     const onSignal = () => abort.abort();
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
+    const ownSignals = handleSignals();
+    let placed = false;
     try {
+      let path = args[0]!;
+      // One run at a time per target, or per pattern with {time}; taken
+      // before the cluster is asked, unless the name needs the member's.
+      const takeLock = (member: string) => {
+        checkSaveTarget(expand(path, now, member));
+        lock = lockFor(expand(path, undefined, member), 'snapshot save');
+      };
+      if (!toStdout && !path.includes('{member}')) takeLock('');
       const src = await pickSource(ctx);
       const { SnapshotWriter } = await import('../snapshot/save.js');
-      let path = args[0]!;
-      if (hasPlaceholders(path)) {
-        const id = src.status.header?.member_id ?? 0n;
-        const name = path.includes('{member}') ? ((await src.client.memberList({ deadline: ctx.commandDeadline() })).members.find((m) => m.ID === id)?.name ?? hexId(id)) : '';
-        path = expand(path, now, name);
+      let member: string | undefined;
+      if (!toStdout) {
+        if (path.includes('{member}')) {
+          const id = src.status.header?.member_id ?? 0n;
+          member = (await src.client.memberList({ deadline: ctx.commandDeadline() })).members.find((m) => m.ID === id)?.name ?? hexId(id);
+          takeLock(member);
+        }
+        path = expand(path, now, member ?? '');
       }
-      writer = new SnapshotWriter(path, compress === 'gzip');
+      writer = new SnapshotWriter(toStdout ? undefined : path, compress === 'gzip');
       const w = writer;
+      // snapshot list tells this run's temporary from one a killed run left.
+      if (w.part) lock?.note(`writing ${basename(w.part)}`);
       // etcdctl sets no deadline on the stream unless --command-timeout is given.
       const deadline = ctx.settings.explicit.has('command-timeout') ? ctx.commandDeadline() : undefined;
       let total = 0;
@@ -131,54 +177,78 @@ const saveCommand: CommandDef = {
           },
           { deadline, signal: abort.signal },
         );
+      } catch (e) {
+        // Our own side (the disk, the pipe) says what failed itself.
+        if (abort.signal.aborted || e instanceof SnapshotError || e instanceof FileError) throw e;
+        throw failWith(e, ExitCode.Interrupted, (m) => `the snapshot stream from ${src.endpoint} (member ${hexId(src.status.header?.member_id ?? 0n)}) broke after ${w.size} bytes: ${m}`);
       } finally {
         clearInterval(ticker);
         progress.done();
       }
-      const sha256 = w.finish();
-      // <file>.sha256 in sha256sum's format.
-      const checksumFile = f['checksum-file'] ? `${w.path}.sha256` : undefined;
-      if (checksumFile) writeAtomic(checksumFile, `${w.fileSha256}  ${basename(w.path)}\n`);
-      // The new backup is in place: only now may older ones go.
+      if (abort.signal.aborted) throw new Error('interrupted');
+      // Everything the report needs is known here; after the rename only
+      // the side files and pruning remain, and none can undo the backup.
+      const { sha256, revision, totalKey } = w.finish();
+      placed = true;
+      const problems: string[] = [];
+      let checksumFile: string | undefined;
+      if (f['checksum-file']) {
+        try {
+          writeAtomic(`${path}.sha256`, `${w.fileSha256}  ${basename(path)}\n`);
+          checksumFile = `${path}.sha256`;
+        } catch (e) {
+          problems.push(`its checksum file was not written (${(e as Error).message})`);
+        }
+      }
+      // The new backup is in place: only now may older ones go, and the
+      // temporaries of saves of this pattern that were interrupted (none
+      // can be running: this run holds the pattern's lock).
       const pruned: string[] = [];
-      const unremovable: string[] = [];
-      for (const old of toPrune(produced(args[0]!), w.path, keep > 0 ? keep : undefined, within > 0 ? within : undefined, now)) {
-        for (const p of [old.path, `${old.path}.sha256`]) {
-          try {
-            rmSync(p);
-            if (p === old.path) pruned.push(p);
-          } catch (e) {
-            if ((e as NodeJS.ErrnoException).code !== 'ENOENT') unremovable.push(`${p} (${(e as Error).message})`);
+      if (keep > 0 || within > 0) {
+        const found = produced(args[0]!, member);
+        for (const old of [...toPrune(found.files, path, keep > 0 ? keep : undefined, within > 0 ? within : undefined, now).map((p) => p.path), ...found.leftovers]) {
+          for (const p of [old, `${old}.sha256`]) {
+            try {
+              rmSync(p);
+              if (p === old) pruned.push(p);
+            } catch (e) {
+              if ((e as NodeJS.ErrnoException).code !== 'ENOENT') problems.push(`${p} could not be removed (${(e as Error).message})`);
+            }
           }
         }
       }
       const durationMs = Math.round(performance.now() - started);
-      const json = ctx.settings.format === 'json';
-      const stats = json || metricsFile ? await withPlain(w.path, w.path, (plain) => dbStatus(plain, statSync(plain).size)) : undefined;
       if (metricsFile) {
-        writeMetrics(metricsFile, {
-          ...readMetrics(metricsFile),
-          last_success_timestamp_seconds: String(Math.floor(now.getTime() / 1000)),
-          last_duration_seconds: (durationMs / 1000).toFixed(3),
-          last_size_bytes: String(w.fileSize),
-          last_revision: String(stats!.revision),
-          last_total_keys: String(stats!.totalKey),
+        try {
+          writeMetrics(metricsFile, {
+            ...readMetrics(metricsFile),
+            last_success_timestamp_seconds: String(Math.floor(now.getTime() / 1000)),
+            last_duration_seconds: (durationMs / 1000).toFixed(3),
+            last_size_bytes: String(w.fileSize),
+            last_revision: String(revision),
+            last_total_keys: String(totalKey),
+          });
+        } catch (e) {
+          problems.push(`the metrics file was not written (${(e as Error).message})`);
+        }
+      }
+      const json = ctx.settings.format === 'json';
+      if (!toStdout) {
+        new SnapshotPrinter(ctx.settings.format).saved({
+          path,
+          size: w.size,
+          sha256,
+          endpoint: src.endpoint,
+          memberId: src.status.header?.member_id ?? 0n,
+          version: src.status.version,
+          durationMs,
+          ...(json ? { revision, totalKey, compressedSize: compress ? w.fileSize : undefined, checksumFile, pruned, problems } : {}),
         });
       }
-      new SnapshotPrinter(ctx.settings.format).saved({
-        path: w.path,
-        size: w.size,
-        sha256,
-        endpoint: src.endpoint,
-        memberId: src.status.header?.member_id ?? 0n,
-        version: src.status.version,
-        durationMs,
-        ...(json ? { revision: stats!.revision, totalKey: stats!.totalKey, compressedSize: compress ? w.fileSize : undefined, checksumFile, pruned } : {}),
-      });
-      if (unremovable.length > 0) throw new CliError(`the snapshot was saved, but older ones could not be removed: ${unremovable.join('; ')}`, ExitCode.IO);
+      if (problems.length > 0) throw new CliError(`the snapshot was saved at ${path}, but ${problems.join('; ')}`, ExitCode.IO);
     } catch (e) {
       writer?.abort();
-      if (metricsFile && !(e instanceof CliError && e.code === ExitCode.IO)) {
+      if (metricsFile && !placed) {
         try {
           writeMetrics(metricsFile, { ...readMetrics(metricsFile), last_failure_timestamp_seconds: String(Math.floor(Date.now() / 1000)) });
         } catch (me) {
@@ -187,8 +257,11 @@ const saveCommand: CommandDef = {
       }
       if (e instanceof CliError && e.code === ExitCode.IO) throw e;
       if (abort.signal.aborted) throw new CliError('snapshot save interrupted; no file was written', ExitCode.Interrupted);
+      if (e instanceof FileError) throw new CliError(e.message, ExitCode.Interrupted);
       throw failWith(e, ExitCode.Interrupted);
     } finally {
+      lock?.release();
+      ownSignals();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
@@ -206,16 +279,19 @@ const statusCommand: CommandDef = {
     const path = args[0]!;
     let size: number;
     try {
-      size = statSync(path).size;
+      const st = statSync(path);
+      if (!st.isFile()) throw new CliError(`${path} is ${kindOf(st)}, not a snapshot file`);
+      size = st.size;
     } catch (e) {
+      if (e instanceof CliError) throw e;
       throw new CliError(goPathError('stat', path, e));
     }
     try {
       // A gzip-compressed snapshot (known by its magic bytes) is read through a temporary copy.
-      const s = await withPlain(path, join(tmpdir(), 'status'), (plain) => dbStatus(plain, plain === path ? size : statSync(plain).size));
+      const s = await withPlain(path, (plain) => dbStatus(plain, plain === path ? size : statSync(plain).size, path));
       new SnapshotPrinter(ctx.settings.format).status(s);
     } catch (e) {
-      if (e instanceof SnapshotError || e instanceof GzipError) throw new CliError(e.message);
+      if (e instanceof SnapshotError || e instanceof GzipError || e instanceof FileError) throw new CliError(e.message);
       throw e;
     }
   },
@@ -223,16 +299,20 @@ const statusCommand: CommandDef = {
 
 const listCommand: CommandDef = {
   name: 'list',
-  usage: 'list <directory>',
+  usage: 'list <directory|pattern>',
   summary: 'Lists and verifies the snapshot files in a directory (etcdctl-ts)',
-  description: 'Every snapshot file (plain or gzip-compressed) with its time, size, revision and keys, and whether its\nsha256 trailer and its .sha256 file check out; exit 1 if any does not.',
+  description:
+    'Every snapshot file (plain or gzip-compressed; with a save pattern such as dir/etcd-{time}.db.gz, every\n' +
+    'file the pattern could have made) with its time, size, revision and keys, whether its sha256 trailer and\n' +
+    'its .sha256 file check out, and the temporaries of saves that did not finish; exit 1 if any is bad.',
   flags: [],
   async run(ctx, args) {
-    if (args.length !== 1) throw bad('snapshot list expects one directory');
+    if (args.length !== 1) throw bad('snapshot list expects one directory or save pattern');
     let list;
     try {
       list = await listSnapshots(args[0]!);
     } catch (e) {
+      if (e instanceof FileError) throw new CliError(e.message);
       throw new CliError(goPathError('open', args[0]!, e));
     }
     const format = ctx.settings.format;
@@ -249,16 +329,17 @@ const listCommand: CommandDef = {
             totalKeys: l.totalKey ?? null,
             trailer: l.trailer,
             checksumFile: l.checksumFile,
+            status: l.status,
             error: l.error ?? null,
           })),
         }) + '\n',
       );
     } else if (format === 'simple' || format === 'table') {
-      const rows = list.map((l) => [l.name, l.modified.toISOString().replace(/\.\d+Z$/, 'Z'), humanizeBytes(l.size), l.revision?.toString() ?? '', l.totalKey?.toString() ?? '', l.trailer, l.checksumFile]);
-      stdout.write(drawTable(format === 'table' ? 'table' : 'plain', ['NAME', 'TIME', 'SIZE', 'REVISION', 'TOTAL KEYS', 'TRAILER', 'SHA256 FILE'], rows));
+      const rows = list.map((l) => [l.name, l.modified.toISOString().replace(/\.\d+Z$/, 'Z'), humanizeBytes(l.size), l.revision?.toString() ?? '', l.totalKey?.toString() ?? '', l.trailer, l.checksumFile, l.status]);
+      stdout.write(drawTable(format === 'table' ? 'table' : 'plain', ['NAME', 'TIME', 'SIZE', 'REVISION', 'TOTAL KEYS', 'TRAILER', 'SHA256 FILE', 'STATUS'], rows));
     } else throw new CliError(`${format} not supported as output format (snapshot list writes simple, table and json)`, ExitCode.BadFeature);
     for (const l of list) if (l.error) process.stderr.write(`etcdctl-ts: ${l.name}: ${l.error}\n`);
-    const failed = list.filter((l) => l.trailer === 'bad' || l.checksumFile === 'bad');
+    const failed = list.filter((l) => l.status === 'bad' || l.status === 'leftover');
     if (failed.length > 0) throw new CliError(`${failed.length} of ${list.length} snapshot files failed verification: ${failed.map((l) => l.name).join(', ')}`, ExitCode.Error);
   },
 };

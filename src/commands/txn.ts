@@ -1,5 +1,6 @@
 // txn: compares, success ops and failure ops read from stdin, each section
 // ended by an empty line, in etcdctl's grammar.
+import { text } from '../base/bytes.js';
 import { readSync } from 'node:fs';
 import { CompareResult, CompareTarget, type Compare, type RequestOp } from '../client/types.js';
 import { CliError, ExitCode, UsageError } from '../cli/errors.js';
@@ -59,7 +60,7 @@ export class LineReader {
     for (;;) {
       const nl = this.buf.indexOf(0x0a);
       if (nl >= 0) {
-        const line = this.buf.subarray(0, nl + 1).toString('utf8');
+        const line = text(this.buf.subarray(0, nl + 1));
         this.buf = this.buf.subarray(nl + 1);
         return line;
       }

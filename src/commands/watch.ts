@@ -1,5 +1,6 @@
 // watch: follows a key or range until interrupted or cancelled by the
 // server, optionally running a command for every event.
+import { rawEnv, text } from '../base/bytes.js';
 import type { WatchCreateRequest, WatchResponse } from '../client/types.js';
 import { EventType } from '../client/types.js';
 import type { WatchHandle } from '../client/etcd.js';
@@ -22,8 +23,8 @@ export interface WatchArgs {
 // Splits the words of a watch invocation at `--` and applies
 // ETCDCTL_WATCH_KEY/ETCDCTL_WATCH_RANGE_END, with etcdctl's errors.
 export function splitWatchArgs(positionals: string[], dashAt: number | undefined, env: NodeJS.ProcessEnv): WatchArgs {
-  const envKey = env.ETCDCTL_WATCH_KEY ?? '';
-  const envRange = env.ETCDCTL_WATCH_RANGE_END ?? '';
+  const envKey = rawEnv(env, 'ETCDCTL_WATCH_KEY');
+  const envRange = rawEnv(env, 'ETCDCTL_WATCH_RANGE_END');
   if (envKey === '' && envRange !== '') throw bad(`ETCDCTL_WATCH_KEY is empty but got ETCDCTL_WATCH_RANGE_END=${JSON.stringify(envRange)}`);
   let watchArgs = dashAt === undefined ? positionals : positionals.slice(0, dashAt);
   const execArgs = dashAt === undefined ? [] : positionals.slice(dashAt);
@@ -110,13 +111,13 @@ async function startWatch(ctx: Context, req: WatchCreateRequest, execArgs: strin
 // Lines of stdin as they arrive; a last line without a newline counts as
 // EOF, as Go's ReadString('\n') reports it.
 async function* stdinLines(): AsyncGenerator<string> {
-  let pending = '';
+  let pending = Buffer.alloc(0);
   for await (const chunk of process.stdin) {
-    pending += (chunk as Buffer).toString('utf8');
+    pending = Buffer.concat([pending, chunk as Buffer]);
     let nl: number;
-    while ((nl = pending.indexOf('\n')) >= 0) {
-      yield pending.slice(0, nl);
-      pending = pending.slice(nl + 1);
+    while ((nl = pending.indexOf(0x0a)) >= 0) {
+      yield text(pending.subarray(0, nl));
+      pending = pending.subarray(nl + 1);
     }
   }
 }
@@ -133,7 +134,7 @@ async function interactive(ctx: Context): Promise<void> {
 
 async function readLines(ctx: Context, fail: (e: unknown) => void): Promise<void> {
   const watches: WatchHandle[] = [];
-  const envKey = process.env.ETCDCTL_WATCH_KEY ?? '';
+  const envKey = rawEnv(process.env, 'ETCDCTL_WATCH_KEY');
   for await (const line of stdinLines()) {
     const words = argify(line);
     if (words instanceof Error) {

@@ -19,6 +19,7 @@ export class RuleError extends Error {
 type Token = { kind: 'num'; value: number; at: number } | { kind: 'id'; name: string; at: number } | { kind: 'op'; op: string; at: number } | { kind: 'end'; at: number };
 
 const UNITS: Record<string, number> = { KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4 };
+const MAX_DEPTH = 64;
 const OPS = ['&&', '||', '<=', '>=', '==', '!=', '<', '>', '+', '-', '*', '/', '!', '(', ')'];
 
 function tokenize(src: string): Token[] {
@@ -30,11 +31,20 @@ function tokenize(src: string): Token[] {
       i++;
       continue;
     }
-    const num = /^(\d+(?:\.\d+)?)(KiB|MiB|GiB|TiB)?/.exec(src.slice(i));
+    // A unit may follow its number with or without a space: 10MiB, 10 MiB.
+    const num = /^(\d+(?:\.\d+)?)(\s*)([A-Za-z_]\w*)?/.exec(src.slice(i));
     if (num) {
-      if (/^[A-Za-z_]/.test(src.slice(i + num[0].length))) throw new RuleError('unknown unit (use KiB, MiB, GiB or TiB)', src, i + num[1]!.length);
-      out.push({ kind: 'num', value: Number(num[1]) * (num[2] ? UNITS[num[2]]! : 1), at: i });
-      i += num[0].length;
+      let len = num[1]!.length;
+      let unit = 1;
+      const word = num[3];
+      if (word !== undefined && word in UNITS) {
+        unit = UNITS[word]!;
+        len = num[0].length;
+      } else if (word !== undefined && (num[2] === '' || !(VARIABLES as readonly string[]).includes(word))) {
+        throw new RuleError(`unknown unit ${JSON.stringify(word)} (use KiB, MiB, GiB or TiB)`, src, i + num[1]!.length + num[2]!.length);
+      }
+      out.push({ kind: 'num', value: Number(num[1]) * unit, at: i });
+      i += len;
       continue;
     }
     const id = /^[A-Za-z_]\w*/.exec(src.slice(i));
@@ -75,6 +85,12 @@ export function parseRule(source: string): Rule {
   };
   // Precedence climbing: || < && < comparisons < + - < * / < unary.
   const levels = [['||'], ['&&'], ['==', '!=', '<', '<=', '>', '>='], ['+', '-'], ['*', '/']];
+  // Parentheses and unary operators nest the parser's calls; a rule that
+  // needs more than this is no rule a person wrote.
+  let depth = 0;
+  const deeper = (at: number) => {
+    if (++depth > MAX_DEPTH) throw new RuleError(`the rule nests more than ${MAX_DEPTH} levels of parentheses and operators`, source, at);
+  };
   const binary = (level: number): Node => {
     if (level === levels.length) return unary();
     let l = binary(level + 1);
@@ -87,15 +103,20 @@ export function parseRule(source: string): Rule {
   const unary = (): Node => {
     if (isOp('!', '-')) {
       const t = toks[p++] as { op: string; at: number };
-      return { t: 'un', op: t.op, e: unary(), at: t.at };
+      deeper(t.at);
+      const e = unary();
+      depth--;
+      return { t: 'un', op: t.op, e, at: t.at };
     }
     const t = toks[p++]!;
     if (t.kind === 'num') return { t: 'num', v: t.value, at: t.at };
     if (t.kind === 'id') return { t: 'var', name: t.name as keyof Variables, at: t.at };
     if (t.kind === 'op' && t.op === '(') {
+      deeper(t.at);
       const e = binary(0);
       if (!isOp(')')) fail(peek(), 'expected ")"');
       p++;
+      depth--;
       return e;
     }
     return fail(t, 'expected a number, a name or "("');
@@ -123,6 +144,7 @@ export function parseRule(source: string): Rule {
         }
         want(n.l, 'number', `"${n.op}"`);
         want(n.r, 'number', `"${n.op}"`);
+        if (n.op === '/' && n.r.t === 'num' && n.r.v === 0) throw new RuleError('division by zero', source, n.at);
         return ['+', '-', '*', '/'].includes(n.op) ? 'number' : 'boolean';
     }
   };
@@ -149,6 +171,8 @@ export function parseRule(source: string): Rule {
           case '*':
             return a * b;
           case '/':
+            // A size that is 0 on some member (no quota reported, say).
+            if (b === 0) throw new RuleError(`division by zero on this member (${describe(n.r)} is 0)`, source, n.at);
             return a / b;
           case '<':
             return a < b;
@@ -167,4 +191,9 @@ export function parseRule(source: string): Rule {
     }
   };
   return { source, test: (v) => evaluate(root, v) as boolean };
+}
+
+// What a divisor was, for the error.
+function describe(n: Node): string {
+  return n.t === 'var' ? n.name : 'the divisor';
 }

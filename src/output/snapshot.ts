@@ -19,6 +19,8 @@ export interface SaveResult {
   compressedSize?: number;
   checksumFile?: string;
   pruned?: string[];
+  // What went wrong after the file was in place.
+  problems?: string[];
 }
 
 export class SnapshotPrinter {
@@ -50,7 +52,7 @@ export class SnapshotPrinter {
       `{"path":${goJsonString(r.path)},"size":${r.size},"sha256":"${r.sha256}","endpoint":${goJsonString(r.endpoint)},` +
         `"member_id":${r.memberId},"member_id_hex":"${hexId(r.memberId)}","version":${goJsonString(r.version)},"duration_ms":${r.durationMs}` +
         `,"revision":${r.revision ?? 0},"total_keys":${r.totalKey ?? 0},"compressed_size":${r.compressedSize ?? 'null'},"checksum_file":${r.checksumFile ? goJsonString(r.checksumFile) : 'null'}` +
-        `,"pruned":[${(r.pruned ?? []).map(goJsonString).join(',')}]}\n`,
+        `,"pruned":[${(r.pruned ?? []).map(goJsonString).join(',')}],"problems":[${(r.problems ?? []).map(goJsonString).join(',')}]}\n`,
     );
   }
 }

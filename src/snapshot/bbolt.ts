@@ -48,7 +48,7 @@ export interface Item {
   value: Buffer;
 }
 
-function parseMeta(page: Buffer): Meta | string {
+export function parseMeta(page: Buffer): Meta | string {
   if (page.length < PAGE_HEADER + META_SIZE) return 'too short';
   const m = page.subarray(PAGE_HEADER, PAGE_HEADER + META_SIZE);
   if (m.readUInt32LE(0) !== MAGIC) return 'invalid magic number';

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BoltFile, buildTree, BUCKET_LEAF, metaPage, NO_FREELIST, packBucket, PageWriter, type Item } from './bbolt.js';
-import { syncDir } from './save.js';
+import { syncDir } from '../base/files.js';
 
 // The items of a bucket, with nested buckets rebuilt too.
 function* rebuilt(src: BoltFile, w: PageWriter, value: Buffer, name: string): Generator<Item> {

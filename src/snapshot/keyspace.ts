@@ -7,7 +7,7 @@ import { isNul } from '../client/prefix.js';
 import { decode } from '../client/proto.js';
 import type { KeyValue } from '../client/types.js';
 import { boundYoungGeneration } from '../heap.js';
-import { openSnapshotDb } from './status.js';
+import { checkSnapshotFile, hasTrailer, openSnapshotDb, verifyTrailer } from './status.js';
 
 export interface Keyspace {
   // The highest revision in the file.
@@ -17,6 +17,8 @@ export interface Keyspace {
   // (a later one replaces it, a deletion removes it), so only what `f`
   // keeps of each key stays in memory.
   latest<T>(prefix: Buffer, end: Buffer, f: (kv: KeyValue) => T): Map<string, T>;
+  // What could not be read: damaged pages, values that do not decode.
+  problems(): string[];
   close(): void;
 }
 
@@ -34,8 +36,18 @@ function keyOf(value: Buffer): Buffer {
   return (decode(pb.KeyValue, value) as unknown as KeyValue).key;
 }
 
-export function openKeyspace(path: string): Keyspace {
-  const db = openSnapshotDb(path);
+// The file is checked first: a sha256 trailer must match (a database
+// without one, a member's db, has none to check).
+export function openKeyspace(path: string, shown = path): Keyspace {
+  checkSnapshotFile(path);
+  const db = openSnapshotDb(path, shown);
+  try {
+    if (hasTrailer(db.fileSize) && db.fileSize === db.size + 32) verifyTrailer(path, db.fileSize);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  const undecoded: string[] = [];
   const bucket = [...db.buckets()].find((b) => b.key.toString('latin1') === 'key')?.value;
   const entries = () => (bucket ? db.bucket(bucket, 'key') : []);
   let revision = 0n;
@@ -47,7 +59,13 @@ export function openKeyspace(path: string): Keyspace {
       boundYoungGeneration();
       const out = new Map();
       for (const it of entries()) {
-        const key = keyOf(it.value);
+        let key: Buffer;
+        try {
+          key = keyOf(it.value);
+        } catch (e) {
+          undecoded.push(`revision ${it.key.length >= 8 ? it.key.readBigUInt64BE(0) : '?'}: the stored key-value does not decode (${(e as Error).message})`);
+          continue;
+        }
         if (!inRange(key, prefix, end)) continue;
         const name = key.toString('latin1');
         // A deletion's revision ends in 't'.
@@ -55,11 +73,19 @@ export function openKeyspace(path: string): Keyspace {
         else {
           // Map order is insertion order: a key written again moves to the end.
           out.delete(name);
-          out.set(name, f(decode(pb.KeyValue, it.value) as unknown as KeyValue));
+          let kv: KeyValue;
+          try {
+            kv = decode(pb.KeyValue, it.value) as unknown as KeyValue;
+          } catch (e) {
+            undecoded.push(`revision ${it.key.readBigUInt64BE(0)}: the stored key-value does not decode (${(e as Error).message})`);
+            continue;
+          }
+          out.set(name, f(kv));
         }
       }
       return out;
     },
+    problems: () => [...db.problems, ...undecoded],
     close: () => db.close(),
   };
 }

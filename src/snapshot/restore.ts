@@ -3,14 +3,15 @@
 import { randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fsyncSync, ftruncateSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { goPathError } from '../cli/errors.js';
+import { discard, fileError, lockDir, lockHolder, syncDir, track, untrack, type Lock } from '../base/files.js';
 import { parseURLs, URLError } from '../client/urls.js';
 import { BoltFile, branchBody, BUCKET_LEAF, buildTree, leafBody, metaPage, NO_FREELIST, packBucket, PageFlag, PageWriter, type Item, type Page } from './bbolt.js';
 import { clusterId, memberId, memberJson, snapFile, snapName, WAL_NAME, WAL_SEGMENT_BYTES, walRecords, type RestoreMember } from './raft.js';
-import { syncDir } from './save.js';
-import { hasTrailer, readTrailer, sha256Prefix, SnapshotError } from './status.js';
+import { gunzipStream, isGzip } from './gzip.js';
+import { checkSnapshotFile, dbStatus, hasTrailer, SnapshotError, TrailerSplit } from './status.js';
 
 export interface RestoreOptions {
   snapshot: string;
@@ -125,22 +126,81 @@ async function members(o: RestoreOptions): Promise<{ self: RestoreMember; all: R
 // Go's %v of a byte slice: [35 42 …].
 const goBytes = (b: Buffer) => `[${[...b].join(' ')}]`;
 
-// Copies the snapshot without its sha256 trailer, checking the trailer.
-function copyDb(src: string, dst: string, skipHashCheck: boolean): void {
-  const size = statSync(src).size;
-  const trailer = hasTrailer(size);
-  if (!trailer && !skipHashCheck) throw new SnapshotError('snapshot missing hash but --skip-hash-check=false');
-  const length = trailer ? size - 32 : size;
-  const to = openSync(dst, 'w', 0o600);
+// Copies the snapshot (plain or gzip) without its sha256 trailer, checking
+// the trailer. It reads asynchronously, so that a signal is handled while
+// it copies (and the temporary data dir removed) rather than after.
+async function copyDb(src: string, dst: string, skipHashCheck: boolean): Promise<void> {
+  const gzip = isGzip(src);
+  if (!gzip && !hasTrailer(statSync(src).size) && !skipHashCheck) throw new SnapshotError('snapshot missing hash but --skip-hash-check=false');
+  let to: number;
   try {
-    const got = sha256Prefix(src, length, (chunk) => writeSync(to, chunk));
-    if (trailer && !skipHashCheck) {
-      const want = readTrailer(src, size);
-      if (!got.equals(want)) throw new SnapshotError(`expected sha256 ${goBytes(want)}, got ${goBytes(got)}`);
+    to = openSync(dst, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  } catch (e) {
+    throw fileError('create', dst, e);
+  }
+  const write = (b: Buffer) => {
+    try {
+      writeSync(to, b);
+    } catch (e) {
+      throw fileError('write', dst, e);
     }
-    fsyncSync(to);
+  };
+  try {
+    const split = new TrailerSplit();
+    if (gzip) await gunzipStream(src, (b) => write(split.push(b)));
+    else {
+      const fh = await open(src, 'r');
+      try {
+        const buf = Buffer.allocUnsafe(1 << 20);
+        for (;;) {
+          const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+          if (bytesRead === 0) break;
+          write(split.push(buf.subarray(0, bytesRead)));
+        }
+      } finally {
+        await fh.close();
+      }
+    }
+    const end = split.end();
+    if ('rest' in end) {
+      if (!skipHashCheck) throw new SnapshotError('snapshot missing hash but --skip-hash-check=false');
+      write(end.rest);
+    } else if (!skipHashCheck && !end.digest.equals(end.trailer)) throw new SnapshotError(`expected sha256 ${goBytes(end.trailer)}, got ${goBytes(end.digest)}`);
+    try {
+      fsyncSync(to);
+    } catch (e) {
+      throw fileError('sync', dst, e);
+    }
   } finally {
     closeSync(to);
+  }
+  // Without the hash, the structure is what says a database will boot.
+  if (skipHashCheck) {
+    try {
+      dbStatus(dst, statSync(dst).size);
+    } catch (e) {
+      if (e instanceof SnapshotError) throw new SnapshotError(`${src} is not a usable snapshot (--skip-hash-check skips the sha256, not the structure): ${e.message.replace(`${dst} is not a usable snapshot: `, '')}`);
+      throw e;
+    }
+  }
+}
+
+// Temporary dirs that a killed restore left beside `final` (none that a
+// running restore holds): named on stderr, and removed.
+function sweepLeftovers(final: string): void {
+  const dir = dirname(final);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    if (!n.startsWith(`${basename(final)}.restoring-`) || !/\.restoring-[0-9a-f]{8}$/.test(n)) continue;
+    const p = join(dir, n);
+    if (!lstatSync(p).isDirectory() || lockHolder(p) !== undefined) continue;
+    rmSync(p, { recursive: true, force: true });
+    process.stderr.write(`etcdctl-ts: removed ${p}, left by a snapshot restore that did not finish\n`);
   }
 }
 
@@ -248,11 +308,7 @@ export async function restore(o: RestoreOptions): Promise<void> {
   const { self, all, cluster } = await members(o);
   if (existsSync(o.dataDir)) throw new SnapshotError(`data-dir ${JSON.stringify(o.dataDir)} exists`);
   if (o.walDir !== undefined && existsSync(o.walDir)) throw new SnapshotError(`wal-dir ${JSON.stringify(o.walDir)} exists`);
-  try {
-    closeSync(openSync(o.snapshot, 'r'));
-  } catch (e) {
-    throw new SnapshotError(goPathError('open', o.snapshot, e));
-  }
+  checkSnapshotFile(o.snapshot);
 
   // Built beside their final places, so the renames stay on one file system.
   // A WAL dir inside the data dir is built inside its temporary dir, so
@@ -276,11 +332,22 @@ export async function restore(o: RestoreOptions): Promise<void> {
   const walTmp = nested ? join(dataTmp, relative(dataFinal, walFinal)) : temporary(walFinal);
   const renames: [string, string][] = nested ? [[dataTmp, dataFinal]] : [[walTmp, walFinal], [dataTmp, dataFinal]];
   const placed: string[] = [];
+  sweepLeftovers(dataFinal);
+  if (!nested) sweepLeftovers(walFinal);
+  // Removed if the process exits or is signalled before they are placed,
+  // and locked, so the sweep above of a later run leaves them alone.
+  const locks: Lock[] = [];
   try {
+    for (const [tmp] of renames) {
+      // Tracked before it exists, so that a signal finds the handler in place.
+      track(tmp);
+      mkdirPrivate(tmp);
+      locks.push(lockDir(tmp));
+    }
     const snapDir = join(dataTmp, 'member', 'snap');
     mkdirPrivate(snapDir);
     const db = join(snapDir, 'db');
-    copyDb(o.snapshot, db, o.skipHashCheck);
+    await copyDb(o.snapshot, db, o.skipHashCheck);
     try {
       rewriteDb(db, all, o.bumpRevision, o.markCompacted);
     } catch (e) {
@@ -293,13 +360,16 @@ export async function restore(o: RestoreOptions): Promise<void> {
     for (const d of new Set([snapDir, walTmp, dirname(walTmp), join(dataTmp, 'member'), dataTmp])) syncDir(d);
     for (const [from, to] of renames) {
       renameSync(from, to);
+      untrack(from);
       placed.push(to);
       syncDir(dirname(to));
     }
   } catch (e) {
-    for (const [from] of renames) rmSync(from, { recursive: true, force: true });
+    for (const [from] of renames) discard(from);
     // Neither existed before (checked above): a half-placed pair goes too.
     for (const p of placed) rmSync(p, { recursive: true, force: true });
     throw e;
+  } finally {
+    for (const l of locks) l.release();
   }
 }

@@ -1,107 +1,102 @@
-// Writes a snapshot stream to `<path>.part`, checks its sha256 trailer as
-// it goes, and renames it into place only once it is whole and on disk.
+// Writes a snapshot stream to a temporary file of its own beside the target
+// (or to a pipe), checks its sha256 trailer and sums up its database as it
+// goes, and renames it into place only once it is whole and on disk.
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, fsyncSync, lstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { goLinkError, goPathError } from '../cli/errors.js';
-import { GzipSink } from '../backup/gzip.js';
-import { hasTrailer, SnapshotError } from './status.js';
-
-const TRAILER = 32;
+import { fstatSync, writeSync } from 'node:fs';
+import { abandon, checkTarget, createTemp, place, writeAll, type Temp } from '../base/files.js';
+import { GzipSink } from './gzip.js';
+import { SnapshotError, TrailerSplit } from './status.js';
+import { StreamSummary } from './summary.js';
 
 export class SnapshotWriter {
-  readonly part: string;
-  private fd: number | undefined;
-  private readonly hash: Hash = createHash('sha256');
-  // The last 32 bytes seen: the trailer if the stream ends now.
-  private tail = Buffer.alloc(0);
+  private temp: Temp | undefined;
+  private readonly split = new TrailerSplit();
   // The bytes that reach the file (compressed or not), for sha256sum.
   private readonly fileHash: Hash = createHash('sha256');
   private readonly gzip: GzipSink | undefined;
-  // Of the stream (uncompressed), and of the file.
-  size = 0;
+  private readonly summary = new StreamSummary();
+  // Of the file.
   fileSize = 0;
+  // The sha256 of the file as written, once finished.
+  fileSha256 = '';
 
+  // `path` is a file to create, or undefined for standard output (a pipe
+  // or a regular file the shell opened).
   constructor(
-    readonly path: string,
+    readonly path: string | undefined,
     compress = false,
   ) {
-    this.part = `${path}.part`;
-    // Go's rename refuses a directory as the target; say so before the
-    // download rather than after it.
-    if (lstatSync(path, { throwIfNoEntry: false })?.isDirectory()) this.renameFailed(Object.assign(new Error('file exists'), { code: 'EEXIST' }));
-    try {
-      this.fd = openSync(this.part, 'w', 0o600);
-    } catch (e) {
-      throw new SnapshotError(`could not open ${this.part} (${goPathError('open', this.part, e)})`);
+    if (path === undefined) {
+      const st = fstatSync(1);
+      if (process.stdout.isTTY) throw new SnapshotError('refusing to write a snapshot to a terminal: redirect standard output to a file or a pipe');
+      if (!st.isFIFO() && !st.isFile() && !st.isSocket()) throw new SnapshotError('standard output is not a file or a pipe');
+    } else {
+      checkTarget(path);
+      this.temp = createTemp(path);
     }
     if (compress) this.gzip = new GzipSink((b) => this.out(b));
   }
 
+  // Of the stream (uncompressed).
+  get size(): number {
+    return this.split.size;
+  }
+
+  get part(): string | undefined {
+    return this.temp?.path;
+  }
+
   private out(b: Buffer): void {
-    writeSync(this.fd!, b);
+    if (this.temp) writeAll(this.temp, b);
+    else toStdout(b, this.fileSize);
     this.fileHash.update(b);
     this.fileSize += b.length;
   }
 
   write(chunk: Buffer): void {
+    this.summary.push(this.split.push(chunk));
     if (this.gzip) this.gzip.push(chunk);
     else this.out(chunk);
-    this.size += chunk.length;
-    const all = this.tail.length ? Buffer.concat([this.tail, chunk]) : chunk;
-    const keep = Math.min(TRAILER, all.length);
-    this.hash.update(all.subarray(0, all.length - keep));
-    this.tail = Buffer.from(all.subarray(all.length - keep));
   }
 
-  private renameFailed(e: unknown): never {
-    throw new SnapshotError(`could not rename ${this.part} to ${this.path} (${goLinkError('rename', this.part, this.path, e)})`);
-  }
-
-  // Verifies, syncs and renames; returns the sha256 of the database part.
-  finish(): string {
-    if (!hasTrailer(this.size)) throw new SnapshotError(`sha256 checksum not found [bytes: ${this.size}]`);
-    const digest = this.hash.digest();
-    if (!digest.equals(this.tail)) {
-      throw new SnapshotError(`the received snapshot is corrupt: its sha256 trailer says ${this.tail.toString('hex')} but the data hashes to ${digest.toString('hex')}`);
+  // Verifies the stream and sums up its database, then syncs and renames:
+  // all that can fail happens before the file has its name.
+  finish(): { sha256: string; revision: bigint; totalKey: number } {
+    const end = this.split.end();
+    if (!('trailer' in end)) throw new SnapshotError(`sha256 checksum not found [bytes: ${this.size}]`);
+    const { trailer, digest } = end;
+    if (!digest.equals(trailer)) {
+      throw new SnapshotError(`the received snapshot is corrupt: its sha256 trailer says ${trailer.toString('hex')} but the data hashes to ${digest.toString('hex')}`);
     }
+    const { revision, totalKey } = this.summary.finish();
     this.gzip?.end();
-    fsyncSync(this.fd!);
-    closeSync(this.fd!);
-    this.fd = undefined;
-    try {
-      renameSync(this.part, this.path);
-    } catch (e) {
-      this.renameFailed(e);
-    }
-    syncDir(dirname(this.path));
+    if (this.temp) place(this.temp, this.path!);
+    this.temp = undefined;
     this.fileSha256 = this.fileHash.digest('hex');
-    return digest.toString('hex');
+    return { sha256: digest.toString('hex'), revision, totalKey };
   }
 
-  // The sha256 of the file as written, once finished.
-  fileSha256 = '';
-
-  // Removes the partial file; safe to call at any point, more than once.
+  // Removes the temporary file; safe to call at any point, more than once.
   abort(): void {
-    if (this.fd !== undefined) {
-      closeSync(this.fd);
-      this.fd = undefined;
-    }
-    try {
-      unlinkSync(this.part);
-    } catch {
-      // Already gone (or renamed into place).
-    }
+    if (this.temp) abandon(this.temp);
+    this.temp = undefined;
   }
 }
 
-// A rename is durable only once its directory is synced.
-export function syncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+// A pipe's reader may be slower than etcd (Node leaves the pipe
+// non-blocking): wait for it a millisecond at a time. A reader that went
+// away fails the save, unlike a listing cut short by `| head`.
+function toStdout(b: Buffer, before: number): void {
+  for (let off = 0; off < b.length; ) {
+    try {
+      off += writeSync(1, b, off);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') Atomics.wait(pause, 0, 0, 1);
+      else if (code === 'EPIPE') throw new SnapshotError(`standard output was closed by its reader after ${before + off} bytes of the snapshot`);
+      else throw new SnapshotError(`could not write to standard output: ${(e as Error).message}`);
+    }
   }
 }

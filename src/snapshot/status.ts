@@ -1,7 +1,9 @@
 // snapshot status: etcdctl 3.4's hash, revision, key count and size of a
 // snapshot or db file, plus a structure check and the sha256 trailer check.
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { kindOf } from '../base/files.js';
+import { goPathError } from '../cli/errors.js';
 import { BoltError, BoltFile } from './bbolt.js';
 import { crc32c } from './checksums.js';
 
@@ -40,6 +42,32 @@ export function sha256Prefix(path: string, length: number, onChunk?: (chunk: Buf
   }
 }
 
+// A snapshot read as a stream: everything but the last 32 bytes is hashed
+// (and handed on) as it comes; at the end those 32 bytes are the trailer
+// if the length says there is one.
+export class TrailerSplit {
+  private readonly hash = createHash('sha256');
+  private tail = Buffer.alloc(0);
+  size = 0;
+
+  // The bytes that are surely not the trailer: hand them on.
+  push(chunk: Buffer): Buffer {
+    const all = this.tail.length ? Buffer.concat([this.tail, chunk]) : chunk;
+    const keep = Math.min(32, all.length);
+    const data = all.subarray(0, all.length - keep);
+    this.hash.update(data);
+    this.tail = Buffer.from(all.subarray(all.length - keep));
+    this.size += chunk.length;
+    return data;
+  }
+
+  // The trailer and the hash of what came before it, or, without a
+  // trailer, the last bytes still to hand on.
+  end(): { trailer: Buffer; digest: Buffer } | { rest: Buffer } {
+    return hasTrailer(this.size) ? { trailer: this.tail, digest: this.hash.digest() } : { rest: this.tail };
+  }
+}
+
 export function readTrailer(path: string, size: number): Buffer {
   const fd = openSync(path, 'r');
   try {
@@ -59,19 +87,32 @@ export function verifyTrailer(path: string, size: number): void {
   }
 }
 
+// A snapshot to read must be a regular file: a directory, a FIFO or a
+// device is refused before it is opened (a FIFO's open would block).
+export function checkSnapshotFile(path: string): void {
+  let st;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    throw new SnapshotError(goPathError('open', path, e));
+  }
+  if (!st.isFile()) throw new SnapshotError(`${path} is ${kindOf(st)}, not a snapshot file`);
+}
+
 // A snapshot file (or a member's db) opened for reading; what is wrong
 // with one that is not a bbolt file is said in a SnapshotError.
-export function openSnapshotDb(path: string): BoltFile {
+// `shown` is the name errors give it (the user's file, not a decompressed copy).
+export function openSnapshotDb(path: string, shown = path): BoltFile {
   try {
     return BoltFile.open(path);
   } catch (e) {
-    if (e instanceof BoltError) throw new SnapshotError(`${path} is not a usable snapshot: ${e.message}`);
+    if (e instanceof BoltError) throw new SnapshotError(`${shown} is not a usable snapshot: ${e.message}`);
     throw e;
   }
 }
 
-export function dbStatus(path: string, fileSize: number): DbStatus {
-  const db = openSnapshotDb(path);
+export function dbStatus(path: string, fileSize: number, shown = path): DbStatus {
+  const db = openSnapshotDb(path, shown);
   try {
     db.startCheck();
     let crc = 0;

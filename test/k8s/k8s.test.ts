@@ -4,13 +4,14 @@
 // ../shared/k8s/pairs exists, Kubernetes' own storage pairs; then the same
 // reads from a snapshot file of that server.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
 import { errorLines, etcdctl, ours, ROOT } from '../harness/cli.js';
 import { startEtcd, tempDir, type EtcdServer } from '../harness/etcd.js';
 import { resolveResource } from '../../src/k8s/resources.js';
+import { BoltFile, PageFlag } from '../../src/snapshot/bbolt.js';
 import { storageValue } from '../harness/k8s-encode.js';
 import { start } from '../harness/proc.js';
 
@@ -254,6 +255,77 @@ describe('k8s usage', () => {
     assert.match(text, /\npods\s+\d+\s+\S+\s+\d+\.\d%\s+\/registry\/pods\/\S+ \(/);
     assert.match(text, /\nTOTAL\s+\d+\s+\S+\s+100\.0%\n/);
     assert.match(text, /\n\nLARGEST OBJECTS\s+KIND\s+BYTES\n/);
+  });
+});
+
+describe('a damaged or compressed snapshot', () => {
+  // Pages of the key bucket's tree, found with the reader the tool itself uses.
+  function keyLeaves(path: string): number[] {
+    const db = BoltFile.open(path);
+    try {
+      const bucket = [...db.buckets()].find((b) => b.key.toString() === 'key')!.value;
+      const root = Number(bucket.readBigUInt64LE(0));
+      const out: number[] = [];
+      const walk = (id: number) => {
+        const p = db.page(id);
+        if (p.flags === PageFlag.Leaf) out.push(id);
+        else for (const e of db.elements(p)) walk(e.child);
+      };
+      walk(root);
+      return out;
+    } finally {
+      db.close();
+    }
+  }
+
+  test('a corrupted or zeroed page, or a bad trailer, is an error (exit 1), never a shorter answer; --force prints what can be read with a warning', async () => {
+    const dir = tempDir();
+    const good = (await ours([`--snapshot=${snap}`, 'k8s', 'ls', '-w', 'json'])).stdout.toString();
+    const leaves = keyLeaves(snap);
+    assert.ok(leaves.length > 1, 'the key bucket spans pages');
+    const orig = readFileSync(snap);
+    const ps = 4096;
+    const cases: [string, (b: Buffer) => void, RegExp][] = [
+      // Without a trailer (a member's db), damage shows in the structure.
+      ['zeroed', (b) => b.fill(0, leaves[0]! * ps, leaves[0]! * ps + ps), /is damaged, so what it holds cannot all be read \(\d+ problems?: page \d+: /],
+      ['corrupted', (b) => b.writeUInt16LE(0x7fff, leaves[0]! * ps + 10), /is damaged, so what it holds cannot all be read \(\d+ problems?: /],
+    ];
+    for (const [name, damage, msg] of cases) {
+      const b = Buffer.from(orig.subarray(0, orig.length - 32));
+      damage(b);
+      const path = join(dir, `${name}.db`);
+      writeFileSync(path, b);
+      for (const cmd of [['ls'], ['get', '/registry/pods/default/web', '-o', 'json'], ['usage']]) {
+        const r = await ours([`--snapshot=${path}`, 'k8s', ...cmd]);
+        assert.equal(r.code, 1, `${name} ${cmd.join(' ')}: ${r.stdout.toString()}`);
+        assert.match(errorLines(r.stderr)[0]!, msg, name);
+        assert.equal(r.stdout.toString(), '', 'nothing printed');
+      }
+      const forced = await ours([`--snapshot=${path}`, 'k8s', 'ls', '-w', 'json', '--force']);
+      assert.equal(forced.code, 0, forced.stderr);
+      assert.match(forced.stderr, new RegExp(`^etcdctl-ts: warning: ${path.replace(/[.]/g, '\\.')} is damaged; what follows leaves out what could not be read`, 'm'));
+      const items = (text: string) => (JSON.parse(text) as { items: unknown[] }).items.length;
+      assert.ok(items(forced.stdout.toString()) < items(good), `${name}: fewer objects than the whole file holds`);
+    }
+    // A trailer that does not match: refused before anything is read.
+    const flipped = Buffer.from(orig);
+    flipped[flipped.length - 1]! ^= 1;
+    writeFileSync(join(dir, 'trailer.db'), flipped);
+    const t = await ours([`--snapshot=${join(dir, 'trailer.db')}`, 'k8s', 'ls']);
+    assert.equal(t.code, 1);
+    assert.match(errorLines(t.stderr)[0]!, /^Error: snapshot file is corrupt: its sha256 trailer says [0-9a-f]{64} but its content hashes to [0-9a-f]{64}$/);
+  });
+
+  test('a gzip backup reads as its database; a directory is named as such', async () => {
+    const gz = join(tempDir(), 'k8s.db.gz');
+    assert.equal((await ours([at(), 'snapshot', 'save', gz, '--compress', 'gzip'])).code, 0);
+    const [plain, zipped] = await Promise.all([ours([`--snapshot=${snap}`, 'k8s', 'ls', '-w', 'json']), ours([`--snapshot=${gz}`, 'k8s', 'ls', '-w', 'json'])]);
+    assert.equal(zipped.code, 0, zipped.stderr);
+    // The later save holds the same objects (the revision is the same: nothing was written since).
+    assert.equal(zipped.stdout.toString(), plain.stdout.toString());
+    const d = await ours([`--snapshot=${tempDir()}`, 'k8s', 'ls']);
+    assert.equal(d.code, 1);
+    assert.match(errorLines(d.stderr)[0]!, /^Error: \S+ is a directory, not a snapshot file$/);
   });
 });
 

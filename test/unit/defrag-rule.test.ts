@@ -16,6 +16,13 @@ test('conditions over the sizes', () => {
   assert.equal(holds('dbSize > 1 || dbSize > 2 && dbSize < 0'), true, '&& binds tighter than ||');
   assert.equal(holds('-dbSize < 0 && 2 * 3 + 1 == 7 && 2 + 3 * 2 == 8'), true);
   assert.equal(holds('dbQuotaUsage >= 0.9'), false);
+  // The README's spacing: a unit after a space.
+  assert.equal(holds('dbSize > 10 MiB && dbSizeFree >= 200 MiB'), true);
+  assert.equal(holds(`${'('.repeat(30)}dbSize > 1${')'.repeat(30)}`), true);
+});
+
+test('a divisor that is 0 on a member is an error, not a silent answer', () => {
+  assert.throws(() => parseRule('dbSize / dbQuota > 1').test({ ...v, dbQuota: 0 }), (e: unknown) => e instanceof RuleError && e.reason === 'division by zero on this member (dbQuota is 0)');
 });
 
 test('errors name the problem and where it is', () => {
@@ -31,7 +38,11 @@ test('errors name the problem and where it is', () => {
   assert.deepEqual(err('dbSize >'), ['expected a number, a name or "(", but the rule ends', 8]);
   assert.deepEqual(err('dbSize > 10 )'), ['expected an operator, found ")"', 12]);
   assert.deepEqual(err('dbsize > 1'), ['unknown name "dbsize" (known: dbSize, dbSizeInUse, dbSizeFree, dbQuota, dbQuotaUsage)', 0]);
-  assert.deepEqual(err('dbSize > 10MB'), ['unknown unit (use KiB, MiB, GiB or TiB)', 11]);
+  assert.deepEqual(err('dbSize > 10MB'), ['unknown unit "MB" (use KiB, MiB, GiB or TiB)', 11]);
+  assert.deepEqual(err('dbSize > 10 MB'), ['unknown unit "MB" (use KiB, MiB, GiB or TiB)', 12]);
+  assert.deepEqual(err('dbSize / 0 > 1'), ['division by zero', 7]);
+  assert.deepEqual(err(`${'('.repeat(10000)}dbSize > 1${')'.repeat(10000)}`), ['the rule nests more than 64 levels of parentheses and operators', 64]);
+  assert.deepEqual(err(`${'!'.repeat(10000)}(dbSize > 1)`), ['the rule nests more than 64 levels of parentheses and operators', 64]);
   assert.deepEqual(err('dbSize + 1'), ['the rule must be a condition (a comparison, or conditions joined by && and ||)', 0]);
   assert.deepEqual(err('(dbSize > 1) + 2 > 1'), ['"+" needs a number', 8]);
   assert.deepEqual(err('dbSize > 1 ; 2'), ['unexpected ";"', 11]);

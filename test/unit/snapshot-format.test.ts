@@ -10,6 +10,8 @@ import { BoltFile, inlineBucket, leafBody, metaPage, NO_FREELIST, PageFlag, page
 import { crc32c, fnv1a64 } from '../../src/snapshot/checksums.js';
 import { clusterId, memberId, walRecords } from '../../src/snapshot/raft.js';
 import { SnapshotWriter } from '../../src/snapshot/save.js';
+import { dbStatus } from '../../src/snapshot/status.js';
+import { StreamSummary } from '../../src/snapshot/summary.js';
 
 test('CRC-32C: check value, chaining, and lengths around the 8-byte stride', () => {
   assert.equal(crc32c(0, Buffer.from('123456789')), 0xe3069283);
@@ -112,24 +114,68 @@ test('pages written by the writers read back, with inline and page buckets', () 
   }
 });
 
+// A small etcd-like database: a key bucket of revision keys on page 3, the
+// root on page 4, and on page 2 a freed page whose stale header still says
+// it runs over pages 3 and 4 (bbolt leaves freed pages as they were).
+function tinyDb(): Buffer {
+  const ps = 4096;
+  const rev = (n: number) => Buffer.concat([Buffer.from([0, 0, 0, 0, 0, 0, 0, n]), Buffer.from('_'), Buffer.alloc(8)]);
+  const page = (id: number, flags: number, items: { flags: number; key: Buffer; value: Buffer }[], overflow = 0) => {
+    const p = Buffer.alloc(ps);
+    pageHeader(id, flags, items.length, overflow).copy(p);
+    leafBody(items).copy(p, 16);
+    return p;
+  };
+  const stale = page(2, PageFlag.Leaf, [{ flags: 0, key: rev(1), value: Buffer.from('old') }], 2);
+  const keys = page(3, PageFlag.Leaf, [5, 6, 9].map((n) => ({ flags: 0, key: rev(n), value: Buffer.from(`v${n}`) })));
+  const keyBucket = Buffer.alloc(16);
+  keyBucket.writeBigUInt64LE(3n);
+  const root = page(4, PageFlag.Leaf, [
+    { flags: BUCKET_LEAF, key: Buffer.from('key'), value: keyBucket },
+    { flags: BUCKET_LEAF, key: Buffer.from('meta'), value: inlineBucket([{ flags: 0, key: Buffer.from('a'), value: Buffer.from('b') }]) },
+  ]);
+  const meta = { pageSize: ps, root: 4, freelist: NO_FREELIST, pgid: 5, txid: 2n };
+  return Buffer.concat([metaPage(0, ps, meta), metaPage(1, ps, { ...meta, txid: 1n }), stale, keys, root]);
+}
+
+test('the streaming summary: revision and key count as snapshot status finds them, in any chunking, past stale overflow headers', () => {
+  const db = tinyDb();
+  const dir = mkdtempSync(join(tmpdir(), 'sum-'));
+  try {
+    writeFileSync(join(dir, 'db'), db);
+    const st = dbStatus(join(dir, 'db'), db.length);
+    assert.deepEqual([st.revision, st.totalKey], [9n, 4]);
+    for (const size of [1, 7, 100, 4096, 5000, db.length]) {
+      const s = new StreamSummary();
+      for (let i = 0; i < db.length; i += size) s.push(db.subarray(i, i + size));
+      assert.deepEqual(s.finish(), { revision: 9n, totalKey: 4 }, `chunks of ${size}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const notBolt = new StreamSummary();
+  assert.throws(() => notBolt.push(Buffer.alloc(4096, 7)), /^Error: the stream is not a bbolt database \(page size \d+\)$/);
+});
+
 test('the save writer: renames only a stream whose trailer matches, and leaves nothing otherwise', () => {
   const dir = mkdtempSync(join(tmpdir(), 'save-'));
   try {
-    const db = Buffer.alloc(4096 * 3, 7);
+    const db = tinyDb();
     const sum = createHash('sha256').update(db).digest();
     // Chunks that split the trailer, as a stream may.
     const feed = (w: SnapshotWriter, bytes: Buffer) => {
       for (let i = 0; i < bytes.length; i += 5000) w.write(bytes.subarray(i, i + 5000));
     };
+    const done = { sha256: sum.toString('hex'), revision: 9n, totalKey: 4 };
     const good = new SnapshotWriter(join(dir, 'good.db'));
     feed(good, Buffer.concat([db, sum]));
-    assert.equal(good.finish(), sum.toString('hex'));
+    assert.deepEqual(good.finish(), done);
     // Chunks shorter than the trailer, of its length, just over it, and one chunk.
-    for (const size of [7, 32, 33, 4096 * 3 + 32]) {
+    for (const size of [7, 32, 33, db.length + 32]) {
       const w = new SnapshotWriter(join(dir, `sized-${size}.db`));
       const bytes = Buffer.concat([db, sum]);
       for (let i = 0; i < bytes.length; i += size) w.write(bytes.subarray(i, i + size));
-      assert.equal(w.finish(), sum.toString('hex'), `chunks of ${size}`);
+      assert.deepEqual(w.finish(), done, `chunks of ${size}`);
       rmSync(join(dir, `sized-${size}.db`));
     }
     assert.equal(statSync(join(dir, 'good.db')).mode & 0o777, 0o600);
