@@ -1,8 +1,9 @@
 // Global flags, their ETCDCTL_* variables, and what a command needs from
 // them: settings, a client and a printer.
 import type { Command } from 'commander';
+import { FileError, readBounded } from '../base/files.js';
 import { editDistance } from '../base/text.js';
-import { readFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import * as z from 'zod/mini';
 import { ConnectError, EtcdClient, NO_ENDPOINTS, type ClientConfig } from '../client/etcd.js';
 import { createPrinter, isFormat, type Format, type Printer, type PrinterOptions } from '../output/printer.js';
@@ -140,11 +141,32 @@ export function resolveSettings(cmd: Command, scope: EnvScope = { flags: GLOBAL_
   return { ...s, format, explicit, inherited: values };
 }
 
+// Certificates and keys are small: a device, a FIFO or a huge file given
+// by mistake is refused rather than read for ever.
+const TLS_FILE_LIMIT = 1 << 20;
+
 export function readTlsFile(path: string): Buffer {
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (st?.isDirectory()) throw new CliError(goPathError('read', path, Object.assign(new Error('EISDIR'), { code: 'EISDIR' })), ExitCode.BadArgs);
   try {
-    return readFileSync(path);
+    return readBounded(path, TLS_FILE_LIMIT);
   } catch (e) {
-    throw new CliError(goPathError((e as NodeJS.ErrnoException).code === 'EISDIR' ? 'read' : 'open', path, e), ExitCode.BadArgs);
+    if (e instanceof FileError) throw new CliError(e.message, ExitCode.BadArgs);
+    throw e;
+  }
+}
+
+// A certificate and a key that are not a pair fail every handshake with
+// OpenSSL's words; said here, naming both files.
+function checkKeyPair(certPath: string, cert: Buffer, keyPath: string, key: Buffer): void {
+  // Loaded here: only commands given both files pay for it.
+  const { createSecureContext } = require('node:tls') as typeof import('node:tls');
+  try {
+    createSecureContext({ cert, key });
+  } catch (e) {
+    const err = new CliError('tls: private key does not match public key', ExitCode.BadArgs);
+    err.hints.push(`--key ${keyPath} is not the key of the certificate in --cert ${certPath} (${(e as Error).message.replace(/^error:[0-9A-F]+:[^:]*:[^:]*:/, '')}): give the key that was made with it`);
+    throw err;
   }
 }
 
@@ -173,6 +195,7 @@ export async function clientConfig(s: GlobalSettings): Promise<ClientConfig> {
   }
   const tlsFiles = Boolean(s.cert || s.key || s.cacert);
   const auth = await credentials(s.user, s.password);
+  const userWithoutPassword = s.user !== '' && !auth ? s.user.replace(/:.*/s, '') : undefined;
   let endpoints = s.endpoints;
   let serverName: string | undefined;
   if (s['discovery-srv'] !== '') {
@@ -180,18 +203,24 @@ export async function clientConfig(s: GlobalSettings): Promise<ClientConfig> {
     endpoints = await discoverEndpoints(s['discovery-srv'], s['discovery-srv-name'], s['insecure-discovery']);
     serverName = s['discovery-srv'];
   }
+  // etcdctl's checks and words, when its client is made.
+  if (Boolean(s.cert) !== Boolean(s.key)) throw new CliError(`KeyFile and CertFile must both be present[key: ${s.key}, cert: ${s.cert}]`, ExitCode.BadArgs);
+  const cert = s.cert ? readTlsFile(s.cert) : undefined;
+  const key = s.key ? readTlsFile(s.key) : undefined;
+  if (cert && key) checkKeyPair(s.cert, cert, s.key, key);
   return {
     endpoints,
     dialTimeoutMs: s['dial-timeout'],
     tlsByDefault: tlsFiles || !s['insecure-transport'] || s['insecure-skip-tls-verify'],
     tls: {
       ca: s.cacert ? readTlsFile(s.cacert) : undefined,
-      cert: s.cert ? readTlsFile(s.cert) : undefined,
-      key: s.key ? readTlsFile(s.key) : undefined,
+      cert,
+      key,
       insecureSkipVerify: s['insecure-skip-tls-verify'],
       serverName,
     },
     auth,
+    userWithoutPassword,
     maxRequestBytes: s['max-request-bytes'],
     maxRecvBytes: s['max-recv-bytes'],
     keepaliveTimeMs: s['keepalive-time'],

@@ -13,8 +13,10 @@ type NodeError = Error & { code?: string; reason?: string; cert?: { subjectaltna
 
 export interface DiagnoseContext {
   tls: tls.ConnectionOptions;
-  // Whether --cert/--key were given, for the client-certificate advice.
+  // Whether --cert and --key were given, for the client-certificate advice;
+  // halfPair: the one of them given alone.
   clientCert: boolean;
+  halfPair?: 'cert' | 'key';
   probeTimeoutMs: number;
 }
 
@@ -96,6 +98,11 @@ export async function diagnose(ep: Endpoint, err: Error, ctx: DiagnoseContext): 
   const e = err as NodeError;
   const code = e.code ?? '';
   const addr = address(ep);
+  // ftp://host:port reads as the host "ftp": say what is wrong with it.
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(ep.raw)?.[1];
+  if (scheme && !/^(https?|unixs?)$/.test(scheme)) {
+    return `${JSON.stringify(ep.raw)} has the scheme ${JSON.stringify(scheme)}, which etcd does not speak: write host:port, http://host:port, https://host:port or unix://path`;
+  }
   if (code === 'ECONNREFUSED' || code === 'ENOENT') {
     const why = code === 'ENOENT' ? 'no such socket file' : 'connection refused';
     return `nothing is listening at ${addr} (${why}): check that etcd is running there and that this is its client URL (--advertise-client-urls)`;
@@ -117,6 +124,7 @@ export async function diagnose(ep: Endpoint, err: Error, ctx: DiagnoseContext): 
     return `the server certificate of ${addr} is not valid for ${JSON.stringify(checked)}; it names ${names}: connect using one of those names, or reissue the certificate with this name`;
   }
   if (CLIENT_CERT_REFUSED.has(code)) {
+    if (ctx.halfPair) return `${addr} requires a client certificate, and none was sent: --${ctx.halfPair} was given without --${ctx.halfPair === 'cert' ? 'key' : 'cert'}, and a certificate needs both`;
     if (!ctx.clientCert) return `${addr} requires a client certificate: pass --cert and --key (on kubeadm nodes: /etc/kubernetes/pki/etcd/healthcheck-client.crt and .key)`;
     return `${addr} rejected the client certificate (${e.reason ?? code}): --cert must be signed by a CA in the server's --trusted-ca-file and allow client authentication`;
   }

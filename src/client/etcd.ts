@@ -23,6 +23,9 @@ export interface ClientConfig {
   tlsByDefault: boolean;
   tls: TlsConfig;
   auth?: { user: string; password: string };
+  // A --user given without a password (none typed, stdin at its end): no
+  // login is made, as with etcdctl, and a refusal says why.
+  userWithoutPassword?: string;
   maxRequestBytes: number;
   maxRecvBytes: number;
   keepaliveTimeMs?: number;
@@ -49,9 +52,10 @@ export class EtcdError extends Error {
 export class ConnectError extends EtcdError {}
 
 export const NO_ENDPOINTS = 'etcdclient: no available endpoints';
+const RANGE = '/etcdserverpb.KV/Range';
 
 // Refusals whose way out etcd's words do not say; `user` is the one logged in as.
-const REFUSALS: [RegExp, (user: string | undefined) => string][] = [
+const REFUSALS: [RegExp, (user: string | undefined, cfg: ClientConfig) => string][] = [
   [
     /^etcdserver: mvcc: database space exceeded$/,
     () =>
@@ -59,7 +63,13 @@ const REFUSALS: [RegExp, (user: string | undefined) => string][] = [
   ],
   [/^etcdserver: request is too large$/, () => 'the request is larger than the server accepts (etcd --max-request-bytes, 1.5 MiB unless set): keep values smaller, or raise that limit on every member'],
   [/^rpc error: code = ResourceExhausted desc = trying to send message larger than max/, () => 'the request is larger than --max-request-bytes allows (2 MiB unless set); the server has a limit of its own (etcd --max-request-bytes, 1.5 MiB unless set)'],
-  [/^etcdserver: user name is empty$/, () => 'authentication is enabled on this cluster: pass --user <name>[:<password>] (or set ETCDCTL_USER)'],
+  [
+    /^etcdserver: user name is empty$/,
+    (_user, cfg) =>
+      cfg.userWithoutPassword !== undefined
+        ? `authentication is enabled on this cluster, and --user ${JSON.stringify(cfg.userWithoutPassword)} was given without a password (none was typed, or standard input had none), so no login was made: give --user name:password, --password, or type it at the prompt`
+        : 'authentication is enabled on this cluster: pass --user <name>[:<password>] (or set ETCDCTL_USER)',
+  ],
   [
     /^etcdserver: authentication failed, invalid user ID or password$/,
     (user) =>
@@ -251,8 +261,10 @@ export class EtcdClient {
         const g = e as GrpcError;
         // A broken connection is retried on the next endpoint until the
         // deadline, like clientv3's balancer; server answers are final.
-        if (g.code === Code.Unavailable && g.cause && !conn.usable) {
-          this.dialErrors.set(conn.endpoint, g.cause);
+        // A read is retried even when the member died with the request
+        // under way (a paged read then goes on at its pinned revision).
+        if (g.code === Code.Unavailable && !conn.usable && (g.cause || path === RANGE)) {
+          this.dialErrors.set(conn.endpoint, g.cause ?? g);
           this.next = (this.next + 1) % this.endpoints.length;
           continue;
         }
@@ -282,7 +294,7 @@ export class EtcdClient {
     if (e instanceof GrpcError) err.detail.push(`rpc error: code = ${CODE_NAMES[e.code] ?? e.code} desc = ${e.details}`);
     const refusal = REFUSALS.find(([re]) => re.test(err.message));
     if (refusal) {
-      err.hints.push(refusal[1](this.cfg.auth?.user));
+      err.hints.push(refusal[1](this.cfg.auth?.user, this.cfg));
       return err;
     }
     if (err.code === Code.DeadlineExceeded && noTime) {
@@ -291,7 +303,9 @@ export class EtcdClient {
     }
     if (err.code !== Code.DeadlineExceeded && err.code !== Code.Unavailable) return err;
     const probeTimeoutMs = this.cfg.dialTimeoutMs > 0 ? Math.min(1000, this.cfg.dialTimeoutMs) : 1000;
-    const ctx = { tls: this.dialOptions().tls, clientCert: Boolean(this.cfg.tls.cert), probeTimeoutMs };
+    const { cert, key } = this.cfg.tls;
+    const halfPair = cert && !key ? ('cert' as const) : key && !cert ? ('key' as const) : undefined;
+    const ctx = { tls: this.dialOptions().tls, clientCert: Boolean(cert && key), halfPair, probeTimeoutMs };
     const failed = this.endpoints.filter((ep) => this.dialErrors.has(ep));
     // Loaded only on failure: its probes need http/https, which a working command never does.
     const { diagnose } = await import('./diagnose.js');
@@ -311,7 +325,7 @@ export class EtcdClient {
   }
 
   range(r: T.RangeRequest, o: RequestOptions = {}): Promise<T.RangeResponse> {
-    return this.unary('/etcdserverpb.KV/Range', pb.RangeRequest, pb.RangeResponse, r, o);
+    return this.unary(RANGE, pb.RangeRequest, pb.RangeResponse, r, o);
   }
 
   put(r: T.PutRequest, o: RequestOptions = {}): Promise<T.PutResponse> {

@@ -233,6 +233,8 @@ export const delCommand: CommandDef = {
     const count = async () => (await client.range({ key: req.key, range_end: req.range_end, count_only: true }, deadline())).count;
     const first = async () => [...(await client.range({ key: req.key, range_end: req.range_end, keys_only: true, limit: DRY_RUN_SHOWN }, deadline())).kvs].map((kv) => kv.key);
     if (f['dry-run']) {
+      // Its own report, in the formats it has; checked before any request.
+      if (ctx.settings.format !== 'simple' && ctx.settings.format !== 'json') throw new CliError(`${ctx.settings.format} not supported as output format with --dry-run (it writes simple and json)`, ExitCode.BadFeature);
       const [n, keys] = [await count(), await first()];
       printDryRun(ctx.settings.format, n, keys);
       return;

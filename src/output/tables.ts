@@ -6,7 +6,13 @@
 // so a long list is drawn in chunks with the column widths fixed up front.
 const CHUNK = 500;
 
-export function drawTable(format: 'plain' | 'table', head: string[], rows: string[][]): string {
+// Control characters in a cell (a key may hold any byte) would move the
+// cursor or break the row on a terminal: they are shown as \xNN.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+const visible = (c: string) => c.replace(CONTROL, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
+
+export function drawTable(format: 'plain' | 'table', head: string[], rawRows: string[][]): string {
+  const rows = rawRows.map((r) => r.map(visible));
   const widths = head.map((h, i) => rows.reduce((w, r) => Math.max(w, r[i]!.length), h.length));
   // Borderless, as kubectl prints: columns three spaces apart.
   if (format === 'plain') {

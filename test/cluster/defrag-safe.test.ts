@@ -136,10 +136,13 @@ describe('defrag --cluster --safe', () => {
   });
 
   test('a bad rule is refused before anything runs, pointing at the token', async () => {
-    const r = await ours([all(), 'defrag', '--cluster', '--defrag-rule=dbSize > 10 MiB']);
+    const r = await ours([all(), 'defrag', '--cluster', '--defrag-rule=dbSize > 10 MB']);
     assert.equal(r.code, 128);
-    assert.deepEqual(errorLines(r.stderr), ['Error: --defrag-rule: unknown name "MiB" (known: dbSize, dbSizeInUse, dbSizeFree, dbQuota, dbQuotaUsage) at column 13']);
-    assert.match(r.stderr, /\n {2}dbSize > 10 MiB\n {14}\^\n/);
+    assert.deepEqual(errorLines(r.stderr), ['Error: --defrag-rule: unknown unit "MB" (use KiB, MiB, GiB or TiB) at column 13']);
+    assert.match(r.stderr, /\n {2}dbSize > 10 MB\n {14}\^\n/);
+    const deep = await ours([all(), 'defrag', '--cluster', `--defrag-rule=${'('.repeat(10000)}dbSize > 1${')'.repeat(10000)}`]);
+    assert.equal(deep.code, 128);
+    assert.match(errorLines(deep.stderr)[0]!, /^Error: --defrag-rule: the rule nests more than 64 levels of parentheses and operators at column 65$/);
     const types = await ours([all(), 'defrag', '--cluster', '--defrag-rule=dbSize && 1']);
     assert.deepEqual(errorLines(types.stderr), ['Error: --defrag-rule: "&&" needs a boolean at column 1']);
   });

@@ -56,6 +56,11 @@ describe('del --dry-run', () => {
     const j = JSON.parse((await ours([at(), 'del', 'dry/00003', 'dry/00007', '--dry-run', '-w', 'json'])).stdout.toString()) as { count: number; first: { key: string }[] };
     assert.equal(j.count, 4);
     assert.deepEqual(j.first.map((k) => k.key), ['dry/00003', 'dry/00004', 'dry/00005', 'dry/00006']);
+    // Formats it has no report in are refused, not answered with the human text.
+    for (const format of ['fields', 'protobuf', 'table']) {
+      const x = await ours([at(), 'del', 'dry/', '--prefix', '--dry-run', '-w', format]);
+      assert.deepEqual([x.code, x.stdout.toString(), errorLines(x.stderr)], [4, '', [`Error: ${format} not supported as output format with --dry-run (it writes simple and json)`]]);
+    }
     assert.equal(await count('dry/'), 25);
   });
 });

@@ -1,11 +1,13 @@
 // TLS against real servers: client certificates, every TLS flag form, and
 // the explanation printed before etcdctl's Error line for each mistake.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import * as net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { errorLines, etcdctl, ours } from '../harness/cli.js';
 import { startDns } from '../harness/dns.js';
-import { startEtcd, type EtcdServer } from '../harness/etcd.js';
+import { startEtcd, tempDir, type EtcdServer } from '../harness/etcd.js';
 import { makePki, type Pki } from '../harness/pki.js';
 
 let pki: Pki;
@@ -62,6 +64,26 @@ describe('client certificates', () => {
   test('--insecure-skip-tls-verify accepts a certificate for another name', async () => {
     await sameOutput([`--endpoints=https://localhost:${srv.clientPort}`, '--insecure-skip-tls-verify', `--cert=${pki.clientCert}`, `--key=${pki.clientKey}`, 'get', '/a']);
   });
+  test('a certificate without its key, and a key that is not its certificate\'s: etcdctl\'s error, and the files named', async () => {
+    const half = [`--endpoints=${https()}`, `--cacert=${pki.ca}`, `--cert=${pki.clientCert}`, 'get', 'a'];
+    const wrong = [`--endpoints=${https()}`, `--cacert=${pki.ca}`, `--cert=${pki.clientCert}`, `--key=${pki.strangerKey}`, 'get', 'a'];
+    for (const args of [half, wrong]) {
+      const [ref, got] = await Promise.all([etcdctl(args), ours(args)]);
+      assert.deepEqual(errorLines(got.stderr), errorLines(ref.stderr));
+      assert.equal(got.code, ref.code);
+      assert.equal(got.code, 128);
+    }
+    const got = await ours(wrong);
+    assert.match(got.stderr, new RegExp(`^etcdctl-ts: --key ${pki.strangerKey.replace(/[.]/g, '\\.')} is not the key of the certificate in --cert ${pki.clientCert.replace(/[.]/g, '\\.')} \\(.+\\): give the key that was made with it$`, 'm'));
+  });
+  test('TLS files that are devices or FIFOs are refused, never read for ever', async () => {
+    const fifo = join(tempDir(), 'ca.fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const [path, kind] of [['/dev/zero', 'a character device'], [fifo, 'a FIFO']] as const) {
+      const got = await ours([`--endpoints=${https()}`, `--cacert=${path}`, 'get', 'a'], { timeoutMs: 10000 });
+      assert.deepEqual([got.code, errorLines(got.stderr)], [128, [`Error: ${path} is ${kind}, not a file`]]);
+    }
+  });
   test('empty and missing TLS files are refused as etcdctl refuses them', async () => {
     for (const args of [['--cert=', 'get', 'a'], ['--cacert=', 'get', 'a'], ['--key=', 'get', 'a'], ['--cacert=/nonexistent/ca.crt', 'get', 'a']]) {
       const full = [`--endpoints=${https()}`, ...args];
@@ -87,6 +109,7 @@ describe('errors that name the cause', () => {
     { name: 'the peer port instead of the client port', args: () => [`--endpoints=127.0.0.1:${srv.peerPort}`, ...good()], hint: new RegExp(`is the peer port of member .*--endpoints=https://127\\.0\\.0\\.1:\\d+`) },
     { name: 'a name that does not resolve', args: () => ['--endpoints=etcd.invalid:2379'], hint: /the host name "etcd\.invalid" does not resolve/ },
     { name: 'endpoints that are not addresses', args: () => ['--endpoints=,'], hint: /^etcdctl-ts: "" is not an endpoint address: write host:port/ },
+    { name: 'a scheme etcd does not speak', args: () => ['--endpoints=ftp://127.0.0.1:1'], hint: /^etcdctl-ts: "ftp:\/\/127\.0\.0\.1:1" has the scheme "ftp", which etcd does not speak: write host:port/ },
     { name: 'a server that never answers', args: () => [`--endpoints=127.0.0.1:${silentPort}`, '--dial-timeout=500ms'], hint: /accepted the connection but sent nothing back/ },
   ];
   for (const c of cases) {

@@ -7,6 +7,7 @@ import { goDuration, goJsonString, goQuote, hexId, hexId16, humanizeBytes } from
 import { pbJson } from '../../src/output/json.js';
 import { renderTable, wrapCell } from '../../src/output/table.js';
 import { tabwrite } from '../../src/cli/help.js';
+import { drawTable } from '../../src/output/tables.js';
 
 test('Go %q quoting', () => {
   assert.equal(goQuote('q\tk'), '"q\\tk"');
@@ -111,4 +112,9 @@ test('an out-of-range varint is consumed whole, so the next field still decodes'
   const m = decode(pb.RangeRequest, req);
   assert.equal(m.sort_order, -1);
   assert.equal(m.limit, 7n);
+});
+
+test("etcdctl-ts's own tables show a cell's control characters as \\xNN, never raw", () => {
+  const shown = 'a\\x1b[2Jb\\x0ac\\x7f';
+  assert.equal(drawTable('plain', ['NAME', 'SIZE'], [['a\x1b[2Jb\nc\x7f', '1']]), `${'NAME'.padEnd(shown.length + 3)}SIZE\n${shown}   1\n`);
 });
