@@ -230,9 +230,19 @@ export interface Lock {
 // lock stays with this process; the kernel lets go when it dies, even by
 // SIGKILL. False when another process holds it.
 function flockFd(fd: number, path: string): boolean {
-  const r = spawnSync('flock', ['--exclusive', '--nonblock', '3'], { stdio: ['ignore', 'ignore', 'pipe', fd] });
+  const r = spawnSync(flockBinary(), ['--exclusive', '--nonblock', '3'], { stdio: ['ignore', 'ignore', 'pipe', fd] });
   if (r.error || (r.status !== 0 && r.status !== 1)) throw new FileError(`cannot lock ${path}: ${r.error?.message ?? r.stderr.toString().trim()}`);
   return r.status === 0;
+}
+
+// util-linux's flock: on the PATH, else where Debian and most others keep
+// it (a cron job's or a container's PATH may be short).
+export function flockBinary(): string {
+  for (const dir of [...(process.env.PATH ?? '').split(':').filter(Boolean), '/usr/bin', '/bin']) {
+    const p = join(dir, 'flock');
+    if (statSync(p, { throwIfNoEntry: false })?.isFile()) return p;
+  }
+  throw new FileError("util-linux's flock is needed to lock files, and it is not on the PATH, in /usr/bin or /bin");
 }
 
 const held = (fd: number, unlinkPath?: string): Lock => {

@@ -195,7 +195,9 @@ export async function clientConfig(s: GlobalSettings): Promise<ClientConfig> {
   }
   const tlsFiles = Boolean(s.cert || s.key || s.cacert);
   const auth = await credentials(s.user, s.password);
-  const userWithoutPassword = s.user !== '' && !auth ? s.user.replace(/:.*/s, '') : undefined;
+  // The name a login was not made for, its password being empty.
+  const named = s.password !== '' ? s.user : s.user.replace(/:.*/s, '');
+  const userWithoutPassword = !auth && named !== '' ? named : undefined;
   let endpoints = s.endpoints;
   let serverName: string | undefined;
   if (s['discovery-srv'] !== '') {

@@ -53,6 +53,8 @@ export class ConnectError extends EtcdError {}
 
 export const NO_ENDPOINTS = 'etcdclient: no available endpoints';
 const RANGE = '/etcdserverpb.KV/Range';
+const RANGE_RETRIES = 100;
+const RETRY_PAUSE_MS = 50;
 
 // Refusals whose way out etcd's words do not say; `user` is the one logged in as.
 const REFUSALS: [RegExp, (user: string | undefined, cfg: ClientConfig) => string][] = [
@@ -67,7 +69,7 @@ const REFUSALS: [RegExp, (user: string | undefined, cfg: ClientConfig) => string
     /^etcdserver: user name is empty$/,
     (_user, cfg) =>
       cfg.userWithoutPassword !== undefined
-        ? `authentication is enabled on this cluster, and --user ${JSON.stringify(cfg.userWithoutPassword)} was given without a password (none was typed, or standard input had none), so no login was made: give --user name:password, --password, or type it at the prompt`
+        ? `authentication is enabled on this cluster, and --user ${JSON.stringify(cfg.userWithoutPassword)} came with an empty password (none given, typed or on standard input), so no login was made: give --user name:password, --password, or type it at the prompt`
         : 'authentication is enabled on this cluster: pass --user <name>[:<password>] (or set ETCDCTL_USER)',
   ],
   [
@@ -252,7 +254,7 @@ export class EtcdClient {
 
   private async rawUnary(path: string, req: Schema, res: Schema, body: Msg, o: RequestOptions, withToken = true): Promise<Msg> {
     const payload = encode(req, body);
-    for (;;) {
+    for (let attempt = 0; ; attempt++) {
       const conn = await this.connection(o.deadline, o.signal);
       const call: CallOptions = { deadline: o.deadline, signal: o.signal, alloc: o.alloc, metadata: withToken ? this.metadata() : undefined };
       try {
@@ -266,6 +268,13 @@ export class EtcdClient {
         if (g.code === Code.Unavailable && !conn.usable && (g.cause || path === RANGE)) {
           this.dialErrors.set(conn.endpoint, g.cause ?? g);
           this.next = (this.next + 1) % this.endpoints.length;
+          continue;
+        }
+        // A member that says it cannot serve now (its leader changed or is
+        // gone) is asked again after a pause, as clientv3 retries reads,
+        // until the deadline.
+        if (g.code === Code.Unavailable && conn.usable && path === RANGE && attempt < RANGE_RETRIES && (o.deadline === undefined || Date.now() + RETRY_PAUSE_MS < o.deadline)) {
+          await new Promise((r) => setTimeout(r, RETRY_PAUSE_MS));
           continue;
         }
         if (withToken && this.cfg.auth && g.code === Code.Unauthenticated && /invalid auth token/.test(g.details)) {

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BoltFile, buildTree, BUCKET_LEAF, metaPage, NO_FREELIST, packBucket, PageWriter, type Item } from './bbolt.js';
-import { syncDir } from '../base/files.js';
+import { flockBinary, syncDir } from '../base/files.js';
 
 // The items of a bucket, with nested buckets rebuilt too.
 function* rebuilt(src: BoltFile, w: PageWriter, value: Buffer, name: string): Generator<Item> {
@@ -52,7 +52,7 @@ export function compactDb(path: string): void {
 // never rewritten under its feet. `onWait` is called once if the lock is
 // not free within a second.
 export async function withFileLock<T>(path: string, onWait: () => void, work: () => T): Promise<T> {
-  const holder = spawn('flock', ['--exclusive', path, '--command', 'echo locked; exec cat'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const holder = spawn(flockBinary(), ['--exclusive', path, '--command', 'echo locked; exec cat'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const waiting = setTimeout(onWait, 1000);
   try {
     await new Promise<void>((resolve, reject) => {

@@ -4,6 +4,7 @@
 // repeating an event.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { errorLines, etcdctl, OURS, ours } from '../harness/cli.js';
 import { startCluster, type EtcdCluster, type EtcdServer } from '../harness/etcd.js';
@@ -125,35 +126,62 @@ describe('a running watch outlives its member', () => {
   });
 });
 
+// Whether bytes wait unread in a socket the member on `port` accepted: a
+// request sent to it while it is frozen (from /proc/net/tcp: the local
+// port in hex, and rx_queue).
+function requestWaiting(port: number): boolean {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  return readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .some((line) => {
+      const f = line.trim().split(/\s+/);
+      return f[1]?.endsWith(`:${hex}`) && f[3] === '01' && parseInt(f[4]!.split(':')[1]!, 16) > 0;
+    });
+}
+
 describe('a paged read outlives its member', () => {
-  test('the member serving a paged get is killed mid-read: the output is whole and identical to etcdctl\'s, in simple and json', async () => {
+  test('the member serving a paged get is killed (SIGKILL) or stopped (SIGTERM) with a page request under way: the output is whole and identical to etcdctl\'s', async () => {
     // 20,000 keys of about 100 bytes: far more than a pipe holds.
     const all = `--endpoints=${cl.endpoints}`;
     for (let t = 0; t < 160; t++) {
       const ops = Array.from({ length: 125 }, (_, i) => `put pg/${String(t * 125 + i).padStart(6, '0')} ${'p'.repeat(90)}${i}`);
       assert.equal((await etcdctl([all, 'txn'], { stdin: `\n${ops.join('\n')}\n\n\n` })).code, 0);
     }
-    for (const format of ['simple', 'json']) {
+    for (const [format, signal] of [['simple', 'SIGKILL'], ['json', 'SIGTERM']] as const) {
       const serving = cl.members[0]!;
       const others = cl.members.filter((m) => m !== serving);
       const args = ['get', 'pg/', '--prefix', `-w=${format}`];
       const want = await etcdctl([`--endpoints=${others[0]!.endpoint}`, ...args]);
       assert.equal(want.code, 0);
-      // Its stdout is not read until the member is dead: the read stops on a
-      // full pipe with pages still to ask for.
+      // The member is frozen while the read goes on, so that its next page
+      // request is sent and left unanswered (it waits, unread, in the
+      // member's socket); then the member is killed under it.
       const child = spawn(process.execPath, [OURS, endpointsFrom(serving), ...args, '--page-size=500'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let err = '';
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
       const out: Buffer[] = [];
-      const first = await new Promise<Buffer>((r) => child.stdout.once('data', r));
-      child.stdout.pause();
-      out.push(first);
+      const exited = new Promise<number>((r) => child.on('close', (code) => r(code ?? -1)));
+      out.push(await new Promise<Buffer>((r) => child.stdout.once('data', r)));
+      serving.proc.kill('SIGSTOP');
+      child.stdout.on('data', (d: Buffer) => out.push(d));
       try {
-        await serving.kill();
-        const exited = new Promise<number>((r) => child.on('close', (code) => r(code ?? -1)));
-        child.stdout.on('data', (d: Buffer) => out.push(d));
-        child.stdout.resume();
+        for (let i = 0; !requestWaiting(serving.clientPort); i++) {
+          assert.ok(i < 1000, `no page request reached the frozen member; stderr: ${err}`);
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        const before = Buffer.concat(out).length;
+        // SIGKILL resets the connection; SIGTERM lets etcd end its streams
+        // on the way out, without a gRPC status.
+        if (signal === 'SIGKILL') await serving.kill();
+        else {
+          const gone = new Promise((r) => serving.proc.once('exit', r));
+          serving.proc.kill('SIGTERM');
+          serving.proc.kill('SIGCONT');
+          await gone;
+        }
         assert.equal(await exited, 0, err);
+        assert.ok(Buffer.concat(out).length > before, 'pages came after the kill');
         const got = Buffer.concat(out).toString();
         // The header names the member that answered the first page: compare the rest.
         if (format === 'json') {

@@ -57,6 +57,28 @@ export function exec(cmd: string, args: string[], o: RunOptions = {}): Promise<R
 export const ours = (args: string[], o?: RunOptions) => exec(OURS, args, o);
 export const etcdctl = (args: string[], o?: RunOptions) => exec(ETCDCTL, args, o);
 
+// A shell command line that runs `cmd` with arguments that may hold any
+// byte but NUL: Node's spawn would send strings as UTF-8, so the shell
+// builds each Buffer argument with printf.
+export function rawCommand(cmd: string, args: (string | Buffer)[]): string[] {
+  const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const lines: string[] = [];
+  const words = (cmd === OURS ? [process.execPath, OURS] : [cmd]).map(sq);
+  args.forEach((a, i) => {
+    if (typeof a === 'string') {
+      words.push(sq(a));
+      return;
+    }
+    // A trailing x keeps trailing newlines through $(…).
+    lines.push(`a${i}=$(printf '${[...a].map((b) => `\\${b.toString(8).padStart(3, '0')}`).join('')}x'); a${i}=\${a${i}%x}`);
+    words.push(`"$a${i}"`);
+  });
+  lines.push(`exec ${words.join(' ')}`);
+  return ['-c', lines.join('\n')];
+}
+
+export const execRaw = (cmd: string, args: (string | Buffer)[], o: RunOptions = {}) => exec('sh', rawCommand(cmd, args), o);
+
 // The `Error: …` lines of stderr (etcdctl also logs JSON warnings there).
 export function errorLines(stderr: string): string[] {
   return stderr.split('\n').filter((l) => l.startsWith('Error:'));

@@ -74,8 +74,15 @@ describe('users and permissions, as etcdctl', () => {
     for (const args of [['get', '/alice/a'], ['--user=:alicepw', 'get', '/alice/a'], ['--user=alice:', 'get', '/alice/a']]) {
       const got = await same(args);
       assert.deepEqual(errorLines(got.stderr), ['Error: etcdserver: user name is empty'], args.join(' '));
-      assert.match(got.stderr, /^etcdctl-ts: authentication is enabled on this cluster: pass --user <name>\[:<password>\] \(or set ETCDCTL_USER\)\n/);
+      // A name given with an empty password is named; the flag it has is never suggested.
+      if (args[0] === '--user=alice:') assert.match(got.stderr, /^etcdctl-ts: authentication is enabled on this cluster, and --user "alice" came with an empty password \(none given, typed or on standard input\), so no login was made: /);
+      else assert.match(got.stderr, /^etcdctl-ts: authentication is enabled on this cluster: pass --user <name>\[:<password>\] \(or set ETCDCTL_USER\)\n/);
     }
+    // The prompt finds standard input at its end.
+    const eof = await ours([ep(), '--user=alice', 'get', '/alice/a'], { stdin: '' });
+    assert.deepEqual(errorLines(eof.stderr), ['Error: etcdserver: user name is empty']);
+    assert.match(eof.stderr, /--user "alice" came with an empty password/);
+    assert.doesNotMatch(eof.stderr, /pass --user/);
   });
   test('--password makes --user the whole name, colons included', async () => {
     await same(['--user=alice', '--password=alicepw', 'get', '/alice/a']);
@@ -104,6 +111,18 @@ describe('secrets stay secret', () => {
       assert.match(r.stderr, /ETCDCTL_USER=alice/);
       assert.doesNotMatch(r.stderr + r.stdout.toString(), /alicepw/);
     }
+  });
+  test('a name:password given with --password, and misspelled variables, never show the password', async () => {
+    const colon = await ours([ep(), '--user=alice:S3cretPW', '--password=S3cretPW', 'get', '/alice/a']);
+    assert.notEqual(colon.code, 0);
+    assert.match(colon.stderr, /^etcdctl-ts: the name given with --user \("alice:…" \(what follows the colon is not shown\)/m);
+    const typo = await ours([ep(), '--user=alice:alicepw', 'get', '/alice/a'], { env: { ETCDCTL_PASSWROD: 'S3cretPW', ETCDCTL_USR: 'bob:S3cretPW', ETCDCTL_PREFIXX: 'shown' } });
+    assert.equal(typo.code, 0, typo.stderr);
+    assert.match(typo.stderr, /unrecognized environment variable ETCDCTL_PASSWROD=<redacted>$/m);
+    assert.match(typo.stderr, /unrecognized environment variable ETCDCTL_USR=<redacted>$/m);
+    // Names that hold no secret keep etcdctl's echo of the value.
+    assert.match(typo.stderr, /unrecognized environment variable ETCDCTL_PREFIXX=shown$/m);
+    for (const r of [colon, typo]) assert.doesNotMatch(r.stderr + r.stdout.toString(), /S3cretPW/);
   });
   test('the prompt on a terminal does not echo the password', async () => {
     // `script` gives the CLI a pseudo-terminal; the password is typed only
