@@ -430,9 +430,11 @@ export class EtcdClient {
     } catch (e) {
       throw await this.explain(e);
     }
+    let received = 0;
     const outcome = await new Promise<GrpcError | Error | null>((resolve) => {
       const s = conn.open('/etcdserverpb.Maintenance/Snapshot', { deadline: o.deadline, signal: o.signal, metadata: this.metadata() }, {
         onMessage: (m) => {
+          received += m.length;
           try {
             onChunk(decode(pb.SnapshotResponse, m) as unknown as T.SnapshotResponse);
           } catch (e) {
@@ -447,6 +449,13 @@ export class EtcdClient {
     });
     if (outcome instanceof GrpcError) {
       if (outcome.cause) this.dialErrors.set(conn.endpoint, outcome.cause);
+      // Past its first bytes the member was answering: a deadline then is
+      // the stream's length, not a cluster without a leader.
+      if (outcome.code === Code.DeadlineExceeded && received > 0) {
+        const err = toEtcdError(outcome);
+        err.hints.push(`the deadline (--command-timeout) passed while ${address(conn.endpoint)} was still sending the snapshot (${received} bytes so far): give a longer --command-timeout, or none (the stream then has no deadline)`);
+        throw err;
+      }
       throw await this.explain(outcome);
     }
     if (outcome) throw outcome;

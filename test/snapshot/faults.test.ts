@@ -6,7 +6,7 @@
 // else carries a backup's name.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { errorLines, etcdctl, OURS, ours } from '../harness/cli.js';
@@ -88,6 +88,31 @@ describe('two saves to one path', () => {
     assert.match(list.stderr, /k\.db\.[0-9a-f]{8}\.part: left by a save of k\.db that did not finish/);
     assert.equal((await ours([at(), 'snapshot', 'save', path])).code, 0);
     await statusOk(path);
+  });
+});
+
+describe('a stream that stops', () => {
+  test('--command-timeout passing mid-stream says so, naming the member, not a lost leader; nothing is left', async () => {
+    const dir = tempDir();
+    const child = spawn(process.execPath, [OURS, at(), '--command-timeout=3s', 'snapshot', 'save', join(dir, 'slow.db')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number>((r) => child.on('exit', (code) => r(code ?? -1)));
+    // Frozen once bytes have arrived.
+    while (!files(dir).some((f) => TEMP.test(f) && statSync(join(dir, f)).size > 0)) {
+      assert.equal(child.exitCode, null, err);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    src.proc.kill('SIGSTOP');
+    try {
+      assert.equal(await exited, 5, err);
+    } finally {
+      src.proc.kill('SIGCONT');
+    }
+    assert.match(err, new RegExp(`^etcdctl-ts: the deadline \\(--command-timeout\\) passed while ${src.endpoint} was still sending the snapshot \\(\\d+ bytes so far\\)`, 'm'));
+    assert.doesNotMatch(err, /no leader/);
+    assert.match(errorLines(err)[0]!, /^Error: the snapshot stream from .+ broke after \d+ bytes: context deadline exceeded$/);
+    assert.deepEqual(files(dir), []);
   });
 });
 
@@ -328,53 +353,114 @@ describe('restore', () => {
 });
 
 describe('a bounded fault loop', () => {
-  test('signals at random moments during saves, restores and --keep: what list calls good restores, the newest boots, nothing else has a backup\'s name', async () => {
-    const dir = tempDir();
-    const pattern = join(dir, 'loop-{time}.db.gz');
-    // A seeded generator, so that a failure can be replayed.
-    let seed = Number(process.env.FAULT_SEED ?? Date.now() % 100000);
-    const rand = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+  test('signals at random byte offsets, concurrent runs, a full disk, interrupted restores: what list calls good restores, the newest boots, nothing else has a backup\'s name', async (t) => {
+    // A seeded generator, so that a failure can be replayed (FAULT_SEED=…).
+    let seed = Number(process.env.FAULT_SEED ?? (Date.now() % 100000) + 1);
     const seedUsed = seed;
-    for (let i = 0; i < 8; i++) {
-      const sig = (['SIGINT', 'SIGTERM', 'SIGKILL'] as const)[Math.floor(rand() * 3)]!;
-      const child = spawn(process.execPath, [OURS, at(), 'snapshot', 'save', pattern, '--compress', 'gzip', '--keep', '3', '--checksum-file'], { stdio: 'ignore' });
-      const exited = new Promise((r) => child.on('exit', r));
-      // Wait for the temporary, then a random part of a typical save's duration.
-      while (child.exitCode === null && !files(dir).some((f) => TEMP.test(f))) await new Promise((r) => setTimeout(r, 1));
-      await new Promise((r) => setTimeout(r, rand() * 150));
-      child.kill(sig);
-      await exited;
-      // Now and then a whole run in between, which prunes.
-      if (rand() < 0.4) assert.equal((await ours([at(), 'snapshot', 'save', pattern, '--compress', 'gzip', '--keep', '3', '--checksum-file'])).code, 0, `seed ${seedUsed}`);
-      await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
+    const rand = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    t.diagnostic(`FAULT_SEED=${seedUsed}`);
+    const probe = join(tempDir(), 'size.db.gz');
+    assert.equal((await ours([at(), 'snapshot', 'save', probe, '--compress', 'gzip'])).code, 0);
+    const gzSize = statSync(probe).size;
+    // Room for about three and a half backups: --keep 3 then runs into a full disk now and then.
+    const dir = join(tempDir(), 'loop');
+    mkdirSync(dir);
+    let mounted = false;
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${Math.ceil((gzSize * 3.5) / 4096 + 4) * 4096}`, 'tmpfs', dir], { stdio: 'pipe' });
+      mounted = true;
+    } catch (e) {
+      t.diagnostic(`no tmpfs (${(e as Error).message}): the loop runs without a full disk`);
     }
-    const list = await ours(['snapshot', 'list', pattern, '-w', 'json']);
-    const listed = (JSON.parse(list.stdout.toString()) as { snapshots: { name: string; path: string; status: string }[] }).snapshots;
-    const good = listed.filter((l) => l.status === 'ok');
-    // Every name in the directory is a listed snapshot, its .sha256, or a listed leftover.
-    // A SIGKILLed run's lock file stays until the next run takes and removes it.
-    for (const f of files(dir).filter((n) => !/^\..+\.lock$/.test(n))) {
-      const base = f.replace(/\.sha256$/, '');
-      assert.ok(listed.some((l) => l.name === base), `seed ${seedUsed}: ${f} is not accounted for`);
-    }
-    for (const l of listed) if (l.status !== 'ok') assert.equal(l.status, 'leftover', `seed ${seedUsed}: ${l.name} is ${l.status}`);
-    for (const [i, l] of good.entries()) {
-      const data = join(tempDir(), 'data');
-      const spec = { name: 'r', dataDir: data, clientPort: await freePort(), peerPort: await freePort() };
-      const r = await ours(['snapshot', 'restore', l.path, '--name=r', `--data-dir=${data}`, `--initial-cluster=r=http://127.0.0.1:${spec.peerPort}`, `--initial-advertise-peer-urls=http://127.0.0.1:${spec.peerPort}`]);
-      assert.equal(r.code, 0, `seed ${seedUsed}: ${l.name}: ${r.stderr}`);
-      if (i !== good.length - 1) continue;
-      const cl = await startExisting([spec]);
-      try {
-        const keys = await etcdctl([`--endpoints=${cl.members[0]!.endpoint}`, 'get', '/f/', '--prefix', '--keys-only']);
-        assert.equal(keys.stdout.toString().split('\n').filter(Boolean).length, 800);
-      } finally {
-        await cl.stop();
+    try {
+      const pattern = join(dir, 'loop-{time}.db.gz');
+      const save = (extra: string[] = []) => spawn(process.execPath, [OURS, at(), 'snapshot', 'save', pattern, '--compress', 'gzip', '--keep', '3', '--checksum-file', ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const outcome = (child: ReturnType<typeof save>) =>
+        new Promise<{ code: number | null; err: string }>((resolve) => {
+          let err = '';
+          child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+          child.on('close', (code) => resolve({ code, err }));
+        });
+      // A whole run may only fail for want of room.
+      const acceptable = (o: { code: number | null; err: string }, what: string) =>
+        assert.ok(o.code === 0 || (o.code === 5 && /no space left on device/.test(o.err)) || (o.code === 5 && /is already running for/.test(o.err)), `seed ${seedUsed}: ${what}: ${o.code} ${o.err}`);
+      for (let i = 0; i < 10; i++) {
+        const kind = ['signal', 'signal', 'concurrent', 'whole', 'restore'][Math.floor(rand() * 5)]!;
+        if (kind === 'signal') {
+          const sig = (['SIGINT', 'SIGTERM', 'SIGKILL'] as const)[Math.floor(rand() * 3)]!;
+          const offset = Math.floor(rand() * gzSize);
+          const before = new Set(files(dir));
+          const child = save();
+          const done = outcome(child);
+          // Signalled once its temporary holds `offset` bytes (or it ended first).
+          for (;;) {
+            if (child.exitCode !== null) break;
+            const temp = files(dir).find((f) => TEMP.test(f) && !before.has(f));
+            if (temp && (statSync(join(dir, temp), { throwIfNoEntry: false })?.size ?? 0) >= offset) break;
+            await new Promise((r) => setTimeout(r, 1));
+          }
+          child.kill(sig);
+          await done;
+        } else if (kind === 'concurrent') {
+          const [a, b] = [save(), save()];
+          const [oa, ob] = await Promise.all([outcome(a), outcome(b)]);
+          acceptable(oa, 'concurrent run a');
+          acceptable(ob, 'concurrent run b');
+        } else if (kind === 'whole') {
+          acceptable(await outcome(save()), 'whole run');
+        } else {
+          const good = ((JSON.parse((await ours(['snapshot', 'list', pattern, '-w', 'json'])).stdout.toString()) as { snapshots: { path: string; status: string }[] }).snapshots).filter((l) => l.status === 'ok');
+          if (good.length === 0) continue;
+          const out = tempDir();
+          const child = spawn(process.execPath, [OURS, 'snapshot', 'restore', good[0]!.path, `--data-dir=${join(out, 'd')}`], { stdio: 'ignore' });
+          const done = new Promise((r) => child.on('close', r));
+          await new Promise((r) => setTimeout(r, rand() * 100));
+          child.kill((['SIGINT', 'SIGTERM', 'SIGKILL'] as const)[Math.floor(rand() * 3)]!);
+          await done;
+          const left = files(out);
+          // Whole, nothing, or (after SIGKILL) a temporary dir the next restore removes.
+          assert.ok(left.length === 0 || (left.length === 1 && (left[0] === 'd' || /^d\.restoring-[0-9a-f]{8}$/.test(left[0]!))), `seed ${seedUsed}: restore left ${left.join(' ')}`);
+          if (left[0]?.startsWith('d.restoring-')) {
+            const again = await ours(['snapshot', 'restore', good[0]!.path, `--data-dir=${join(out, 'd')}`]);
+            assert.equal(again.code, 0, `seed ${seedUsed}: ${again.stderr}`);
+            assert.deepEqual(files(out), ['d']);
+          }
+        }
+        // {time} names step by the second.
+        await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
       }
+      const list = await ours(['snapshot', 'list', pattern, '-w', 'json']);
+      const listed = (JSON.parse(list.stdout.toString()) as { snapshots: { name: string; path: string; status: string }[] }).snapshots;
+      const good = listed.filter((l) => l.status === 'ok');
+      // Every name in the directory is a listed snapshot, its .sha256, or a
+      // listed leftover; a SIGKILLed run's lock file stays until the next run.
+      for (const f of files(dir).filter((n) => !/^\..+\.lock$/.test(n))) {
+        const base = f.replace(/\.sha256$/, '');
+        assert.ok(listed.some((l) => l.name === base), `seed ${seedUsed}: ${f} is not accounted for`);
+      }
+      for (const l of listed) if (l.status !== 'ok') assert.equal(l.status, 'leftover', `seed ${seedUsed}: ${l.name} is ${l.status}`);
+      for (const [i, l] of good.entries()) {
+        const data = join(tempDir(), 'data');
+        const spec = { name: 'r', dataDir: data, clientPort: await freePort(), peerPort: await freePort() };
+        const r = await ours(['snapshot', 'restore', l.path, '--name=r', `--data-dir=${data}`, `--initial-cluster=r=http://127.0.0.1:${spec.peerPort}`, `--initial-advertise-peer-urls=http://127.0.0.1:${spec.peerPort}`]);
+        assert.equal(r.code, 0, `seed ${seedUsed}: ${l.name}: ${r.stderr}`);
+        if (i !== good.length - 1) continue;
+        const cl = await startExisting([spec]);
+        try {
+          const keys = await etcdctl([`--endpoints=${cl.members[0]!.endpoint}`, 'get', '/f/', '--prefix', '--keys-only']);
+          assert.equal(keys.stdout.toString().split('\n').filter(Boolean).length, 800);
+        } finally {
+          await cl.stop();
+        }
+      }
+      // A whole run with --keep removes every leftover (with room for it).
+      for (const l of good.slice(0, -1)) execFileSync('rm', ['-f', l.path, `${l.path}.sha256`]);
+      await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
+      const last = await ours([at(), 'snapshot', 'save', pattern, '--compress', 'gzip', '--keep', '3']);
+      assert.equal(last.code, 0, `seed ${seedUsed}: ${last.stderr}`);
+      assert.deepEqual(files(dir).filter((f) => f.endsWith('.part') || f.endsWith('.lock')), []);
+    } finally {
+      if (mounted) execFileSync('umount', [dir]);
     }
-    // The next whole run with --keep removes every leftover.
-    assert.equal((await ours([at(), 'snapshot', 'save', pattern, '--compress', 'gzip', '--keep', '3'])).code, 0);
-    assert.deepEqual(files(dir).filter((f) => f.endsWith('.part')), []);
-    assert.ok(!existsSync(join(dir, '.loop-{time}.db.gz.lock')));
   });
 });
