@@ -4,7 +4,7 @@
 // interrupted saves left behind.
 import { closeSync, constants, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { lockHolder, readBounded } from '../base/files.js';
+import { FileError, lockHolder, namesIn, readBounded } from '../base/files.js';
 import { SnapshotError } from '../snapshot/errors.js';
 import { dbStatus, hasTrailer, sha256Prefix } from '../snapshot/status.js';
 import { GzipError, isGzip } from '../snapshot/gzip.js';
@@ -47,13 +47,7 @@ const TEMP = /^(.+?)(?:\.[0-9a-f]{8})?\.part$/;
 // Whether a running save is writing the temporary `name` of `target`: it
 // holds .<pattern>.lock in the same directory, which names the temporary.
 function saving(dir: string, target: string, name: string): boolean {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return false;
-  }
-  return names.some((n) => {
+  return namesIn(dir).some((n) => {
     if (!n.startsWith('.') || !n.endsWith('.lock') || !patternRe(n.slice(1, -5)).test(target)) return false;
     const lock = join(dir, n);
     let says = '';
@@ -121,7 +115,8 @@ export async function listSnapshots(where: string): Promise<Listed[]> {
   if (hasPlaceholders(where)) {
     const found = produced(where);
     paths = [...found.files.map((f) => f.path), ...found.leftovers];
-    if (!lstatSync(dirname(where), { throwIfNoEntry: false })?.isDirectory()) readdirSync(dirname(where));
+    const dir = dirname(where);
+    if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new FileError(`open ${dir}: no such directory`);
   } else {
     paths = [];
     for (const name of readdirSync(where)) {

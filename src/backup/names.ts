@@ -1,6 +1,7 @@
 // Backup file names: the {time} and {member} placeholders of a save path,
 // and which files in its directory that same pattern could have produced.
-import { lstatSync, readdirSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
+import { namesIn } from '../base/files.js';
 import { basename, dirname, join } from 'node:path';
 
 export const hasPlaceholders = (path: string) => path.includes('{time}') || path.includes('{member}');
@@ -47,13 +48,7 @@ export function produced(pattern: string, member?: string): Found {
   const re = patternRe(pattern, member);
   const files: Produced[] = [];
   const leftovers: string[] = [];
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return { files, leftovers };
-  }
-  for (const name of names) {
+  for (const name of namesIn(dir)) {
     const path = join(dir, name);
     const part = /^(.+?)(?:\.[0-9a-f]{8})?\.part$/.exec(name);
     const m = re.exec(part ? part[1]! : name);

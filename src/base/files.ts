@@ -5,7 +5,7 @@
 // exits or is signalled; a run's target is held with flock(2).
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, lstatSync, openSync, readSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, lstatSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 export class FileError extends Error {}
@@ -175,6 +175,16 @@ export function writeAtomic(path: string, text: string, mode = 0o644): void {
   } catch (e) {
     abandon(t);
     throw e;
+  }
+}
+
+// The names in a directory, or none when it cannot be read (missing, not
+// a directory): for sweeps that look for what earlier runs left.
+export function namesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
   }
 }
 

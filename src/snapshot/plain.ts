@@ -2,23 +2,17 @@
 // decompressed (bounded, see gunzipStream) into a temporary file of this
 // process in the temporary directory, removed whatever happens; ones that
 // a killed run left there are removed by the next.
-import { readdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { abandon, createTemp, writeAll } from '../base/files.js';
+import { abandon, createTemp, namesIn, writeAll } from '../base/files.js';
 import { gunzipStream, isGzip } from './gzip.js';
 
 const PREFIX = 'etcdctl-ts-';
 
 // Temporaries named for a process that is gone.
 function sweep(dir: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const n of names) {
+  for (const n of namesIn(dir)) {
     const m = /^etcdctl-ts-(\d+)\.[0-9a-f]{8}\.plain$/.exec(n);
     if (!m || Number(m[1]) === process.pid) continue;
     try {

@@ -3,10 +3,10 @@
 import { randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { closeSync, constants, existsSync, fsyncSync, ftruncateSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fsyncSync, ftruncateSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { discard, fileError, lockDir, lockHolder, syncDir, track, untrack, type Lock } from '../base/files.js';
+import { discard, fileError, lockDir, lockHolder, namesIn, syncDir, track, untrack, type Lock } from '../base/files.js';
 import { parseURLs, URLError } from '../client/urls.js';
 import { BoltFile, branchBody, BUCKET_LEAF, buildTree, leafBody, metaPage, NO_FREELIST, packBucket, PageFlag, PageWriter, type Item, type Page } from './bbolt.js';
 import { clusterId, memberId, memberJson, snapFile, snapName, WAL_NAME, WAL_SEGMENT_BYTES, walRecords, type RestoreMember } from './raft.js';
@@ -189,13 +189,7 @@ async function copyDb(src: string, dst: string, skipHashCheck: boolean): Promise
 // running restore holds): named on stderr, and removed.
 function sweepLeftovers(final: string): void {
   const dir = dirname(final);
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const n of names) {
+  for (const n of namesIn(dir)) {
     if (!n.startsWith(`${basename(final)}.restoring-`) || !/\.restoring-[0-9a-f]{8}$/.test(n)) continue;
     const p = join(dir, n);
     if (!lstatSync(p).isDirectory() || lockHolder(p) !== undefined) continue;

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { errorLines, etcdctl, OURS, ours } from '../harness/cli.js';
 import { freePort, startEtcd, startExisting, tempDir, type EtcdServer } from '../harness/etcd.js';
@@ -349,6 +350,35 @@ describe('restore', () => {
         assert.deepEqual(errorLines(x.stderr), [`Error: ${what} is ${kind}, not a snapshot file`]);
       }
     }
+  });
+});
+
+describe('untrusted gzip input', () => {
+  test('a gzip bomb is refused at its first page or at the size its database declares, leaving nothing in TMPDIR', async () => {
+    const dir = tempDir();
+    const tmp = tempDir();
+    const plain = join(dir, 's.db');
+    assert.equal((await ours([at(), 'snapshot', 'save', plain])).code, 0);
+    const zeros = join(dir, 'zeros.db.gz');
+    writeFileSync(zeros, gzipSync(Buffer.alloc(64 << 20)));
+    const padded = join(dir, 'padded.db.gz');
+    writeFileSync(padded, gzipSync(Buffer.concat([readFileSync(plain), Buffer.alloc(64 << 20)])));
+    const cases: [string, RegExp][] = [
+      [zeros, /does not hold an etcd snapshot: what it decompresses to is not a bbolt database \(meta page: invalid magic number\)$/],
+      [padded, /decompresses to more than the \d+ bytes its database says it has: refusing it$/],
+    ];
+    for (const [file, msg] of cases) {
+      for (const cmd of [['status'], ['restore', `--data-dir=${join(tempDir(), 'd')}`]]) {
+        const r = await ours(['snapshot', cmd[0]!, file, ...cmd.slice(1)], { env: { TMPDIR: tmp } });
+        assert.equal(r.code, 1, `${cmd[0]} ${file}: ${r.stderr}`);
+        assert.match(errorLines(r.stderr)[0]!, new RegExp(`^Error: ${file.replace(/[.]/g, '\\.')} `));
+        assert.match(errorLines(r.stderr)[0]!, msg);
+      }
+      const k = await ours([`--snapshot=${file}`, 'k8s', 'ls'], { env: { TMPDIR: tmp } });
+      assert.equal(k.code, 1);
+      assert.match(errorLines(k.stderr)[0]!, msg);
+    }
+    assert.deepEqual(files(tmp), []);
   });
 });
 
