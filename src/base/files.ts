@@ -31,6 +31,7 @@ export function fileError(op: string, path: string, e: unknown): FileError {
 }
 
 export function kindOf(st: Stats): string {
+  if (st.isFile()) return 'a regular file';
   if (st.isDirectory()) return 'a directory';
   if (st.isCharacterDevice()) return 'a character device';
   if (st.isBlockDevice()) return 'a block device';
@@ -40,17 +41,17 @@ export function kindOf(st: Stats): string {
   return 'not a regular file';
 }
 
-// A target may be replaced only if it is missing or a regular file (a link
-// to one included): devices, FIFOs, directories and links to them are
-// refused before any byte is written.
+// A target may be replaced only if it is missing or a regular file:
+// devices, FIFOs, directories and links are refused before any byte is
+// written. A rename would replace a link itself, never what it points to
+// (/dev/stdout with a file, say), so no link is taken.
 export function checkTarget(path: string): void {
   const l = lstatSync(path, { throwIfNoEntry: false });
   if (!l || l.isFile()) return;
   if (l.isSymbolicLink()) {
     const t = statSync(path, { throwIfNoEntry: false });
-    if (!t) throw new FileError(`${path} is a symbolic link to a missing file: refusing to replace it`);
-    if (!t.isFile()) throw new FileError(`${path} is a symbolic link to ${kindOf(t)}: refusing to replace it with a file`);
-    return;
+    const to = t ? kindOf(t) : 'a missing file';
+    throw new FileError(`${path} is a symbolic link to ${to}: refusing to replace it (give the path it points to)`);
   }
   throw new FileError(`${path} exists and is ${kindOf(l)}: refusing to replace it with a file`);
 }

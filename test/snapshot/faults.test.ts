@@ -5,7 +5,7 @@
 // snapshot list calls good restores (and the newest boots), and nothing
 // else carries a backup's name.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -124,8 +124,6 @@ describe('planted links, devices and foreign files', () => {
     writeFileSync(victim, 'precious');
     const path = join(dir, 'p.db');
     symlinkSync(victim, `${path}.part`);
-    symlinkSync(victim, `${path}.sha256`);
-    symlinkSync(victim, join(dir, 'm.prom'));
     // A world-writable .part owned by someone else, as an attacker would leave it.
     writeFileSync(join(dir, 'q.db.part'), 'planted');
     chmodSync(join(dir, 'q.db.part'), 0o666);
@@ -134,7 +132,19 @@ describe('planted links, devices and foreign files', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(readFileSync(victim, 'utf8'), 'precious');
     assert.equal(statSync(path).mode & 0o777, 0o600);
-    assert.ok(lstatSync(`${path}.sha256`).isFile() && lstatSync(join(dir, 'm.prom')).isFile(), 'links replaced by files, not followed');
+    assert.ok(lstatSync(`${path}.part`).isSymbolicLink(), 'the planted link is left alone');
+    // Links at the checksum and metrics names are refused, never followed
+    // nor replaced: the metrics file before the save, the checksum after it.
+    const linked = join(dir, 'l2.db');
+    symlinkSync(victim, `${linked}.sha256`);
+    symlinkSync(victim, join(dir, 'l2.prom'));
+    const m = await ours([at(), 'snapshot', 'save', linked, '--metrics-file', join(dir, 'l2.prom')]);
+    assert.deepEqual([m.code, errorLines(m.stderr)], [128, [`Error: --metrics-file: ${join(dir, 'l2.prom')} is a symbolic link to a regular file: refusing to replace it (give the path it points to)`]]);
+    const c = await ours([at(), 'snapshot', 'save', linked, '--checksum-file']);
+    assert.equal(c.code, 6, c.stderr);
+    assert.deepEqual(errorLines(c.stderr), [`Error: the snapshot was saved at ${linked}, but its checksum file was not written (${linked}.sha256 is a symbolic link to a regular file: refusing to replace it (give the path it points to))`]);
+    assert.ok(lstatSync(`${linked}.sha256`).isSymbolicLink() && lstatSync(join(dir, 'l2.prom')).isSymbolicLink());
+    assert.equal(readFileSync(victim, 'utf8'), 'precious');
     const q = await ours([at(), 'snapshot', 'save', join(dir, 'q.db')]);
     assert.equal(q.code, 0, q.stderr);
     assert.equal(statSync(join(dir, 'q.db')).mode & 0o777, 0o600);
@@ -152,17 +162,23 @@ describe('planted links, devices and foreign files', () => {
     const dir = tempDir();
     execFileSync('mkfifo', [join(dir, 'fifo')]);
     symlinkSync('/dev/null', join(dir, 'null-link'));
-    for (const [target, kind] of [
-      ['/dev/null', 'exists and is a character device'],
-      [join(dir, 'fifo'), 'exists and is a FIFO'],
-      [join(dir, 'null-link'), 'is a symbolic link to a character device'],
+    for (const [target, why] of [
+      ['/dev/null', 'exists and is a character device: refusing to replace it with a file'],
+      [join(dir, 'fifo'), 'exists and is a FIFO: refusing to replace it with a file'],
+      [join(dir, 'null-link'), 'is a symbolic link to a character device: refusing to replace it (give the path it points to)'],
     ] as const) {
       const r = await ours([at(), 'snapshot', 'save', target]);
       assert.equal(r.code, 5, target);
-      assert.deepEqual(errorLines(r.stderr), [`Error: ${target} ${kind}: refusing to replace it with a file`]);
+      assert.deepEqual(errorLines(r.stderr), [`Error: ${target} ${why}`]);
     }
     assert.ok(statSync('/dev/null').isCharacterDevice());
     assert.ok(lstatSync(join(dir, 'null-link')).isSymbolicLink());
+    // /dev/stdout redirected to a file is still a link in /dev: refused, not replaced.
+    const redirected = join(dir, 'redirected.db');
+    const viaStdout = spawnSync('sh', ['-c', `"${process.execPath}" "${OURS}" ${at()} snapshot save /dev/stdout > "${redirected}"`], { encoding: 'utf8' });
+    assert.equal(viaStdout.status, 5);
+    assert.match(viaStdout.stderr, /^Error: \/dev\/stdout is a symbolic link to a regular file: refusing to replace it/m);
+    assert.ok(lstatSync('/dev/stdout').isSymbolicLink());
     // A pipe: the bytes are etcd's snapshot, nothing else on stdout.
     const out = join(dir, 'piped.db');
     execFileSync('sh', ['-c', `"${process.execPath}" "${OURS}" ${at()} snapshot save - | cat > "${out}"`]);
