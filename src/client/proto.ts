@@ -114,7 +114,12 @@ function bytes(): Buffer {
 function skip(wire: number): void {
   if (wire === 0) varint();
   else if (wire === 1) pos += 8;
-  else if (wire === 2) pos += varint();
+  else if (wire === 2) {
+    // Not `pos += varint()`: that adds the length to pos as it was before
+    // the length was read.
+    const len = varint();
+    pos += len;
+  }
   else if (wire === 5) pos += 4;
   else throw new Error(`protobuf: unsupported wire type ${wire}`);
 }
@@ -180,7 +185,8 @@ function message(s: Schema, end: number): Msg {
       value = message(f.msg!(), pos + len);
     } else if (wire === 2 && f.repeated && f.kind !== 'bytes' && f.kind !== 'string') {
       // Packed repeated scalars.
-      const packedEnd = pos + varint();
+      const len = varint();
+      const packedEnd = pos + len;
       const list = out[f.name] as unknown[];
       while (pos < packedEnd) list.push(scalar(f));
       continue;

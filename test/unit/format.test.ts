@@ -118,3 +118,13 @@ test("etcdctl-ts's own tables show a cell's control characters as \\xNN, never r
   const shown = 'a\\x1b[2Jb\\x0ac\\x7f';
   assert.equal(drawTable('plain', ['NAME', 'SIZE'], [['a\x1b[2Jb\nc\x7f', '1']]), `${'NAME'.padEnd(shown.length + 3)}SIZE\n${shown}   1\n`);
 });
+
+test('fields a newer server adds are skipped whole: strings, numbers and empty messages after the known ones', () => {
+  // etcd 3.6's StatusResponse: dbSizeInUse (9), then storageVersion (11), dbSizeQuota (12), downgradeInfo (13, empty).
+  const raw = Buffer.from('0a1a0894eef3af90a79a978d0110ae87d1d7c3bda18a9d01180120021206332e362e31361880a00120ae87d1d7c3bda18a9d01280430023804488080015a05332e362e306080808080086a00', 'hex');
+  const s = decode(pb.StatusResponse, raw) as { version: string; dbSize: bigint; dbSizeInUse: bigint; raftIndex: bigint };
+  assert.deepEqual([s.version, s.dbSize, s.dbSizeInUse, s.raftIndex], ['3.6.16', 20480n, 16384n, 4n]);
+  // An unknown length-delimited field before a known one: the known one still reads.
+  const before = Buffer.concat([Buffer.from('5a03616263', 'hex'), Buffer.from('1206332e362e3136', 'hex')]);
+  assert.equal((decode(pb.StatusResponse, before) as { version: string }).version, '3.6.16');
+});
