@@ -68,7 +68,7 @@ async function buildTests() {
     `const { describe } = require('node:test');\n` +
     `const server = require(${JSON.stringify(join(root, harness))}).useServer(${JSON.stringify(minor)});\n` +
     `describe('etcd ' + server.version, () => { require(${JSON.stringify(join(testDir, f))}); });\n`;
-  for (const minor of ['3.4', '3.5']) {
+  for (const minor of ['3.4', '3.5', '3.6', '3.7']) {
     await Promise.all(
       [...serverTests].map((f) =>
         build({ ...common, stdin: { contents: entry(minor, f), resolveDir: root, sourcefile: f }, outfile: join(out, `etcd-${minor}`, f.replace(/\.ts$/, '.js')) }),

@@ -2,9 +2,11 @@
 # Installs from Debian what etcdctl-ts's tests and quick start need, when missing:
 # etcd and the reference etcdctl 3.4 (the system packages); bash, zsh and fish
 # for the completion tests; util-linux's flock (offline defrag) and bsdutils'
-# script (terminal tests). Then etcd, etcdctl and etcdutl 3.5.30 from Debian's
-# sid suite, unpacked into a cache folder (see etcd35_dir) without touching
-# the machine's apt configuration or its installed packages.
+# script (terminal tests). Then etcd 3.6 and 3.7 and upstream's etcdctl and
+# etcdutl 3.5, built from the Go module proxy, and etcd, etcdctl and etcdutl
+# 3.5 from Debian's sid suite, unpacked into a cache folder without touching
+# the machine's apt configuration or its installed packages. Versions:
+# etcd-versions.env.
 set -euo pipefail
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()
@@ -13,14 +15,55 @@ command -v etcdctl >/dev/null || missing+=(etcd-client)
 for sh in bash zsh fish; do command -v "$sh" >/dev/null || missing+=("$sh"); done
 command -v flock >/dev/null || missing+=(util-linux)
 command -v script >/dev/null || missing+=(bsdutils)
+command -v go >/dev/null || [ -x /usr/local/go/bin/go ] || missing+=(golang-go)
 if [ ${#missing[@]} -gt 0 ]; then
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+[ -x /usr/local/go/bin/go ] && PATH=$PATH:/usr/local/go/bin
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/etcd-versions.env"
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/etcdctl-ts
+
+# etcd 3.6 and 3.7 (server, etcdctl, etcdutl), and upstream's etcdctl and
+# etcdutl 3.5, built with the machine's Go from the Go module proxy into
+# $cache/etcd-<version>[-upstream]/. Each binary gets a throwaway module of
+# its own: one shared by the three would lift etcdctl's dependencies (its
+# table and CLI libraries, and so its bytes) to what the others require,
+# and the modules' own replace lines stop `go install …@version`.
+# `etcd --version`, `etcdctl version`, `etcdutl version`: "… version: 3.7.3".
+is_version() { [ -x "$1" ] && { if [ "${1##*/}" = etcd ]; then "$1" --version; else "$1" version; fi; } 2>/dev/null | grep -qi "version: $2\$"; }
+build() { # build <version> <module dir> <binary> <dest dir>
+  local v=$1 mod=$2 bin=$3 out=$4
+  is_version "$out/$bin" "$v" && return
+  command -v go >/dev/null || { echo "install-deps: go is needed to build etcd $v" >&2; exit 1; }
+  local w
+  w=$(mktemp -d)
+  (
+    cd "$w"
+    # auto: a Go older than the module needs fetches the toolchain from the proxy.
+    export GOFLAGS=-mod=mod GOTOOLCHAIN=auto
+    go mod init local/etcdbuild >/dev/null 2>&1
+    go get "go.etcd.io/etcd/$mod/v3@v$v" >/dev/null 2>&1 || { echo "install-deps: go get go.etcd.io/etcd/$mod/v3@v$v failed" >&2; exit 1; }
+    CGO_ENABLED=0 go build -trimpath -installsuffix=cgo -o "$w/$bin" "go.etcd.io/etcd/$mod/v3"
+  ) || { rm -rf "$w"; exit 1; }
+  mkdir -p "$out"
+  mv "$w/$bin" "$out/$bin.tmp" && mv "$out/$bin.tmp" "$out/$bin"
+  rm -rf "$w"
+  is_version "$out/$bin" "$v" || { echo "install-deps: $out/$bin is not $bin $v" >&2; exit 1; }
+}
+for v in "$ETCD36" "$ETCD37"; do
+  build "$v" server etcd "$cache/etcd-$v"
+  build "$v" etcdctl etcdctl "$cache/etcd-$v"
+  build "$v" etcdutl etcdutl "$cache/etcd-$v"
+done
+build "$ETCD35_TOOLS" etcdctl etcdctl "$cache/etcd-$ETCD35_TOOLS"
+build "$ETCD35_TOOLS" etcdutl etcdutl "$cache/etcd-$ETCD35_TOOLS"
+
 # etcd 3.5: the test harness finds it in $ETCD35_DIR (default below).
-version=3.5.30
-dest=${ETCD35_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/etcdctl-ts/etcd-$version}
+version=$ETCD35
+dest=${ETCD35_DIR:-$cache/etcd-$version}
 have() { [ -x "$dest/etcd" ] && "$dest/etcd" --version 2>/dev/null | grep -q "Version: $version\$"; }
 have && exit 0
 

@@ -98,6 +98,20 @@ function checkMetricsFile(path: string): void {
   }
 }
 
+// Removes files (and their .sha256), noting what went and what could not.
+function remove(paths: string[], pruned: string[], problems: string[]): void {
+  for (const old of paths) {
+    for (const p of [old, `${old}.sha256`]) {
+      try {
+        rmSync(p);
+        if (p === old) pruned.push(p);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') problems.push(`${p} could not be removed (${(e as Error).message})`);
+      }
+    }
+  }
+}
+
 const saveCommand: CommandDef = {
   name: 'save',
   usage: 'save <filename>',
@@ -137,6 +151,8 @@ const saveCommand: CommandDef = {
     process.once('SIGTERM', onSignal);
     const ownSignals = handleSignals();
     let placed = false;
+    const pruned: string[] = [];
+    const early: string[] = [];
     try {
       let path = args[0]!;
       // One run at a time per target, or per pattern with {time}; taken
@@ -157,6 +173,10 @@ const saveCommand: CommandDef = {
         }
         path = expand(path, now, member ?? '');
       }
+      // Temporaries that interrupted saves of this pattern left hold no
+      // backup, and none can be in use (this run holds the pattern's lock):
+      // they go first, making room for this one.
+      if (!toStdout && (keep > 0 || within > 0)) remove(produced(args[0]!, member).leftovers, pruned, early);
       writer = new SnapshotWriter(toStdout ? undefined : path, compress === 'gzip');
       const w = writer;
       // snapshot list tells this run's temporary from one a killed run left.
@@ -190,7 +210,7 @@ const saveCommand: CommandDef = {
       // the side files and pruning remain, and none can undo the backup.
       const { sha256, revision, totalKey } = w.finish();
       placed = true;
-      const problems: string[] = [];
+      const problems: string[] = [...early];
       let checksumFile: string | undefined;
       if (f['checksum-file']) {
         try {
@@ -200,22 +220,10 @@ const saveCommand: CommandDef = {
           problems.push(`its checksum file was not written (${(e as Error).message})`);
         }
       }
-      // The new backup is in place: only now may older ones go, and the
-      // temporaries of saves of this pattern that were interrupted (none
-      // can be running: this run holds the pattern's lock).
-      const pruned: string[] = [];
+      // The new backup is in place: only now may older ones go.
       if (keep > 0 || within > 0) {
         const found = produced(args[0]!, member);
-        for (const old of [...toPrune(found.files, path, keep > 0 ? keep : undefined, within > 0 ? within : undefined, now).map((p) => p.path), ...found.leftovers]) {
-          for (const p of [old, `${old}.sha256`]) {
-            try {
-              rmSync(p);
-              if (p === old) pruned.push(p);
-            } catch (e) {
-              if ((e as NodeJS.ErrnoException).code !== 'ENOENT') problems.push(`${p} could not be removed (${(e as Error).message})`);
-            }
-          }
-        }
+        remove(toPrune(found.files, path, keep > 0 ? keep : undefined, within > 0 ? within : undefined, now).map((p) => p.path), pruned, problems);
       }
       const durationMs = Math.round(performance.now() - started);
       if (metricsFile) {
