@@ -260,11 +260,9 @@ export class Context {
   }
 
   // A client of its own for exactly these endpoints, as etcdctl makes for
-  // per-member commands: no failover to another member. Without auth for
-  // the member list that --cluster needs (etcdctl asks no password there).
-  async clientFor(endpoints: string[], withAuth = true): Promise<EtcdClient> {
-    const cfg = await this.config();
-    return this.derivedClient({ endpoints, auth: withAuth ? cfg.auth : undefined });
+  // per-member commands: no failover to another member.
+  async clientFor(endpoints: string[]): Promise<EtcdClient> {
+    return this.derivedClient({ endpoints });
   }
 
   // A client of its own, with these settings in place of the global ones

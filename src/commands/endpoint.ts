@@ -19,7 +19,9 @@ const CLUSTER_FLAG = { name: 'cluster', kind: 'bool' as const, def: 'false', hel
 async function targets(ctx: Context, cluster: boolean, strict = true): Promise<string[]> {
   const endpoints = strict ? await ctx.endpoints() : (await ctx.config()).endpoints;
   if (!cluster) return endpoints;
-  const c = await ctx.clientFor(endpoints, false);
+  // Logged in: MemberList needs an authenticated user on etcd 3.5.28+,
+  // 3.6.9+ and 3.7 with auth on (as etcdctl 3.5.29 and 3.6.10 log in too).
+  const c = await ctx.clientFor(endpoints);
   try {
     const list = await c.memberList({ deadline: ctx.commandDeadline() });
     return list.members.flatMap((m) => m.clientURLs);

@@ -5,6 +5,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { errorLines, etcdctl, OURS, ours } from '../harness/cli.js';
 import { startEtcd, type EtcdServer } from '../harness/etcd.js';
+import { makePki } from '../harness/pki.js';
+import { server } from '../harness/servers.js';
 
 let srv: EtcdServer;
 const ep = () => `--endpoints=${srv.endpoint}`;
@@ -96,6 +98,53 @@ describe('users and permissions, as etcdctl', () => {
   test('without a terminal the password is read from stdin', async () => {
     const got = await ours([ep(), '--user=alice', 'get', '/alice/a'], { stdin: 'alicepw\n' });
     assert.equal(got.stdout.toString(), 'Password: \n/alice/a\n1\n');
+  });
+});
+
+describe('--cluster with authentication (MemberList needs a user on 3.5.28+, 3.6.9+ and 3.7)', () => {
+  test('endpoint status, health and hashkv --cluster, defrag --cluster [--safe] and member completion log in with --user', async () => {
+    const url = `http://${srv.endpoint}`;
+    const status = await ours([ep(), ROOT, 'endpoint', 'status', '--cluster']);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout.toString(), new RegExp(`^${url}, [0-9a-f]+, ${server().version.replace(/[.]/g, '\\.')}, `));
+    const health = await ours([ep(), ROOT, 'endpoint', 'health', '--cluster']);
+    assert.equal(health.code, 0, health.stderr);
+    assert.match(health.stdout.toString(), new RegExp(`^${url} is healthy: successfully committed proposal: took = `));
+    const hashkv = await ours([ep(), ROOT, 'endpoint', 'hashkv', '--cluster']);
+    assert.equal(hashkv.code, 0, hashkv.stderr);
+    assert.match(hashkv.stdout.toString(), new RegExp(`^${url}, \\d+\\n$`));
+    const defrag = await ours([ep(), ROOT, 'defrag', '--cluster']);
+    assert.equal(defrag.stdout.toString(), `Finished defragmenting etcd member[${url}]\n`, defrag.stderr);
+    const safe = await ours([ep(), ROOT, 'defrag', '--cluster', '--safe']);
+    assert.equal(safe.code, 0, safe.stderr);
+    // The password is asked once and serves discovery and every member.
+    const prompted = await ours([ep(), '--user=root', 'endpoint', 'status', '--cluster'], { stdin: 'rootpw\n' });
+    assert.equal(prompted.code, 0, prompted.stderr);
+    assert.equal(prompted.stdout.toString().split('Password: ').length, 2);
+    const id = /^\S+, ([0-9a-f]+), /.exec(status.stdout.toString())![1]!;
+    const completed = await ours(['__complete', ep(), ROOT, 'member', 'remove', '']);
+    assert.equal(completed.stdout.toString().split('\n')[0], id, completed.stderr);
+  });
+
+  test('with a client certificate whose CN is the user (no --user)', async () => {
+    const pki = makePki();
+    const tls = { cert: pki.serverCert, key: pki.serverKey, ca: pki.ca, clientCertAuth: true, clientCert: pki.clientCert, clientKey: pki.clientKey };
+    const cn = await startEtcd([], tls);
+    try {
+      const at = [`--endpoints=https://${cn.endpoint}`, `--cacert=${pki.ca}`, `--cert=${pki.clientCert}`, `--key=${pki.clientKey}`];
+      // The certificate's CN is "root".
+      for (const args of [['user', 'add', 'root', '--new-user-password=rootpw'], ['auth', 'enable']]) {
+        const r = await etcdctl([...at, ...args]);
+        assert.equal(r.code, 0, r.stderr);
+      }
+      const status = await ours([...at, 'endpoint', 'status', '--cluster']);
+      assert.equal(status.code, 0, status.stderr);
+      assert.match(status.stdout.toString(), new RegExp(`^https://${cn.endpoint}, [0-9a-f]+, `));
+      const safe = await ours([...at, 'defrag', '--cluster', '--safe']);
+      assert.equal(safe.code, 0, safe.stderr);
+    } finally {
+      await cn.stop();
+    }
   });
 });
 
