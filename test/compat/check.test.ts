@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { errorLines, etcdctl, OURS, ours } from '../harness/cli.js';
 import { startEtcd, type EtcdServer } from '../harness/etcd.js';
+import { EDGES_ONLY, onEdge } from '../harness/servers.js';
 
 let srv: EtcdServer;
 const ep = () => `--endpoints=${srv.endpoint}`;
@@ -28,7 +29,7 @@ const skeleton = (s: string) =>
     .replace(/: -?\d+\.\d\d MB\./, ': X MB.')
     .replace(/\n+/g, '\n');
 
-describe('check datascale', () => {
+describe(`check datascale${onEdge() ? '' : ` (${EDGES_ONLY})`}`, { skip: !onEdge() && EDGES_ONLY }, () => {
   test('same lines as etcdctl, keys removed, compacted and defragmented', async () => {
     const args = [ep(), 'check', 'datascale', '--auto-compact', '--auto-defrag'];
     const ref = await etcdctl(args, { timeoutMs: 120000 });
@@ -74,7 +75,7 @@ describe('check datascale', () => {
   });
 });
 
-describe('check perf', () => {
+describe(`check perf${onEdge() ? '' : ` (${EDGES_ONLY})`}`, { skip: !onEdge() && EDGES_ONLY }, () => {
   test('a 60 s load: etcdctl\'s result lines, exit code by verdict, keys removed', async () => {
     const got = await ours([ep(), 'check', 'perf', '--prefix=/perf/', '--auto-compact'], { timeoutMs: 150000 });
     const out = got.stdout.toString();

@@ -10,8 +10,14 @@ import { after, before, describe, test } from 'node:test';
 import { errorLines, etcdctl, ours, type RunOptions } from '../harness/cli.js';
 import { cloneEtcd, freePort, startEtcd, type EtcdServer, type ServerTls } from '../harness/etcd.js';
 import { makePki } from '../harness/pki.js';
+import { EDGES_ONLY, onEdge } from '../harness/servers.js';
 
 export function kvSuite(mode: 'plain' | 'tls'): void {
+  // Over TLS the suite repeats the plain one through another transport.
+  if (mode === 'tls' && !onEdge()) {
+    describe('the kv suite over TLS', () => test(`(${EDGES_ONLY})`, { skip: EDGES_ONLY }, () => undefined));
+    return;
+  }
   let a: EtcdServer;
   let b: EtcdServer;
   let tls: ServerTls | undefined;

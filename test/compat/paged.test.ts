@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { errorLines, etcdctl, OURS, ours, type Result } from '../harness/cli.js';
 import { cloneEtcd, startEtcd, type EtcdServer } from '../harness/etcd.js';
+import { EDGES_ONLY, onEdge } from '../harness/servers.js';
 import { EtcdClient } from '../../src/client/etcd.js';
 import { PagedRange } from '../../src/client/paged.js';
 
@@ -66,7 +67,7 @@ async function same(args: string[], page: number): Promise<Result> {
   return got;
 }
 
-describe('many small pages print what one request prints', () => {
+describe(`many small pages print what one request prints${onEdge() ? '' : ` (${EDGES_ONLY})`}`, { skip: !onEdge() && EDGES_ONLY }, () => {
   const ranges = [['p/', '--prefix'], ['', '--from-key'], ['p/a', 'p/k10'], ['p/', '--prefix', '--order=DESCEND'], ['', '--prefix', '--order=descend']];
   for (const w of FORMATS) {
     for (const range of ranges) {

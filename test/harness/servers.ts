@@ -47,6 +47,12 @@ export const SERVERS: Record<ServerVersion['minor'], ServerVersion> = {
   '3.7': built('3.7', pinned.ETCD37),
 };
 
+// Suites whose cost is the client's own work (a matrix of page sizes, a
+// minute of load, the whole kv suite again over TLS) run in full against
+// the oldest and the newest server only; this says why, for their names.
+export const EDGES_ONLY = 'run on 3.4 and 3.7 only: the client-side matrix is the same against every server, and the server behaviour it meets is covered on all four by the other tests';
+export const onEdge = (): boolean => current.minor === '3.4' || current.minor === '3.7';
+
 // Whether the server of this process is `minor` or later.
 export const atLeast = (minor: ServerVersion['minor']): boolean => Number(current.minor.slice(2)) >= Number(minor.slice(2));
 

@@ -106,6 +106,13 @@ function protoConfState(voters: bigint[]): Buffer {
   return Buffer.concat([Buffer.from([0x1a]), uvarint(BigInt(body.length)), body]);
 }
 
+// A .snap file past its CRC (field 1, a varint): the raft snapshot it holds.
+function snapBody(b: Buffer): string {
+  let i = 1;
+  while (b[i]! & 0x80) i++;
+  return b.subarray(i + 1).toString('latin1');
+}
+
 // Every bucket of a bbolt file with its keys and values, as hex.
 function boltContent(path: string): Record<string, string[]> {
   const db = BoltFile.open(path, false);
@@ -336,7 +343,7 @@ describe('snapshot restore', () => {
     }
   });
 
-  test('against etcdutl 3.5: the same .snap and database content; the WAL differs only by the ConfState of its last snapshot record', { skip: server().minor !== '3.5' && 'etcdutl ships with etcd 3.5' }, async () => {
+  test('against etcdutl of the same release: the same database content; 3.5: the same .snap, and the WAL differs only by the ConfState of its last snapshot record; 3.6 and 3.7: the same members in the .snap (their etcdutl orders them otherwise); 3.4 has no etcdutl', { skip: !server().etcdutl && 'etcd 3.4 has no etcdutl' }, async () => {
     const s = await specs(3, 'utl');
     const initial = s.map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}`).join(',');
     for (const m of s) {
@@ -346,6 +353,22 @@ describe('snapshot restore', () => {
       assert.equal(theirs.code, 0, theirs.stderr);
       assert.equal((await ours(['snapshot', 'restore', file, `--data-dir=${m.dataDir}`, ...flags])).code, 0);
       const snap = 'member/snap/0000000000000001-0000000000000003.snap';
+      if (server().minor !== '3.5') {
+        // etcdutl 3.6 and 3.7 add the members to the v2 store in another
+        // order (so their v2 indexes and its stats differ), and 3.7 writes
+        // raft's messages without zero fields; 3.7 no longer reads the
+        // .snap at boot. The same members with the same peer URLs, and the
+        // same database, is what must hold (both boot: see the tests above).
+        const members = (b: Buffer) => {
+          const text = snapBody(b);
+          const json = JSON.parse(text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1)) as { Root: { Children: { '0': { Children: { members: { Children: Record<string, { Children: { raftAttributes: { Value: string } } }> } } } } } };
+          const all = json.Root.Children['0'].Children.members.Children;
+          return Object.fromEntries(Object.entries(all).map(([id, v]) => [id, v.Children.raftAttributes.Value]));
+        };
+        assert.deepEqual(members(readFileSync(join(m.dataDir, snap))), members(readFileSync(join(ref, snap))), `${m.name}: ${snap}`);
+        assert.deepEqual(boltContent(join(m.dataDir, 'member', 'snap', 'db')), boltContent(join(ref, 'member', 'snap', 'db')));
+        continue;
+      }
       assert.ok(readFileSync(join(m.dataDir, snap)).equals(readFileSync(join(ref, snap))), `${m.name}: ${snap}`);
 
       const wal = 'member/wal/0000000000000000-0000000000000000.wal';
