@@ -10,6 +10,7 @@ import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, 
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
+import { BoltFile } from '../../src/snapshot/bbolt.js';
 import { errorLines, etcdctl, OURS, ours } from '../harness/cli.js';
 import { freePort, startEtcd, startExisting, tempDir, type EtcdServer } from '../harness/etcd.js';
 
@@ -349,14 +350,19 @@ describe('restore', () => {
     const path = join(dir, 'c.db');
     assert.equal((await ours([at(), 'snapshot', 'save', path])).code, 0);
     const b = readFileSync(path);
-    // Page 2 on gets flags no page has: the tree is broken, and the sha256 trailer with it.
-    b.writeUInt16LE(0x7, 3 * 4096 + 8);
+    // The root bucket's page gets flags no page has: the tree is broken,
+    // and the sha256 trailer with it.
+    const db = BoltFile.open(path);
+    const root = db.meta.root;
+    const ps = db.meta.pageSize;
+    db.close();
+    b.writeUInt16LE(0x7, root * ps + 8);
     writeFileSync(path, b);
     const st = await ours(['snapshot', 'status', path]);
     assert.equal(st.code, 1);
     const r = await ours(['snapshot', 'restore', path, '--skip-hash-check', `--data-dir=${join(dir, 'd')}`]);
     assert.equal(r.code, 1);
-    assert.match(errorLines(r.stderr)[0]!, new RegExp(`^Error: ${path.replace(/[.]/g, '\\.')} is not a usable snapshot \\(--skip-hash-check skips the sha256, not the structure\\): snapshot file integrity check failed\\. \\d+ errors found\\.$`));
+    assert.match(errorLines(r.stderr)[0]!, new RegExp(`^Error: ${path.replace(/[.]/g, '\\.')} is not a usable snapshot \\(--skip-hash-check skips the sha256, not the structure\\): snapshot file integrity check failed\\. \\d+ errors found\\.$`), r.stderr);
     assert.deepEqual(files(dir), ['c.db']);
     execFileSync('mkfifo', [join(dir, 'fifo')]);
     for (const [what, kind] of [[dir, 'a directory'], [join(dir, 'fifo'), 'a FIFO']] as const) {
