@@ -33,7 +33,14 @@ cache=${XDG_CACHE_HOME:-$HOME/.cache}/etcdctl-ts
 # table and CLI libraries, and so its bytes) to what the others require,
 # and the modules' own replace lines stop `go install …@version`.
 # `etcd --version`, `etcdctl version`, `etcdutl version`: "… version: 3.7.3".
-is_version() { [ -x "$1" ] && { if [ "${1##*/}" = etcd ]; then "$1" --version; else "$1" version; fi; } 2>/dev/null | grep -qi "version: $2\$"; }
+# The output is taken whole first: grep -q stops reading at its match, and
+# under pipefail the writer's SIGPIPE would fail the check.
+is_version() {
+  [ -x "$1" ] || return 1
+  local out
+  if [ "${1##*/}" = etcd ]; then out=$("$1" --version 2>/dev/null); else out=$("$1" version 2>/dev/null); fi || return 1
+  grep -qi "version: $2\$" <<<"$out"
+}
 build() { # build <version> <module dir> <binary> <dest dir>
   local v=$1 mod=$2 bin=$3 out=$4
   is_version "$out/$bin" "$v" && return
@@ -64,7 +71,7 @@ build "$ETCD35_TOOLS" etcdutl etcdutl "$cache/etcd-$ETCD35_TOOLS"
 # etcd 3.5: the test harness finds it in $ETCD35_DIR (default below).
 version=$ETCD35
 dest=${ETCD35_DIR:-$cache/etcd-$version}
-have() { [ -x "$dest/etcd" ] && "$dest/etcd" --version 2>/dev/null | grep -q "Version: $version\$"; }
+have() { is_version "$dest/etcd" "$version"; }
 have && exit 0
 
 work=$(mktemp -d)
