@@ -35,9 +35,12 @@ export class StreamSummary {
   private window: Buffer[] = [];
   private windowStart = 0;
   private open: { start: number; end: number }[] = [];
-  private counts = new Uint32Array(1024);
+  // Per page slot, in typed arrays (a Map of every page cost MBs on big
+  // databases): its kind (branch or leaf flag, else 0), a leaf's count (a
+  // page holds at most 65535 elements) and the first 8 bytes of its last key.
+  private kinds = new Uint8Array(1024);
+  private counts = new Uint16Array(1024);
   private lasts = new BigUint64Array(1024);
-  private readonly kinds = new Map<number, number>();
   private readonly children = new Map<number, number[]>();
   private readonly buckets = new Map<number, BucketRef[]>();
 
@@ -105,7 +108,10 @@ export class StreamSummary {
     if (id < this.counts.length) return;
     let n = this.counts.length;
     while (n <= id) n *= 2;
-    const c = new Uint32Array(n);
+    const k = new Uint8Array(n);
+    k.set(this.kinds);
+    this.kinds = k;
+    const c = new Uint16Array(n);
     c.set(this.counts);
     this.counts = c;
     const l = new BigUint64Array(n);
@@ -121,14 +127,14 @@ export class StreamSummary {
       if (typeof m !== 'string') this.metas.push(m);
       return;
     }
+    this.grow(id);
     if (flags === PageFlag.Branch) {
       const kids: number[] = [];
       for (let i = 0; i < count; i++) kids.push(Number(b.readBigUInt64LE(PAGE_HEADER + i * ELEMENT + 8)));
-      this.kinds.set(id, flags);
+      this.kinds[id] = flags;
       this.children.set(id, kids);
     } else if (flags === PageFlag.Leaf) {
-      this.kinds.set(id, flags);
-      this.grow(id);
+      this.kinds[id] = flags;
       const s = leafSummary(b, 0);
       this.counts[id] = s.count;
       this.lasts[id] = s.last;
@@ -161,7 +167,7 @@ export class StreamSummary {
 
   // Leaf pages of a tree, in key order.
   private *leaves(id: number): Generator<number> {
-    const kind = this.kinds.get(id);
+    const kind = id < this.kinds.length ? this.kinds[id] : 0;
     if (kind === PageFlag.Leaf) yield id;
     else if (kind === PageFlag.Branch) for (const c of this.children.get(id)!) yield* this.leaves(c);
     else throw new SnapshotError(`the stream's database refers to page ${id}, which is not a branch or leaf page`);
