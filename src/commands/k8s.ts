@@ -68,6 +68,7 @@ async function open(ctx: Context, f: Flags, key: Buffer, end: Buffer): Promise<R
       each: (fn) =>
         (async function* () {
           const got = ks.latest(key, end, fn);
+          await ks.trailer;
           // A damaged file is an error, not a shorter answer.
           const problems = ks.problems();
           if (problems.length > 0) {

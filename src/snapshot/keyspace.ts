@@ -7,7 +7,7 @@ import { isNul } from '../client/prefix.js';
 import { decode } from '../client/proto.js';
 import type { KeyValue } from '../client/types.js';
 import { boundYoungGeneration } from '../heap.js';
-import { checkSnapshotFile, hasTrailer, openSnapshotDb, verifyTrailer } from './status.js';
+import { checkSnapshotFile, hasTrailer, openSnapshotDb, verifyTrailerAside } from './status.js';
 
 export interface Keyspace {
   // The highest revision in the file.
@@ -17,6 +17,8 @@ export interface Keyspace {
   // (a later one replaces it, a deletion removes it), so only what `f`
   // keeps of each key stays in memory.
   latest<T>(prefix: Buffer, end: Buffer, f: (kv: KeyValue) => T): Map<string, T>;
+  // Settles once the sha256 trailer has been checked (rejects if it is wrong).
+  trailer: Promise<void>;
   // What could not be read: damaged pages, values that do not decode.
   problems(): string[];
   close(): void;
@@ -36,17 +38,14 @@ function keyOf(value: Buffer): Buffer {
   return (decode(pb.KeyValue, value) as unknown as KeyValue).key;
 }
 
-// The file is checked first: a sha256 trailer must match (a database
-// without one, a member's db, has none to check).
+// The file's sha256 trailer, where it has one (a member's db has none),
+// is checked on a worker thread while the keys are read: `trailer`
+// settles once it has been, and a reader waits for it before answering.
 export function openKeyspace(path: string, shown = path): Keyspace {
   checkSnapshotFile(path);
   const db = openSnapshotDb(path, shown);
-  try {
-    if (hasTrailer(db.fileSize) && db.fileSize === db.size + 32) verifyTrailer(path, db.fileSize);
-  } catch (e) {
-    db.close();
-    throw e;
-  }
+  const trailer = hasTrailer(db.fileSize) && db.fileSize === db.size + 32 ? verifyTrailerAside(path, db.fileSize) : Promise.resolve();
+  trailer.catch(() => undefined);
   const undecoded: string[] = [];
   const bucket = [...db.buckets()].find((b) => b.key.toString('latin1') === 'key')?.value;
   const entries = () => (bucket ? db.bucket(bucket, 'key') : []);
@@ -85,6 +84,7 @@ export function openKeyspace(path: string, shown = path): Keyspace {
       }
       return out;
     },
+    trailer,
     problems: () => [...db.problems, ...undecoded],
     close: () => db.close(),
   };

@@ -87,6 +87,38 @@ export function verifyTrailer(path: string, size: number): void {
   }
 }
 
+// The same check on a worker thread, so that a reader can walk the file
+// meanwhile (k8s --snapshot): resolves once the trailer matches, rejects
+// with verifyTrailer's error when it does not.
+export function verifyTrailerAside(path: string, size: number): Promise<void> {
+  const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
+  const code = `
+    const { workerData: { path, length }, parentPort } = require('node:worker_threads');
+    const fs = require('node:fs');
+    const h = require('node:crypto').createHash('sha256');
+    const fd = fs.openSync(path, 'r');
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (let off = 0; off < length; ) {
+      const n = fs.readSync(fd, buf, 0, Math.min(buf.length, length - off), off);
+      if (n === 0) break;
+      h.update(buf.subarray(0, n));
+      off += n;
+    }
+    const want = Buffer.alloc(32);
+    fs.readSync(fd, want, 0, 32, length);
+    fs.closeSync(fd);
+    parentPort.postMessage({ got: h.digest('hex'), want: want.toString('hex') });`;
+  return new Promise((resolve, reject) => {
+    const w = new Worker(code, { eval: true, workerData: { path, length: size - 32 } });
+    w.once('message', ({ got, want }: { got: string; want: string }) => {
+      void w.terminate();
+      if (got === want) resolve();
+      else reject(new SnapshotError(`snapshot file is corrupt: its sha256 trailer says ${want} but its content hashes to ${got}`));
+    });
+    w.once('error', reject);
+  });
+}
+
 // A snapshot to read must be a regular file: a directory, a FIFO or a
 // device is refused before it is opened (a FIFO's open would block).
 export function checkSnapshotFile(path: string): void {
