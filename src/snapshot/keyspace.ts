@@ -7,7 +7,7 @@ import { isNul } from '../client/prefix.js';
 import { decode } from '../client/proto.js';
 import type { KeyValue } from '../client/types.js';
 import { boundYoungGeneration } from '../heap.js';
-import { checkSnapshotFile, hasTrailer, openSnapshotDb, verifyTrailerAside } from './status.js';
+import { checkSnapshotFile, hasOwnTrailer, openSnapshotDb, verifyTrailerAside } from './status.js';
 
 export interface Keyspace {
   // The highest revision in the file.
@@ -38,13 +38,16 @@ function keyOf(value: Buffer): Buffer {
   return (decode(pb.KeyValue, value) as unknown as KeyValue).key;
 }
 
+// A record of the key bucket that does not decode, named by its revision.
+const undecodable = (rev: Buffer, e: unknown) => `revision ${rev.length >= 8 ? rev.readBigUInt64BE(0) : '?'}: the stored key-value does not decode (${(e as Error).message})`;
+
 // The file's sha256 trailer, where it has one (a member's db has none),
 // is checked on a worker thread while the keys are read: `trailer`
 // settles once it has been, and a reader waits for it before answering.
 export function openKeyspace(path: string, shown = path): Keyspace {
   checkSnapshotFile(path);
   const db = openSnapshotDb(path, shown);
-  const trailer = hasTrailer(db.fileSize) && db.fileSize === db.size + 32 ? verifyTrailerAside(path, db.fileSize) : Promise.resolve();
+  const trailer = hasOwnTrailer(db) ? verifyTrailerAside(path, db.fileSize) : Promise.resolve();
   trailer.catch(() => undefined);
   const undecoded: string[] = [];
   const bucket = [...db.buckets()].find((b) => b.key.toString('latin1') === 'key')?.value;
@@ -62,7 +65,7 @@ export function openKeyspace(path: string, shown = path): Keyspace {
         try {
           key = keyOf(it.value);
         } catch (e) {
-          undecoded.push(`revision ${it.key.length >= 8 ? it.key.readBigUInt64BE(0) : '?'}: the stored key-value does not decode (${(e as Error).message})`);
+          undecoded.push(undecodable(it.key, e));
           continue;
         }
         if (!inRange(key, prefix, end)) continue;
@@ -76,7 +79,7 @@ export function openKeyspace(path: string, shown = path): Keyspace {
           try {
             kv = decode(pb.KeyValue, it.value) as unknown as KeyValue;
           } catch (e) {
-            undecoded.push(`revision ${it.key.readBigUInt64BE(0)}: the stored key-value does not decode (${(e as Error).message})`);
+            undecoded.push(undecodable(it.key, e));
             continue;
           }
           out.set(name, f(kv));

@@ -79,12 +79,17 @@ export function readTrailer(path: string, size: number): Buffer {
   }
 }
 
+// One wording for a trailer that does not match, wherever it is checked.
+const trailerMismatch = (want: string, got: string) => new SnapshotError(`snapshot file is corrupt: its sha256 trailer says ${want} but its content hashes to ${got}`);
+
+// Whether the file behind `db` ends in a sha256 trailer of its database
+// (a member's db file has none).
+export const hasOwnTrailer = (db: BoltFile) => hasTrailer(db.fileSize) && db.fileSize === db.size + 32;
+
 export function verifyTrailer(path: string, size: number): void {
   const want = readTrailer(path, size);
   const got = sha256Prefix(path, size - 32);
-  if (!got.equals(want)) {
-    throw new SnapshotError(`snapshot file is corrupt: its sha256 trailer says ${want.toString('hex')} but its content hashes to ${got.toString('hex')}`);
-  }
+  if (!got.equals(want)) throw trailerMismatch(want.toString('hex'), got.toString('hex'));
 }
 
 // The same check on a worker thread, so that a reader can walk the file
@@ -113,7 +118,7 @@ export function verifyTrailerAside(path: string, size: number): Promise<void> {
     w.once('message', ({ got, want }: { got: string; want: string }) => {
       void w.terminate();
       if (got === want) resolve();
-      else reject(new SnapshotError(`snapshot file is corrupt: its sha256 trailer says ${want} but its content hashes to ${got}`));
+      else reject(trailerMismatch(want, got));
     });
     w.once('error', reject);
   });
@@ -161,7 +166,7 @@ export function dbStatus(path: string, fileSize: number, shown = path): DbStatus
     }
     const problems = db.finishCheck();
     if (problems.length > 0) throw new SnapshotError(`snapshot file integrity check failed. ${problems.length} errors found.\n${problems.join('\n')}`);
-    if (hasTrailer(fileSize) && fileSize === db.size + 32) verifyTrailer(path, fileSize);
+    if (hasOwnTrailer(db)) verifyTrailer(path, fileSize);
     return { hash: crc, revision, totalKey, totalSize: db.size };
   } finally {
     db.close();
