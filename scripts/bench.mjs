@@ -1,9 +1,9 @@
 // npm run bench: wall-time medians of etcdctl-ts, the reference etcdctl
 // (when installed) and `node -e 0`, against a throwaway local etcd.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import * as net from 'node:net';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,13 +29,13 @@ process.on('exit', () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 // A throwaway etcd on free loopback ports; resolves to its client URL.
-async function startEtcd(name, extra = []) {
+async function startEtcd(name, extra = [], bin = 'etcd') {
   const dir = mkdtempSync(join(tmpdir(), 'etcdctl-ts-bench-'));
   dirs.push(dir);
   const [cport, pport] = [await freePort(), await freePort()];
   const peer = `http://127.0.0.1:${pport}`;
   const base = `http://127.0.0.1:${cport}`;
-  const p = spawn('etcd', ['--name', name, '--data-dir', join(dir, 'data'), '--listen-client-urls', base, '--advertise-client-urls', base, '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `${name}=${peer}`, '--quota-backend-bytes', String(8 * 1024 ** 3), ...extra], { stdio: 'ignore' });
+  const p = spawn(bin, ['--name', name, '--data-dir', join(dir, 'data'), '--listen-client-urls', base, '--advertise-client-urls', base, '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `${name}=${peer}`, '--quota-backend-bytes', String(8 * 1024 ** 3), ...extra], { stdio: 'ignore' });
   servers.push(p);
   for (let i = 0; ; i++) {
     try {
@@ -47,8 +47,8 @@ async function startEtcd(name, extra = []) {
   }
 }
 
-// One section alone: `npm run bench -- huge` (or `k8s`); all by default.
-const only = ['main', 'huge', 'k8s'].filter((s) => process.argv.includes(s));
+// One section alone: `npm run bench -- huge` (or `stream`, `k8s`); all by default.
+const only = ['main', 'huge', 'stream', 'k8s'].filter((s) => process.argv.includes(s));
 const run = (section) => only.length === 0 || only.includes(section);
 const { base, ep } = run('main') ? await startEtcd('bench') : {};
 const b64 = (s) => Buffer.from(s).toString('base64');
@@ -101,6 +101,7 @@ console.log(`node -e 0: ${nodeBase.toFixed(1)} ms (median of 21)`);
 const budgets = [];
 if (run('main')) await mainSection();
 if (run('huge')) await hugeSection();
+if (run('stream')) await streamSection();
 if (run('k8s')) await k8sSection();
 for (const b of budgets) console.log(b);
 process.exit(0);
@@ -199,11 +200,11 @@ async function hugeSection() {
   const { base: url, ep: hep } = await startEtcd('huge', ['--max-txn-ops', '1000']);
   await load(url, '/h100k/', 100000, 1000);
   await load(url, '/h1m/', 1000000, 1000);
-  const idle = await putsWhile(undefined);
+  const idle = await putsWhile(url, undefined);
   console.log(`huge keyspace | etcdctl-ts ms | etcdctl ms | etcdctl-ts / etcdctl | etcdctl-ts peak MB | etcdctl peak MB | put p99 ms during etcdctl-ts | during etcdctl (idle: ${idle.p99.toFixed(1)})`);
   const res = {};
   for (const [label, prefix] of [['get --prefix, 100k keys', '/h100k/'], ['get --prefix, 1M keys', '/h1m/']]) {
-    const run = async (tool) => putsWhile([...tool, hep, 'get', prefix, '--prefix']);
+    const run = async (tool) => putsWhile(url, [...tool, hep, 'get', prefix, '--prefix']);
     await run(OURS);
     const o = await run(OURS);
     const r = hasEtcdctl ? await run(['etcdctl']) : undefined;
@@ -215,39 +216,44 @@ async function hugeSection() {
   budgets.push(`budget: its peak RSS does not grow from 100k to 1M keys: +${(big.o.mb - small.mb).toFixed(0)} MB ${big.o.mb - small.mb <= 10 ? 'OK' : 'OVER'}`);
   if (big.r) budgets.push(`budget: get --prefix over 1M keys <= 1.2x etcdctl: ${(big.o.ms / big.r.ms).toFixed(2)}x ${big.o.ms / big.r.ms <= 1.2 ? 'OK' : 'OVER'}`);
 
-  // Runs cmd (output to /dev/null, max RSS through python3) while putting
-  // one key over and over; without cmd, 300 puts alone.
-  async function putsWhile(cmd) {
-    const lat = [];
-    let done = !cmd;
-    let outcome;
-    if (cmd) {
-      const py = 'import resource,subprocess,sys,time;t=time.time();r=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.PIPE);' +
-        'print(r.returncode,(time.time()-t)*1000,resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss);sys.stderr.write(r.stderr.decode())';
-      const child = spawn('python3', ['-c', py, ...cmd], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => (err += d));
-      outcome = new Promise((resolve, reject) =>
-        child.on('close', () => {
-          done = true;
-          const [code, ms, rss] = out.trim().split(' ').map(Number);
-          if (code !== 0) reject(new Error(`${cmd.join(' ')} failed: ${err}`));
-          else resolve({ ms, mb: rss / 1024 });
-        }),
-      );
-    }
-    const body = JSON.stringify({ key: b64('/probe'), value: b64('x'.repeat(100)) });
-    for (let i = 0; (cmd ? !done : i < 300) && i < 100000; i++) {
-      const t = process.hrtime.bigint();
-      await (await fetch(`${url}/v3/kv/put`, { method: 'POST', body })).text();
-      lat.push(Number(process.hrtime.bigint() - t) / 1e6);
-    }
-    lat.sort((x, y) => x - y);
-    const p99 = lat.length ? lat[Math.min(lat.length - 1, Math.floor(lat.length * 0.99))] : NaN;
-    return { ...(cmd ? await outcome : {}), p99 };
+}
+
+// etcd 3.7's KV.RangeStream against pages, over 1M keys on a 3.7 server:
+// page by page (the default), the first page and then the rest as one
+// stream (ETCDCTL_TS_RANGE_STREAM=on), and `get --stream` as etcdctl 3.7 has it.
+async function streamSection() {
+  const versions = Object.fromEntries([...readFileSync(join(root, 'scripts', 'etcd-versions.env'), 'utf8').matchAll(/^(\w+)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
+  const dir = join(homedir(), '.cache', 'etcdctl-ts', `etcd-${versions.ETCD37}`);
+  if (!existsSync(join(dir, 'etcd'))) {
+    console.log(`RangeStream: skipped, no etcd ${versions.ETCD37} in ${dir} (scripts/install-deps.sh builds it)`);
+    return;
   }
+  const { base: url, ep: sep } = await startEtcd('stream', ['--max-txn-ops', '1000'], join(dir, 'etcd'));
+  await load(url, '/s1m/', 1000000, 1000);
+  const idle = await putsWhile(url, undefined);
+  const ctl = [join(dir, 'etcdctl')];
+  const cases = [
+    ['etcdctl-ts, pages (default)', OURS, [], {}],
+    ['etcdctl-ts, first page + RangeStream', OURS, [], { ETCDCTL_TS_RANGE_STREAM: 'on' }],
+    ['etcdctl-ts get --stream', OURS, ['--stream'], {}],
+    ['etcdctl 3.7 get', ctl, [], {}],
+    ['etcdctl 3.7 get --stream', ctl, ['--stream'], {}],
+  ];
+  console.log(`get --prefix, 1M keys, etcd ${versions.ETCD37} | ms | peak MB | put p99 ms meanwhile (idle: ${idle.p99.toFixed(1)})`);
+  const res = {};
+  for (const [label, tool, extra, env] of cases) {
+    const cmd = [...tool, sep, 'get', '/s1m/', '--prefix', ...extra];
+    await putsWhile(url, cmd, env);
+    // The median of three by time.
+    const runs = [];
+    for (let i = 0; i < 3; i++) runs.push(await putsWhile(url, cmd, env));
+    const r = runs.sort((a, b) => a.ms - b.ms)[1];
+    res[label] = r;
+    console.log(`${label} | ${r.ms.toFixed(0)} | ${r.mb.toFixed(0)} | ${r.p99.toFixed(1)}`);
+  }
+  const [pages, streamed] = [res['etcdctl-ts, pages (default)'], res['etcdctl-ts, first page + RangeStream']];
+  const better = pages.ms <= streamed.ms && pages.p99 <= streamed.p99 ? 'pages' : 'RangeStream';
+  budgets.push(`RangeStream on 3.7: pages ${pages.ms.toFixed(0)} ms, ${pages.mb.toFixed(0)} MB, put p99 ${pages.p99.toFixed(1)} ms; first page + stream ${streamed.ms.toFixed(0)} ms, ${streamed.mb.toFixed(0)} MB, put p99 ${streamed.p99.toFixed(1)} ms: ${better} ${better === 'pages' ? 'OK (the default)' : 'BETTER THAN THE DEFAULT'}`);
 }
 
 // Kubernetes data: `k8s usage` over 100,000 stored objects, live and from a
@@ -291,4 +297,39 @@ async function k8sSection() {
   for (const [name, r] of [['get /registry/ --prefix (raw)', raw], ['k8s usage (live)', live], ['k8s usage --snapshot', offline]]) console.log(`${name} | ${r.ms.toFixed(0)} | ${r.mb.toFixed(0)} | ${(r.ms / raw.ms).toFixed(2)}x`);
   budgets.push(`budget: k8s usage live <= 1.5x raw get, <= 200 MB: ${(live.ms / raw.ms).toFixed(2)}x, ${live.mb.toFixed(0)} MB ${live.ms / raw.ms <= 1.5 && live.mb <= 200 ? 'OK' : 'OVER'}`);
   budgets.push(`budget: k8s usage --snapshot <= 1.5x raw get, <= 200 MB: ${(offline.ms / raw.ms).toFixed(2)}x, ${offline.mb.toFixed(0)} MB ${offline.ms / raw.ms <= 1.5 && offline.mb <= 200 ? 'OK' : 'OVER'}`);
+}
+
+// Runs cmd (output to /dev/null, max RSS through python3, `env` added to
+// its environment) while putting one key over and over through `url`;
+// without cmd, 300 puts alone.
+async function putsWhile(url, cmd, env = {}) {
+  const lat = [];
+  let done = !cmd;
+  let outcome;
+  if (cmd) {
+    const py = 'import resource,subprocess,sys,time;t=time.time();r=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.PIPE);' +
+      'print(r.returncode,(time.time()-t)*1000,resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss);sys.stderr.write(r.stderr.decode())';
+    const child = spawn('python3', ['-c', py, ...cmd], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    outcome = new Promise((resolve, reject) =>
+      child.on('close', () => {
+        done = true;
+        const [code, ms, rss] = out.trim().split(' ').map(Number);
+        if (code !== 0) reject(new Error(`${cmd.join(' ')} failed: ${err}`));
+        else resolve({ ms, mb: rss / 1024 });
+      }),
+    );
+  }
+  const body = JSON.stringify({ key: b64('/probe'), value: b64('x'.repeat(100)) });
+  for (let i = 0; (cmd ? !done : i < 300) && i < 100000; i++) {
+    const t = process.hrtime.bigint();
+    await (await fetch(`${url}/v3/kv/put`, { method: 'POST', body })).text();
+    lat.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  lat.sort((x, y) => x - y);
+  const p99 = lat.length ? lat[Math.min(lat.length - 1, Math.floor(lat.length * 0.99))] : NaN;
+  return { ...(cmd ? await outcome : {}), p99 };
 }

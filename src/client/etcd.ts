@@ -53,6 +53,9 @@ export class ConnectError extends EtcdError {}
 
 export const NO_ENDPOINTS = 'etcdclient: no available endpoints';
 const RANGE = '/etcdserverpb.KV/Range';
+const RANGE_STREAM = '/etcdserverpb.KV/RangeStream';
+// Chunks of a RangeStream received but not yet read, before the call is paused.
+const STREAM_AHEAD = 2;
 const RANGE_RETRIES = 100;
 const RETRY_PAUSE_MS = 50;
 
@@ -119,6 +122,8 @@ function toEtcdError(e: unknown): EtcdError {
   if (e instanceof GrpcError) {
     if (e.code === Code.DeadlineExceeded) return new EtcdError('context deadline exceeded', e.code);
     if (e.code === Code.Canceled) return new EtcdError('context canceled', e.code);
+    // grpc's own refusal (an older server, a proxy), which clientv3 does not translate.
+    if (e.code === Code.Unimplemented) return new EtcdError(`rpc error: code = Unimplemented desc = ${e.details}`, e.code);
     if (e.code === Code.ResourceExhausted && !e.details.startsWith('etcdserver:')) {
       return new EtcdError(`rpc error: code = ResourceExhausted desc = ${e.details}`, e.code);
     }
@@ -335,6 +340,97 @@ export class EtcdClient {
 
   range(r: T.RangeRequest, o: RequestOptions = {}): Promise<T.RangeResponse> {
     return this.unary(RANGE, pb.RangeRequest, pb.RangeResponse, r, o);
+  }
+
+  // KV.RangeStream (etcd 3.7): the range in chunks, handed out as they
+  // arrive; only the last has the header, `more` and `count`. The call is
+  // paused while chunks wait unread, so a slow reader holds the server
+  // back instead of filling the heap. `deadline` bounds the wait for each
+  // chunk, not the whole read.
+  //
+  // At a pinned revision (r.revision > 0) a stream that breaks, or whose
+  // token expired, is opened again after the last key handed out, on the
+  // next endpoint, as a watch is: the chunks then continue the same range.
+  async *rangeStream(r: T.RangeRequest, o: { deadline?: () => number | undefined; signal?: AbortSignal } = {}): AsyncGenerator<T.RangeResponse> {
+    let req = r;
+    // Keys handed out in all, and before the current call was opened.
+    let handed = 0n;
+    let before = 0n;
+    const limit = r.limit ?? 0n;
+    const resumable = (r.revision ?? 0n) > 0n && !r.count_only;
+    for (let attempt = 0; ; attempt++) {
+      let conn: Connection;
+      try {
+        conn = await this.connection(o.deadline?.(), o.signal);
+      } catch (e) {
+        throw await this.explain(e);
+      }
+      const queue: T.RangeResponse[] = [];
+      let ended: GrpcError | null | undefined;
+      let wake: (() => void) | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      const s = conn.open(RANGE_STREAM, { signal: o.signal, metadata: this.metadata() }, {
+        onMessage: (m) => {
+          queue.push((decode(pb.RangeStreamResponse, m) as unknown as { range_response?: T.RangeResponse }).range_response ?? { kvs: [], more: false, count: 0n });
+          if (queue.length >= STREAM_AHEAD) s.pause();
+          wake?.();
+        },
+        onEnd: (err) => {
+          ended = err;
+          wake?.();
+        },
+      });
+      let last: Buffer | undefined;
+      try {
+        s.write(encode(pb.RangeRequest, req as unknown as Msg));
+        s.end();
+        for (;;) {
+          const chunk = queue.shift();
+          if (chunk) {
+            if (queue.length < STREAM_AHEAD) s.resume();
+            const k = chunk.kvs.at(-1)?.key;
+            if (k) last = k;
+            handed += BigInt(chunk.kvs.length);
+            if (chunk.header && req !== r) {
+              // A resumed call counted only what it was asked for; one
+              // that only counted the rest says whether --limit left keys.
+              chunk.count += before;
+              if (req.count_only) chunk.more = chunk.count > handed;
+            }
+            yield chunk;
+            continue;
+          }
+          if (ended !== undefined) break;
+          const deadline = o.deadline?.();
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            if (deadline !== undefined) timer = setTimeout(() => s.cancel(), Math.max(0, deadline - Date.now()));
+          });
+          wake = undefined;
+          clearTimeout(timer);
+        }
+      } finally {
+        clearTimeout(timer);
+        if (ended === undefined) s.cancel();
+      }
+      if (ended === null) return;
+      const g = ended as GrpcError;
+      const timedOut = g.code === Code.Canceled && !o.signal?.aborted;
+      const broken = g.code === Code.Unavailable && !conn.usable;
+      const expired = this.cfg.auth !== undefined && g.code === Code.Unauthenticated && /invalid auth token/.test(g.details);
+      if (resumable && attempt < RANGE_RETRIES && (broken || expired)) {
+        if (broken) {
+          this.dialErrors.set(conn.endpoint, g.cause ?? g);
+          this.rotate(conn);
+        } else await this.authenticate(this.dialDeadline());
+        before = handed;
+        const key = last ? Buffer.concat([last, Buffer.from([0])]) : req.key;
+        const left = limit > 0n ? limit - handed : 0n;
+        req = limit > 0n && left === 0n ? { ...r, key, limit: 0n, count_only: true } : { ...r, key, limit: left };
+        continue;
+      }
+      throw await this.explain(timedOut ? new GrpcError(Code.DeadlineExceeded, 'context deadline exceeded') : g);
+    }
   }
 
   put(r: T.PutRequest, o: RequestOptions = {}): Promise<T.PutResponse> {

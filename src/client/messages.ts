@@ -53,6 +53,9 @@ export const RangeResponse = schema('RangeResponse', [
   [4, 'count', 'int64'],
 ]);
 
+// KV.RangeStream (etcd 3.7): the kvs of one range split across chunks.
+export const RangeStreamResponse = schema('RangeStreamResponse', [[1, 'range_response', 'msg', m(() => RangeResponse)]]);
+
 export const PutRequest = schema('PutRequest', [
   [1, 'key', 'bytes'],
   [2, 'value', 'bytes'],

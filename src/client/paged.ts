@@ -6,7 +6,8 @@ import type { EtcdClient, RequestOptions } from './etcd.js';
 import { EtcdError } from './etcd.js';
 import { boundYoungGeneration } from '../heap.js';
 import { isNul } from './prefix.js';
-import { SortOrder, SortTarget, type KeyValue, type List, type RangeRequest, type ResponseHeader } from './types.js';
+import { Code } from './transport.js';
+import { SortOrder, SortTarget, type KeyValue, type List, type RangeRequest, type RangeResponse, type ResponseHeader } from './types.js';
 
 // Adaptive page sizes: start small (values may be large), then aim at
 // `target` bytes per page from the size of the keys read so far: 1 MiB,
@@ -26,6 +27,10 @@ export interface PagedOptions {
   // A fresh deadline for each page request.
   deadline?: () => number | undefined;
   signal?: AbortSignal;
+  // After the first page, read the rest of an ascending range through
+  // KV.RangeStream (etcd 3.7) at the pinned revision; servers without it
+  // go on page by page.
+  stream?: boolean;
 }
 
 // Whether one request can be split into pages that print the same: a
@@ -229,6 +234,7 @@ export class PagedRange {
     this.header = page.header;
     this.count = page.count;
     if (this.revision === 0n) this.revision = page.header?.revision ?? 0n;
+    let streamed = this.o.stream === true && !this.descend && !this.filtered && !(this.o.pageSize && this.o.pageSize > 0);
     for (;;) {
       let kvs: KeyValue[] | List<KeyValue> = this.filtered ? [...page.kvs].filter(this.keep) : page.kvs;
       let cut = false;
@@ -241,6 +247,18 @@ export class PagedRange {
       const rest = this.rest(page, key, end, asked);
       this.resize(page.kvs);
       // Without pruning, every key left counts: a full read stops here.
+      if (streamed && rest && !cut && !full) {
+        if (kvs.length > 0) yield kvs;
+        const more = yield* this.streamRest(rest[0], end, emitted);
+        if (more === undefined) {
+          streamed = false;
+          [key, end] = rest;
+          page = await this.awaitPage(this.request(key, (asked = end), emitted));
+          continue;
+        }
+        this.more = more;
+        return;
+      }
       let next: Promise<Page> | undefined;
       if (rest && !cut && !(full && !this.filtered)) {
         [key, end] = rest;
@@ -263,6 +281,29 @@ export class PagedRange {
       }
       page = await this.awaitPage(next);
     }
+  }
+
+  // The rest of the range from `key` as one stream; returns whether
+  // --limit left keys out, or undefined when the server has no
+  // RangeStream (nothing was read then).
+  private async *streamRest(key: Buffer, end: Buffer, emitted: bigint): AsyncGenerator<List<KeyValue>, boolean | undefined> {
+    const r: RangeRequest = { ...this.req, key, range_end: end, revision: this.revision, limit: this.limit > 0n ? this.limit - emitted : 0n };
+    const chunks = this.client.rangeStream(r, { deadline: this.o.deadline, signal: this.o.signal });
+    let first = true;
+    for (;;) {
+      let next: IteratorResult<RangeResponse>;
+      try {
+        next = await this.awaitPage(chunks.next());
+      } catch (e) {
+        if (first && e instanceof EtcdError && e.code === Code.Unimplemented) return undefined;
+        throw e;
+      }
+      first = false;
+      if (next.done) break;
+      emitted += BigInt(next.value.kvs.length);
+      if (next.value.kvs.length > 0) yield next.value.kvs;
+    }
+    return this.limit > 0n && emitted === this.limit && this.count > emitted;
   }
 
   private async anyKept(next: Promise<Page>, key: Buffer, end: Buffer, asked: Buffer): Promise<boolean> {

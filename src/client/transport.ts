@@ -170,6 +170,9 @@ export interface Stream {
   write(body: Buffer): void;
   end(): void;
   cancel(): void;
+  // While paused, no messages arrive and http2 flow control holds the server back.
+  pause(): void;
+  resume(): void;
 }
 
 export interface StreamHandlers {
@@ -383,6 +386,8 @@ export class Connection {
         req.write(frame(body));
       },
       end: () => req.end(),
+      pause: () => req.pause(),
+      resume: () => req.resume(),
       cancel: () => {
         req.close(http2.constants.NGHTTP2_CANCEL);
         finish(new GrpcError(Code.Canceled, 'context canceled'));

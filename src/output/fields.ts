@@ -32,6 +32,7 @@ export class FieldsPrinter implements Printer {
   range(): RangeWriter {
     let count = 0n;
     return {
+      headerFirst: true,
       begin: (header, n) => {
         this.hdr(header);
         count = n;

@@ -20,6 +20,7 @@ export class JsonPrinter implements Printer {
     let listed = 0;
     const field = (s: string) => this.out.write((fields++ ? ',' : '') + s);
     return {
+      headerFirst: true,
       begin: (header, n) => {
         this.out.write('{');
         if (header) field(`"header":${pbJson(pb.ResponseHeader, header as unknown as Msg)}`);

@@ -22,6 +22,7 @@ export class JsonlPrinter implements Printer {
 
   range(): RangeWriter {
     return {
+      headerFirst: false,
       begin: () => undefined,
       kvs: (kvs) => {
         for (const kv of kvs) this.out.write(`{${kvJson(kv)}}\n`);

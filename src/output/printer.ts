@@ -21,6 +21,8 @@ export interface PrinterOptions {
 // A range response written as it arrives: the header and count of its
 // first page, the key-values page by page, then what only the end knows.
 export interface RangeWriter {
+  // Whether begin() prints the header (so it must be known before any key).
+  readonly headerFirst: boolean;
   begin(header: T.ResponseHeader | undefined, count: bigint): void;
   kvs(kvs: Iterable<T.KeyValue>): void;
   end(more: boolean): void;

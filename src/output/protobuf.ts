@@ -17,6 +17,7 @@ export class ProtobufPrinter implements Printer {
   range(): RangeWriter {
     let count = 0n;
     return {
+      headerFirst: true,
       begin: (header, n) => {
         this.print(pb.RangeResponse, { header, kvs: [], more: false, count: 0n });
         count = n;

@@ -22,6 +22,7 @@ export class SimplePrinter implements Printer {
   range(): RangeWriter {
     const valueOnly = this.opts.valueOnly ?? false;
     return {
+      headerFirst: false,
       begin: () => undefined,
       kvs: (kvs) => {
         for (const kv of kvs) this.kv(kv, valueOnly);

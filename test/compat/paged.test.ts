@@ -3,9 +3,8 @@
 // single request; writes and a compaction during a read are made to fall
 // between its pages by holding back its output.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { errorLines, etcdctl, OURS, ours, type Result } from '../harness/cli.js';
+import { errorLines, etcdctl, heldBack, ours, type Result } from '../harness/cli.js';
 import { cloneEtcd, startEtcd, type EtcdServer } from '../harness/etcd.js';
 import { EDGES_ONLY, onEdge } from '../harness/servers.js';
 import { EtcdClient } from '../../src/client/etcd.js';
@@ -125,33 +124,6 @@ describe('revision filters across pages', () => {
   }
 });
 
-// Starts `get` with a slow reader: once its first bytes arrive, reading
-// stops (the pipe fills and the command blocks between pages) until
-// `between` has run.
-function heldBack(args: string[], between: () => Promise<void>): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [OURS, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    let err = '';
-    let held = false;
-    child.stdout.on('data', (d: Buffer) => {
-      out.push(d);
-      if (held) return;
-      held = true;
-      child.stdout.pause();
-      between().then(
-        () => child.stdout.resume(),
-        (e: unknown) => {
-          child.kill();
-          reject(e);
-        },
-      );
-    });
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out), stderr: err }));
-  });
-}
 
 describe('one revision for the whole read', () => {
   // 2,000 keys of 1 kB: megabytes of output, far more than a pipe holds.
@@ -166,7 +138,7 @@ describe('one revision for the whole read', () => {
     const srv = await startEtcd();
     try {
       await fill(srv, 'w/');
-      const got = await heldBack([at(srv), 'get', 'w/', '--prefix', '-w', 'json', '--page-size=50'], async () => {
+      const got = await heldBack([at(srv), 'get', 'w/', '--prefix', '-w', 'json', '--page-size=50'], {}, async () => {
         for (let i = 0; i < 2000; i += 97) await etcdctl([at(srv), 'put', `w/${String(i).padStart(4, '0')}`, 'changed']);
         await etcdctl([at(srv), 'del', 'w/1', '--prefix']);
         await etcdctl([at(srv), 'put', 'w/new', 'added']);
@@ -193,7 +165,7 @@ describe('one revision for the whole read', () => {
       await fill(srv, 'c/');
       const r = await revision(srv);
       const whole = (await etcdctl([at(srv), 'get', 'c/', '--prefix', `--rev=${r}`])).stdout;
-      const got = await heldBack([at(srv), 'get', 'c/', '--prefix', '--page-size=50'], async () => {
+      const got = await heldBack([at(srv), 'get', 'c/', '--prefix', '--page-size=50'], {}, async () => {
         await etcdctl([at(srv), 'put', 'c/0000', 'newer']);
         const c = await etcdctl([at(srv), 'compaction', '--physical', String(r + 1n)]);
         assert.equal(c.code, 0, c.stderr);

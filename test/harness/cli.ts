@@ -55,6 +55,33 @@ export function exec(cmd: string, args: string[], o: RunOptions = {}): Promise<R
 }
 
 export const ours = (args: string[], o?: RunOptions) => exec(OURS, args, o);
+
+// Runs etcdctl-ts with a slow reader: once its first bytes arrive, reading
+// stops (the pipe fills and the command blocks on it) until `between` has run.
+export function heldBack(args: string[], env: Record<string, string>, between: () => Promise<void>): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [OURS, ...args], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let err = '';
+    let held = false;
+    child.stdout.on('data', (d: Buffer) => {
+      out.push(d);
+      if (held) return;
+      held = true;
+      child.stdout.pause();
+      between().then(
+        () => child.stdout.resume(),
+        (e: unknown) => {
+          child.kill();
+          reject(e);
+        },
+      );
+    });
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out), stderr: err }));
+  });
+}
 export const etcdctl = (args: string[], o?: RunOptions) => exec(ETCDCTL, args, o);
 
 // A shell command line that runs `cmd` with arguments that may hold any
