@@ -209,10 +209,19 @@ export const StatusResponse = schema('StatusResponse', [
   [8, 'errors', 'string', strings],
   [9, 'dbSizeInUse', 'int64'],
   [10, 'isLearner', 'bool'],
+  // 3.6 and later; json passes them through as etcdctl 3.6 prints them.
+  [11, 'storageVersion', 'string'],
+  [12, 'dbSizeQuota', 'int64'],
+  [13, 'downgradeInfo', 'msg', m(() => DowngradeInfo)],
+]);
+
+export const DowngradeInfo = schema('DowngradeInfo', [
+  [1, 'enabled', 'bool'],
+  [2, 'targetVersion', 'string'],
 ]);
 
 export const HashKVRequest = schema('HashKVRequest', [[1, 'revision', 'int64']]);
-export const HashKVResponse = schema('HashKVResponse', [header(), [2, 'hash', 'uint64'], [3, 'compact_revision', 'int64']]);
+export const HashKVResponse = schema('HashKVResponse', [header(), [2, 'hash', 'uint64'], [3, 'compact_revision', 'int64'], [4, 'hash_revision', 'int64']]);
 
 export const MoveLeaderRequest = schema('MoveLeaderRequest', [[1, 'targetID', 'uint64']]);
 

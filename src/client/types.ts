@@ -205,12 +205,23 @@ export interface StatusResponse {
   errors: string[];
   dbSizeInUse: bigint;
   isLearner: boolean;
+  // Sent by 3.6 and later servers.
+  storageVersion: string;
+  dbSizeQuota: bigint;
+  downgradeInfo?: DowngradeInfo;
+}
+
+export interface DowngradeInfo {
+  enabled: boolean;
+  targetVersion: string;
 }
 
 export interface HashKVResponse {
   header?: ResponseHeader;
   hash: bigint;
   compact_revision: bigint;
+  // 3.6 and later: the revision the hash was computed to.
+  hash_revision: bigint;
 }
 
 export enum AlarmAction {

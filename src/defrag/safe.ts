@@ -19,7 +19,7 @@ export const SAFE_FLAGS = [
   { name: 'move-leader', kind: 'bool' as const, def: 'false', help: 'etcdctl-ts (--safe): hand leadership to the most caught-up follower before the leader is defragmented' },
   { name: 'wait-between-defrags', kind: 'duration' as const, def: '0s', help: 'etcdctl-ts (--safe): a pause after each member has caught up' },
   { name: 'defrag-rule', kind: 'string' as const, def: '', help: 'etcdctl-ts (--safe): defragment a member only where this holds, e.g. "dbSizeFree > 100MiB || dbQuotaUsage > 0.8"' },
-  { name: 'etcd-storage-quota-bytes', kind: 'int' as const, def: String(2 * 1024 ** 3), help: 'etcdctl-ts (--safe): the quota dbQuota means (etcd --quota-backend-bytes)' },
+  { name: 'etcd-storage-quota-bytes', kind: 'int' as const, def: String(2 * 1024 ** 3), help: 'etcdctl-ts (--safe): the quota dbQuota means (etcd --quota-backend-bytes) where the server does not report its own (before 3.6)' },
   { name: 'compaction', kind: 'bool' as const, def: 'false', help: 'etcdctl-ts (--safe): compact to the current revision first' },
   { name: 'dry-run', kind: 'bool' as const, def: 'false', help: 'etcdctl-ts (--safe): print the plan, change nothing' },
   { name: 'auto-disalarm', kind: 'bool' as const, def: 'false', help: 'etcdctl-ts (--safe): afterwards, disarm NOSPACE if every member is below --disalarm-threshold of its quota' },
@@ -49,7 +49,10 @@ interface Target {
 }
 
 const hex = (id: bigint) => id.toString(16);
-const sizes = (s: StatusResponse, quota: number): Variables => {
+// 3.6+ servers report their own quota; the flag stands in for older ones.
+const quotaOf = (s: StatusResponse, flag: number): number => (s.dbSizeQuota > 0n ? Number(s.dbSizeQuota) : flag);
+const sizes = (s: StatusResponse, flag: number): Variables => {
+  const quota = quotaOf(s, flag);
   const dbSize = Number(s.dbSize);
   const dbSizeInUse = Number(s.dbSizeInUse);
   return { dbSize, dbSizeInUse, dbSizeFree: dbSize - dbSizeInUse, dbQuota: quota, dbQuotaUsage: quota > 0 ? dbSize / quota : 0 };
@@ -121,7 +124,7 @@ export async function safeDefrag(ctx: Context, f: Flags): Promise<void> {
     );
   say(plan());
   if (f['dry-run']) {
-    if (json) stdout.write(jsonText(report(targets, true)) + '\n');
+    if (json) stdout.write(jsonText(report(targets, true, quota)) + '\n');
     return;
   }
 
@@ -157,14 +160,14 @@ export async function safeDefrag(ctx: Context, f: Flags): Promise<void> {
 
   if (f['auto-disalarm'] && failed === 0 && alarms.some((a) => a.alarm === AlarmType.NoSpace)) {
     await Promise.all(targets.map((t) => preflight(ctx, t)));
-    const full = targets.filter((t) => !t.status || Number(t.status.dbSize) >= threshold * quota);
+    const full = targets.filter((t) => !t.status || Number(t.status.dbSize) >= threshold * quotaOf(t.status, quota));
     if (full.length === 0) {
       for (const a of alarms.filter((x) => x.alarm === AlarmType.NoSpace)) await first.alarm(AlarmAction.Deactivate, a.memberID, AlarmType.NoSpace, { deadline: ctx.commandDeadline() });
       say('Disarmed the NOSPACE alarm\n');
     } else say(`NOSPACE alarm left armed: ${full.map((t) => t.member.name).join(', ')} still at or above ${threshold} of the quota\n`);
   }
 
-  if (json) stdout.write(jsonText(report(targets, false)) + '\n');
+  if (json) stdout.write(jsonText(report(targets, false, quota)) + '\n');
   else
     say(
       drawTable(
@@ -242,7 +245,7 @@ async function defragOne(ctx: Context, t: Target, all: Target[]): Promise<void> 
   }
 }
 
-function report(targets: Target[], dryRun: boolean): JsonObject {
+function report(targets: Target[], dryRun: boolean, quota: number): JsonObject {
   return {
     dryRun,
     members: targets.map((t) => ({
@@ -254,6 +257,7 @@ function report(targets: Target[], dryRun: boolean): JsonObject {
       order: t.order,
       dbSize: t.status?.dbSize ?? null,
       dbSizeInUse: t.status?.dbSizeInUse ?? null,
+      dbQuota: t.status ? quotaOf(t.status, quota) : null,
       before: t.before ?? null,
       after: t.after ?? null,
       tookMs: t.tookMs ?? null,

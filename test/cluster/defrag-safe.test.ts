@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { errorLines, etcdctl, OURS, ours } from '../harness/cli.js';
 import { startCluster, type EtcdCluster, type EtcdServer } from '../harness/etcd.js';
 import { start } from '../harness/proc.js';
+import { atLeast } from '../harness/servers.js';
 
 let cl: EtcdCluster;
 const all = () => `--endpoints=${cl.endpoints}`;
@@ -174,6 +175,16 @@ describe('defrag --safe when it matters', () => {
 
   after(async () => {
     await small?.stop();
+  });
+
+  test('dbQuota is the quota a 3.6+ server reports, else --etcd-storage-quota-bytes (2 GiB by default)', async () => {
+    const own = atLeast('3.6');
+    for (const [flag, want] of [[[], own ? QUOTA : 2 * 1024 ** 3], [['--etcd-storage-quota-bytes=1048576'], own ? QUOTA : 1048576]] as const) {
+      const r = await ours([eps(), 'defrag', '--cluster', '--dry-run', '-w', 'json', `--defrag-rule=dbQuota == ${want}`, ...flag]);
+      assert.equal(r.code, 0, r.stderr);
+      const report = JSON.parse(r.stdout.toString()) as { members: { result: string; dbQuota: number }[] };
+      assert.deepEqual(report.members.map((m) => [m.result, m.dbQuota]), small.members.map(() => ['planned', want]), flag.join(' '));
+    }
   });
 
   test('NOSPACE: filled until writes fail, then --compaction --auto-disalarm brings writes back', async () => {

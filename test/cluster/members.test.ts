@@ -3,7 +3,7 @@
 // with one member stopped.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { errorLines, etcdctl, ours, type Result } from '../harness/cli.js';
+import { errorLines, etcdctl, ours, reference, type Result } from '../harness/cli.js';
 import { freePort, startCluster, type EtcdCluster } from '../harness/etcd.js';
 
 let cl: EtcdCluster;
@@ -16,7 +16,7 @@ after(async () => {
   await cl?.stop();
 });
 
-const both = async (args: string[]): Promise<[Result, Result]> => [await etcdctl(args), await ours(args)];
+const both = async (args: string[]): Promise<[Result, Result]> => [await reference(args), await ours(args)];
 
 // Same stdout bytes, same exit code, same Error line; returns ours.
 async function compare(args: string[]): Promise<Result> {

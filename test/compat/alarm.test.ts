@@ -2,7 +2,7 @@
 // refused write with its way out named, and that way out, against etcdctl.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { errorLines, etcdctl, ours } from '../harness/cli.js';
+import { errorLines, etcdctl, ours, reference } from '../harness/cli.js';
 import { startEtcd, type EtcdServer } from '../harness/etcd.js';
 
 let srv: EtcdServer;
@@ -28,7 +28,7 @@ after(async () => {
 
 async function same(args: string[]): Promise<void> {
   const full = [ep(), ...args];
-  const [ref, got] = [await etcdctl(full), await ours(full)];
+  const [ref, got] = [await reference(full), await ours(full)];
   assert.equal(got.stdout.toString('latin1'), ref.stdout.toString('latin1'), `stdout of ${args.join(' ')}`);
   assert.deepEqual(errorLines(got.stderr), errorLines(ref.stderr), `Error lines of ${args.join(' ')}: ${got.stderr}`);
   assert.equal(got.code, ref.code, `exit code of ${args.join(' ')}`);
