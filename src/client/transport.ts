@@ -70,7 +70,8 @@ export interface CallOptions {
 const WINDOW = 16 * 1024 * 1024;
 
 export function parseEndpoint(raw: string, tlsByDefault: boolean): Endpoint {
-  const m = /^(https?|unixs?):\/\/(.*)$/.exec(raw);
+  // unix:/path (no authority) is how etcd 3.7 members advertise sockets.
+  const m = /^(https?|unixs?):\/\/(.*)$/.exec(raw) ?? /^(unixs?):(.+)$/.exec(raw);
   const scheme = m?.[1];
   const rest = m ? m[2]! : raw;
   if (scheme === 'unix' || scheme === 'unixs') {

@@ -159,7 +159,8 @@ function launch(name: string, dataDir: string, clientPort: number, peerPort: num
       '--listen-peer-urls', `http://127.0.0.1:${peerPort}`,
       ...initial,
       ...tlsArgs(tls),
-      ...extra,
+      // "{client}" in an argument stands for this member's client URL.
+      ...extra.map((a) => a.replaceAll('{client}', `${scheme}://127.0.0.1:${clientPort}`)),
     ],
     { stdio: ['ignore', log, log] },
   );
