@@ -12,6 +12,7 @@ import { defaultValue, parseFlagValue, type FlagSpec, type FlagValue } from './f
 import { formatDurationMs } from './values.js';
 
 export const GLOBAL_FLAGS: FlagSpec[] = [
+  { name: 'auth-jwt-token', kind: 'string', def: '', help: 'JWT token used for authentication (--user and --password are then ignored), as etcdctl 3.7 has it' },
   { name: 'cacert', kind: 'string', def: '', help: 'verify certificates of TLS-enabled secure servers using this CA bundle' },
   { name: 'cert', kind: 'string', def: '', help: 'identify secure client using this TLS certificate file' },
   { name: 'command-timeout', kind: 'duration', def: '5s', help: 'timeout for short running command (excluding dial timeout)' },
@@ -39,6 +40,7 @@ export function envName(flag: string): string {
 }
 
 const Settings = z.object({
+  'auth-jwt-token': z.string(),
   endpoints: z.array(z.string()),
   'dial-timeout': z.number(),
   'command-timeout': z.number(),
@@ -76,7 +78,7 @@ export function warn(line: string): void {
 function displayValue(f: FlagSpec, v: FlagValue): string {
   if (f.kind === 'duration') return formatDurationMs(v as number);
   if (f.kind === 'strings') return `[${(v as string[]).join(',')}]`;
-  if (f.name === 'password' && v) return '<redacted>';
+  if ((f.name === 'password' || f.name === 'auth-jwt-token') && v) return '<redacted>';
   if (f.name === 'user') return String(v).replace(/:.*$/, (m) => (m.length > 1 ? ':<redacted>' : m));
   return String(v);
 }
@@ -194,10 +196,12 @@ export async function clientConfig(s: GlobalSettings): Promise<ClientConfig> {
     if (s.explicit.has(name) && s[name] === '') throw new CliError(`empty string is passed to --${name} option`, ExitCode.BadArgs);
   }
   const tlsFiles = Boolean(s.cert || s.key || s.cacert);
-  const auth = await credentials(s.user, s.password);
+  // With a JWT, --user and --password are ignored (no prompt), as in etcdctl 3.7.
+  const token = s['auth-jwt-token'] || undefined;
+  const auth = token ? undefined : await credentials(s.user, s.password);
   // The name a login was not made for, its password being empty.
   const named = s.password !== '' ? s.user : s.user.replace(/:.*/s, '');
-  const userWithoutPassword = !auth && named !== '' ? named : undefined;
+  const userWithoutPassword = !token && !auth && named !== '' ? named : undefined;
   let endpoints = s.endpoints;
   let serverName: string | undefined;
   if (s['discovery-srv'] !== '') {
@@ -222,6 +226,7 @@ export async function clientConfig(s: GlobalSettings): Promise<ClientConfig> {
       serverName,
     },
     auth,
+    token,
     userWithoutPassword,
     maxRequestBytes: s['max-request-bytes'],
     maxRecvBytes: s['max-recv-bytes'],

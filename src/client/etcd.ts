@@ -23,6 +23,8 @@ export interface ClientConfig {
   tlsByDefault: boolean;
   tls: TlsConfig;
   auth?: { user: string; password: string };
+  // --auth-jwt-token: sent as is, with no login (and no renewal).
+  token?: string;
   // A --user given without a password (none typed, stdin at its end): no
   // login is made, as with etcdctl, and a refusal says why.
   userWithoutPassword?: string;
@@ -69,9 +71,18 @@ const REFUSALS: [RegExp, (user: string | undefined, cfg: ClientConfig) => string
   [/^etcdserver: request is too large$/, () => 'the request is larger than the server accepts (etcd --max-request-bytes, 1.5 MiB unless set): keep values smaller, or raise that limit on every member'],
   [/^rpc error: code = ResourceExhausted desc = trying to send message larger than max/, () => 'the request is larger than --max-request-bytes allows (2 MiB unless set); the server has a limit of its own (etcd --max-request-bytes, 1.5 MiB unless set)'],
   [
+    /^etcdserver: invalid auth token$/,
+    (_user, cfg) =>
+      cfg.token !== undefined
+        ? 'the server did not accept the --auth-jwt-token: it has expired, is signed with a key the server does not trust (etcd --auth-token jwt,pub-key=…), or the server does not use JWT tokens'
+        : 'the login token expired and could not be renewed: run the command again',
+  ],
+  [
     /^etcdserver: user name is empty$/,
     (_user, cfg) =>
-      cfg.userWithoutPassword !== undefined
+      cfg.token !== undefined
+        ? 'the server took no user from the --auth-jwt-token (it issues simple tokens, or the token names no user): use --user instead'
+        : cfg.userWithoutPassword !== undefined
         ? `authentication is enabled on this cluster, and --user ${JSON.stringify(cfg.userWithoutPassword)} came with an empty password (none given, typed or on standard input), so no login was made: give --user name:password, --password, or type it at the prompt`
         : 'authentication is enabled on this cluster: pass --user <name>[:<password>] (or set ETCDCTL_USER)',
   ],
@@ -84,8 +95,10 @@ const REFUSALS: [RegExp, (user: string | undefined, cfg: ClientConfig) => string
   ],
   [
     /^etcdserver: permission denied$/,
-    (user) =>
-      user === undefined
+    (user, cfg) =>
+      cfg.token !== undefined
+        ? 'the user the --auth-jwt-token names has no role that allows this'
+        : user === undefined
         ? 'the request needs a user whose roles allow it: pass --user <name>[:<password>]'
         : `user ${shownUser(user)} has no role that allows this: \`user get ${user.replace(/:.*/s, '')} --detail\` (as root) lists what its roles grant`,
   ],
@@ -162,6 +175,7 @@ export class EtcdClient {
   static async create(cfg: ClientConfig): Promise<EtcdClient> {
     if (cfg.endpoints.length === 0) throw new ConnectError(NO_ENDPOINTS, Code.Unavailable);
     const c = new EtcdClient(cfg);
+    c.token = cfg.token;
     if (cfg.auth) {
       try {
         await c.authenticate(c.dialDeadline());
@@ -557,8 +571,10 @@ export class EtcdClient {
     if (outcome) throw outcome;
   }
 
-  memberList(o: RequestOptions = {}): Promise<T.MembersResponse> {
-    return this.unary('/etcdserverpb.Cluster/MemberList', pb.Empty, pb.MembersResponse, {}, o);
+  // `linearizable` (3.5+ servers; older ones ignore it) goes through the
+  // leader; without it any member answers from its own view, even without quorum.
+  memberList(o: RequestOptions = {}, linearizable = false): Promise<T.MembersResponse> {
+    return this.unary('/etcdserverpb.Cluster/MemberList', pb.MemberListRequest, pb.MembersResponse, { linearizable }, o);
   }
 
   // Bad peer URLs are refused here, as clientv3 does, with its message.

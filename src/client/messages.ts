@@ -181,7 +181,7 @@ export const Member = schema('Member', [
   [5, 'isLearner', 'bool'],
 ]);
 
-export const MemberListRequest = schema('MemberListRequest', []);
+export const MemberListRequest = schema('MemberListRequest', [[1, 'linearizable', 'bool']]);
 export const MemberAddRequest = schema('MemberAddRequest', [
   [1, 'peerURLs', 'string', strings],
   [2, 'isLearner', 'bool'],

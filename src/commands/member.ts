@@ -32,10 +32,13 @@ const listCommand: CommandDef = {
   usage: 'list',
   summary: 'Lists all members in the cluster',
   description: 'With --write-out=simple, one comma-separated line per member: ID, status, name, peer URLs, client URLs, is learner.',
-  flags: [],
-  async run(ctx) {
+  flags: [{ name: 'consistency', kind: 'string', def: 'l', help: 'Linearizable(l) or Serializable(s), as etcdctl 3.6 has it' }],
+  async run(ctx, _args, f) {
+    const c = f.consistency as string;
+    // etcdctl 3.6 names get's default here, not the value given; this names the value.
+    if (c !== 'l' && c !== 's') throw new CliError(`unknown consistency flag ${goQuote(c)}`, ExitCode.BadFeature);
     const client = await ctx.client();
-    printer(ctx).memberList(await client.memberList({ deadline: ctx.commandDeadline() }));
+    printer(ctx).memberList(await client.memberList({ deadline: ctx.commandDeadline() }, c === 'l'));
   },
 };
 

@@ -43,7 +43,8 @@ function config(s: Map<string, string>, deadline: number): ClientConfig {
     dialTimeoutMs: Math.max(1, deadline - Date.now()),
     tlsByDefault: Boolean(tls.ca || tls.cert || tls.key) || !yes('insecure-transport', true) || tls.insecureSkipVerify,
     tls,
-    auth: auth && auth.user && auth.password ? auth : undefined,
+    auth: !s.get('auth-jwt-token') && auth && auth.user && auth.password ? auth : undefined,
+    token: s.get('auth-jwt-token') || undefined,
     maxRequestBytes: 0,
     maxRecvBytes: 0,
   };

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { errorLines, etcdctl, OURS, ours } from '../harness/cli.js';
 import { startCluster, type EtcdCluster, type EtcdServer } from '../harness/etcd.js';
+import { atLeast } from '../harness/servers.js';
 import { start } from '../harness/proc.js';
 
 let cl: EtcdCluster;
@@ -90,6 +91,16 @@ describe('quorum lost', () => {
       if (line === 'Error: context deadline exceeded') {
         assert.match(got.stderr, new RegExp(`^etcdctl-ts: ${live.endpoint} accepted the request but gave no answer in time: the cluster may have no leader`, 'm'));
       }
+      // member list --consistency: s is the survivor's own view; l (the
+      // default) needs the leader on 3.5+ servers, and 3.4 ignores it.
+      const list = (c: string) => ours([`--endpoints=${live.endpoint}`, '--command-timeout=1s', 'member', 'list', `--consistency=${c}`]);
+      const [s, l] = await Promise.all([list('s'), list('l')]);
+      assert.equal(s.code, 0, s.stderr);
+      assert.equal(s.stdout.toString().trim().split('\n').length, 3);
+      if (atLeast('3.5')) {
+        assert.equal(l.code, 1);
+        assert.match(errorLines(l.stderr)[0]!, /^Error: (context deadline exceeded|etcdserver: request timed out.*)$/);
+      } else assert.equal(l.stdout.toString(), s.stdout.toString());
     } finally {
       await Promise.all(dead.map((m) => m.start()));
     }

@@ -122,6 +122,12 @@ describe('argument errors', () => {
   for (const c of cases) test(c.join(' '), () => same([all(), ...c]));
   test('endpoint hashkv -w protobuf (not supported)', () => same([all(), 'endpoint', 'hashkv', '-w', 'protobuf']));
   test('endpoint status -w protobuf (not supported)', () => same([all(), 'endpoint', 'status', '-w', 'protobuf']));
+  test('member list --consistency: l and s list the members; another value is refused, naming it', async () => {
+    const want = (await etcdctl([one(), 'member', 'list'])).stdout.toString();
+    for (const c of ['l', 's']) assert.equal((await ours([one(), 'member', 'list', `--consistency=${c}`])).stdout.toString(), want);
+    const bad = await ours([one(), 'member', 'list', '--consistency=x']);
+    assert.deepEqual([bad.code, bad.stderr, bad.stdout.length], [4, 'Error: unknown consistency flag "x"\n', 0]);
+  });
 });
 
 describe('member add, update, promote and remove', () => {
