@@ -45,6 +45,22 @@ function flagSection(flags: FlagSpec[]): string {
   return tabwrite(sorted.map((f) => [flagUsage(f), f.help])) + '\n';
 }
 
+// pflag's own rows (cobra 1.x, etcdctl 3.6+): the type after the name,
+// descriptions three spaces after the widest, a non-zero default appended.
+const TYPE_NAMES: Record<FlagSpec['kind'], string> = { bool: '', string: 'string', strings: 'strings', duration: 'duration', int: 'int', uint: 'uint' };
+const ZERO = new Set(['', 'false', '0', '0s', '[]']);
+export function pflagRows(flags: FlagSpec[]): string {
+  const rows = [...flags]
+    .sort((a, b) => (a.name < b.name ? -1 : 1))
+    .map((f) => {
+      const lead = (f.short ? `  -${f.short}, --${f.name}` : `      --${f.name}`) + (TYPE_NAMES[f.kind] ? ` ${TYPE_NAMES[f.kind]}` : '');
+      const def = ZERO.has(f.def) ? '' : f.kind === 'string' ? ` (default ${JSON.stringify(f.def)})` : ` (default ${f.def})`;
+      return [lead, f.help + def] as const;
+    });
+  const width = Math.max(...rows.map(([lead]) => lead.length));
+  return rows.map(([lead, usage]) => `${lead.padEnd(width)}   ${usage}\n`).join('');
+}
+
 export const HELP_FLAG = (name: string): FlagSpec => ({ name: 'help', short: 'h', kind: 'bool', def: 'false', help: `help for ${name}` });
 
 // Listed by name, as cobra sorts them (the tree keeps etcdctl's

@@ -3,7 +3,8 @@
 // with one member stopped.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { errorLines, etcdctl, ours, reference, type Result } from '../harness/cli.js';
+import { errorLines, etcdctl, ours, type Result } from '../harness/cli.js';
+import { reference } from '../harness/reference.js';
 import { freePort, startCluster, type EtcdCluster } from '../harness/etcd.js';
 
 let cl: EtcdCluster;

@@ -2,7 +2,8 @@
 // refused write with its way out named, and that way out, against etcdctl.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { errorLines, etcdctl, ours, reference } from '../harness/cli.js';
+import { errorLines, etcdctl, ours } from '../harness/cli.js';
+import { reference } from '../harness/reference.js';
 import { startEtcd, type EtcdServer } from '../harness/etcd.js';
 
 let srv: EtcdServer;

@@ -4,7 +4,8 @@
 // etcdctl-ts's own wording).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { errorLines, etcdctl, ours } from '../harness/cli.js';
+import { errorLines, etcdctl, exec, ours } from '../harness/cli.js';
+import { SERVERS } from '../harness/versions.js';
 
 type Sections = Map<string, string>;
 
@@ -21,9 +22,9 @@ function sections(text: string): Sections {
 const flagNames = (s: string | undefined) => (s ?? '').split('\n').map((l) => /^ {2}(?:-\w, )?\s*(--[\w-]+)/.exec(l)?.[1]).filter((n): n is string => n !== undefined);
 
 // etcdctl 3.4.23 lists cobra's own completion subcommands and v2 `migrate`;
-// etcdctl-ts has one `completion` command, 3.5's `auth status`, `k8s` and `snapshot list`.
+// etcdctl-ts has one `completion` command, 3.5's `auth status`, 3.7's `options`, `k8s` and `snapshot list`.
 const ONLY_THEIRS = /^\t(completion (bash|fish|powershell|zsh)|migrate)\t/;
-const ONLY_OURS = /^\t(?:(completion|auth status|status)\t+(Generate completion script|Returns authentication status)|k8s(?: (?:get|ls|usage|watch))?\t+\S.*|(?:snapshot )?list\t+Lists and verifies the snapshot files in a directory \(etcdctl-ts\))$/;
+const ONLY_OURS = /^\t(?:(completion|auth status|status)\t+(Generate completion script|Returns authentication status)|k8s(?: (?:get|ls|usage|watch))?\t+\S.*|(?:snapshot )?list\t+Lists and verifies the snapshot files in a directory \(etcdctl-ts\)|options\t+Show the global command-line flags)$/;
 
 async function compare(args: string[]): Promise<void> {
   const [ref, got] = await Promise.all([etcdctl(args), ours(args)]);
@@ -70,5 +71,20 @@ describe('help as etcdctl prints it', () => {
     assert.equal(got.code, 0);
     assert.equal(ref.code, 0);
     assert.match(got.stdout.toString(), /^NAME:\n\tetcdctl - /);
+  });
+
+  test('options lists the global flags in etcdctl 3.7\'s layout', async () => {
+    const [ref, got] = await Promise.all([exec(SERVERS['3.7'].etcdctl, ['options']), ours(['options'])]);
+    assert.equal(got.code, 0);
+    const [a, b] = [ref.stdout.toString().split('\n'), got.stdout.toString().split('\n')];
+    assert.deepEqual(b.slice(0, 2), ['The following options can be passed to any command:', '']);
+    assert.equal(b.length, a.length);
+    // Flag, type and the column where descriptions start are etcdctl's (the
+    // byte limits take no negative number here); the wording is ours.
+    const lead = (l: string) => l.slice(0, 37).replace(/ uint( +)$/, ' int $1');
+    assert.deepEqual(b.map(lead), a.map(lead));
+    for (const l of b.slice(2, -1)) assert.match(l, /^.{36} \S/);
+    assert.match(got.stdout.toString(), /^ {6}--endpoints strings {12}gRPC endpoints \(default \[127\.0\.0\.1:2379\]\)$/m);
+    assert.match(got.stdout.toString(), /^ {2}-w, --write-out string {13}.* \(default "simple"\)$/m);
   });
 });

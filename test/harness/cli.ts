@@ -1,5 +1,4 @@
 // Runs etcdctl-ts and the reference etcdctl as a user would.
-import { atLeast, server } from './servers.js';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -85,15 +84,6 @@ export function heldBack(args: string[], env: Record<string, string>, between: (
 }
 export const etcdctl = (args: string[], o?: RunOptions) => exec(ETCDCTL, args, o);
 
-// `endpoint status|hashkv -w json` passes through the fields 3.6+ servers
-// add, as etcdctl 3.6 and later print them (their json is otherwise
-// 3.4's): against such a server, the reference is the server's etcdctl.
-export function referenceFor(args: string[]): string {
-  const i = args.indexOf('endpoint');
-  const json = args.some((a, j) => a === '-w=json' || a === '--write-out=json' || ((a === '-w' || a === '--write-out') && args[j + 1] === 'json'));
-  return json && i >= 0 && ['status', 'hashkv'].includes(args[i + 1]!) && atLeast('3.6') ? server().etcdctl : ETCDCTL;
-}
-export const reference = (args: string[], o?: RunOptions) => exec(referenceFor(args), args, o);
 
 // A shell command line that runs `cmd` with arguments that may hold any
 // byte but NUL: Node's spawn would send strings as UTF-8, so the shell
