@@ -612,6 +612,11 @@ export class EtcdClient {
     return this.unary('/etcdserverpb.Maintenance/Alarm', pb.AlarmRequest, pb.AlarmResponse, { action, memberID, alarm }, o);
   }
 
+  // Downgrade (3.5 API; etcdctl's command since 3.6). Root only.
+  downgrade(action: T.DowngradeAction, version: string, o: RequestOptions = {}): Promise<T.DowngradeResponse> {
+    return this.unary('/etcdserverpb.Maintenance/Downgrade', pb.DowngradeRequest, pb.DowngradeResponse, { action, version }, o);
+  }
+
   moveLeader(targetID: bigint, o: RequestOptions = {}): Promise<T.HeaderResponse> {
     return this.unary('/etcdserverpb.Maintenance/MoveLeader', pb.MoveLeaderRequest, pb.HeaderOnly, { targetID }, o);
   }

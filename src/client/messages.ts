@@ -223,6 +223,12 @@ export const DowngradeInfo = schema('DowngradeInfo', [
 export const HashKVRequest = schema('HashKVRequest', [[1, 'revision', 'int64']]);
 export const HashKVResponse = schema('HashKVResponse', [header(), [2, 'hash', 'uint64'], [3, 'compact_revision', 'int64'], [4, 'hash_revision', 'int64']]);
 
+export const DowngradeRequest = schema('DowngradeRequest', [
+  [1, 'action', 'enum'],
+  [2, 'version', 'string'],
+]);
+export const DowngradeResponse = schema('DowngradeResponse', [header(), [2, 'version', 'string']]);
+
 export const MoveLeaderRequest = schema('MoveLeaderRequest', [[1, 'targetID', 'uint64']]);
 
 export const AlarmRequest = schema('AlarmRequest', [

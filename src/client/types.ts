@@ -216,6 +216,18 @@ export interface DowngradeInfo {
   targetVersion: string;
 }
 
+export enum DowngradeAction {
+  Validate = 0,
+  Enable = 1,
+  Cancel = 2,
+}
+
+export interface DowngradeResponse {
+  header?: ResponseHeader;
+  // The cluster version, major.minor.
+  version: string;
+}
+
 export interface HashKVResponse {
   header?: ResponseHeader;
   hash: bigint;

@@ -16,6 +16,7 @@ import { snapshotCommand } from './snapshot.js';
 import { txnCommand } from './txn.js';
 import { versionCommand } from './version.js';
 import { optionsCommand } from './options.js';
+import { downgradeCommand } from './downgrade.js';
 import { watchCommand } from './watch.js';
 
 // cobra's `help [command]`; the CLI prints the help itself (program.ts).
@@ -32,5 +33,5 @@ export const ROOT: CommandDef = {
   usage: 'etcdctl',
   summary: 'A simple command line client for etcd3.',
   flags: [],
-  subcommands: [getCommand, putCommand, delCommand, txnCommand, compactionCommand, alarmCommand, defragCommand, endpointCommand, moveLeaderCommand, watchCommand, versionCommand, leaseCommand, memberCommand, snapshotCommand, makeMirrorCommand, lockCommand, electCommand, authCommand, userCommand, roleCommand, checkCommand, k8sCommand, completionCommand, optionsCommand, helpCommand],
+  subcommands: [getCommand, putCommand, delCommand, txnCommand, compactionCommand, alarmCommand, defragCommand, endpointCommand, moveLeaderCommand, watchCommand, versionCommand, leaseCommand, memberCommand, snapshotCommand, makeMirrorCommand, lockCommand, electCommand, authCommand, userCommand, roleCommand, checkCommand, downgradeCommand, k8sCommand, completionCommand, optionsCommand, helpCommand],
 };

@@ -1,4 +1,4 @@
-// Output of the member, endpoint, alarm and move-leader commands in every
+// Output of the member, endpoint, alarm, downgrade and move-leader commands in every
 // --write-out format (etcdctl's printer*.go methods for them).
 import * as pb from '../client/messages.js';
 import { encode, type Msg, type Schema } from '../client/proto.js';
@@ -172,6 +172,12 @@ export class ClusterPrinter {
     let s = fieldsHeader(r.header);
     for (const a of r.alarms) s += `"MemberID" : ${a.memberID}\n"AlarmType" : ${ALARM_NAMES[a.alarm] ?? a.alarm}\n\n`;
     this.out.write(s);
+  }
+
+  downgrade(verb: string, r: T.DowngradeResponse): void {
+    this.refuse('fields', 'table');
+    if (this.rpc(pb.DowngradeResponse, r)) return;
+    this.out.write(`Downgrade ${verb} success, cluster version ${r.version}\n`);
   }
 
   moveLeader(from: bigint, to: bigint, r: T.HeaderResponse): void {
