@@ -11,7 +11,6 @@ import { stdout } from '../output/out.js';
 
 const bad = (msg: string) => new CliError(msg, ExitCode.BadArgs);
 
-// Keys per range request while copying (clientv3 mirror's batch size).
 const COMPACTED = 'etcdserver: mvcc: required revision has been compacted';
 
 // Swaps the first occurrence of the source prefix for the destination's,
@@ -38,6 +37,8 @@ export const makeMirrorCommand: CommandDef = {
     { name: 'dest-user', kind: 'string', def: '', help: 'Destination username[:password] for authentication (prompt if password is not supplied)' },
     { name: 'no-dest-prefix', kind: 'bool', def: 'false', help: 'mirror key-values to the root of the destination cluster' },
     { name: 'prefix', kind: 'string', def: '', help: 'Key-value prefix to mirror' },
+    { name: 'rev', kind: 'int', def: '0', help: 'Specify the kv revision to start to mirror (no initial copy; etcdctl 3.6)' },
+    { name: 'max-txn-ops', kind: 'uint', def: '128', help: 'Maximum number of operations permitted in a transaction during syncing updates (etcdctl 3.6)' },
   ],
   async run(ctx, args, f) {
     if (args.length !== 1) throw bad('make-mirror takes one destination argument');
@@ -54,14 +55,18 @@ export const makeMirrorCommand: CommandDef = {
     const destPrefix = f['no-dest-prefix'] ? Buffer.alloc(0) : bytes((f['dest-prefix'] as string) || (f.prefix as string));
     const rename = renamer(prefix, destPrefix);
 
+    // As etcdctl 3.6: --rev N watches from N on (1 or less copies first).
+    const startRev = (f.rev as bigint) > 1n ? (f.rev as bigint) - 1n : 0n;
+    const maxOps = Math.max(1, Number(f['max-txn-ops'] as bigint));
+
     let total = 0;
     const ticker = setInterval(() => {
       stdout.write(`${total}\n`);
       stdout.flush();
     }, 30000);
     try {
-      const rev = await copyBase(src, dest, prefix, rename, () => total++);
-      await follow(src, dest, prefix, rev, rename, () => total++);
+      const rev = startRev > 0n ? startRev : await copyBase(src, dest, prefix, rename, () => total++);
+      await follow(src, dest, prefix, rev, rename, maxOps, () => total++);
     } finally {
       clearInterval(ticker);
     }
@@ -83,8 +88,8 @@ async function copyBase(src: EtcdClient, dest: EtcdClient, prefix: Buffer, renam
 }
 
 // Replays every later change on the destination, one transaction per
-// source revision, until the watch fails.
-async function follow(src: EtcdClient, dest: EtcdClient, prefix: Buffer, rev: bigint, rename: (k: Buffer) => Buffer, count: () => void): Promise<void> {
+// source revision (split every `maxOps` operations), until the watch fails.
+async function follow(src: EtcdClient, dest: EtcdClient, prefix: Buffer, rev: bigint, rename: (k: Buffer) => Buffer, maxOps: number, count: () => void): Promise<void> {
   const queue: WatchResponse[] = [];
   let wake: (() => void) | undefined;
   const w = src.watch({ key: prefix.length === 0 ? Buffer.from([0]) : prefix, range_end: prefix.length === 0 ? Buffer.from([0]) : prefixEnd(prefix), start_revision: rev + 1n }, (r) => {
@@ -112,7 +117,7 @@ async function follow(src: EtcdClient, dest: EtcdClient, prefix: Buffer, rev: bi
     let last = 0n;
     for (const ev of r.events) {
       const kv = ev.kv!;
-      if (last !== 0n && kv.mod_revision > last) {
+      if ((last !== 0n && kv.mod_revision > last) || ops.length >= maxOps) {
         await dest.txn({ compare: [], success: ops, failure: [] });
         ops = [];
       }
