@@ -1,4 +1,6 @@
-// Output of snapshot status (etcdctl's DBStatus printers) and snapshot save.
+// Output of snapshot status (etcdctl's DBStatus printers), snapshot hashkv
+// (etcdutl 3.6's) and snapshot save.
+import type { KvHash } from '../snapshot/hashkv.js';
 import type { DbStatus } from '../snapshot/status.js';
 import { goJsonString, hexId, humanizeBytes } from './gofmt.js';
 import { stdout, type Out } from './out.js';
@@ -40,6 +42,23 @@ export class SnapshotPrinter {
         return this.out.write(`"Hash" : ${s.hash}\n"Revision" : ${s.revision}\n"Keys" : ${s.totalKey}\n"Size" : ${s.totalSize}\n`);
       case 'table':
         return this.out.write(renderTable(['hash', 'revision', 'total keys', 'total size'], [row]));
+      default:
+        notSupported(this.format);
+    }
+  }
+
+  // etcdutl 3.6's hashkv printers.
+  hashKV(h: KvHash): void {
+    const row = [String(h.hash), String(h.revision), String(h.compactRevision)];
+    switch (this.format) {
+      case 'simple':
+        return this.out.write(row.join(', ') + '\n');
+      case 'json':
+        return this.out.write(`{"hash":${h.hash},"hashRevision":${h.revision},"compactRevision":${h.compactRevision}}\n`);
+      case 'fields':
+        return this.out.write(`"Hash" : ${h.hash}\n"Hash revision" : ${h.revision}\n"Compact revision" : ${h.compactRevision}\n`);
+      case 'table':
+        return this.out.write(renderTable(['hash', 'hash revision', 'compact revision'], [row]));
       default:
         notSupported(this.format);
     }

@@ -25,7 +25,7 @@ export interface Keyspace {
 }
 
 // A stored mvccpb.KeyValue's key: field 1, which etcd writes first.
-function keyOf(value: Buffer): Buffer {
+export function keyOf(value: Buffer): Buffer {
   if (value[0] === 0x0a) {
     let len = 0;
     let i = 1;

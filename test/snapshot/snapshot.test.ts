@@ -13,7 +13,7 @@ import { BoltFile } from '../../src/snapshot/bbolt.js';
 import { errorLines, etcdctl, exec, OURS, ours } from '../harness/cli.js';
 import { freePort, startEtcd, startExisting, tempDir, type EtcdCluster, type EtcdServer, type MemberSpec } from '../harness/etcd.js';
 import { start } from '../harness/proc.js';
-import { server } from '../harness/servers.js';
+import { server, SERVERS } from '../harness/servers.js';
 
 let src: EtcdServer;
 let dir: string;
@@ -287,6 +287,58 @@ async function sameData(restored: string): Promise<void> {
   const hash = async (ep: string) => /"hash":(\d+)/.exec(await ok([at(ep), 'endpoint', 'hashkv', `--rev=${revision}`, '-w', 'json']))![1];
   assert.equal(await hash(restored), await hash(src.endpoint));
 }
+
+describe('snapshot hashkv (etcdutl 3.6\'s hashkv, offline)', () => {
+  // Before any later test writes: the file and the member hold the same history.
+  test('equals the member\'s own HashKV at the latest revision, at the compaction and around it, and in the middle', async () => {
+    const file = join(dir, 'hashkv.db');
+    assert.equal((await ours([at(src), 'snapshot', 'save', file])).code, 0);
+    const gz = join(dir, 'hashkv.db.gz');
+    assert.equal((await ours([at(src), 'snapshot', 'save', gz, '--compress=gzip'])).code, 0);
+    // Not at the compaction itself: 3.4 refuses it there, and 3.5 and later
+    // answer with the hash they kept from before compacting (the offline
+    // answer there is etcdutl's, checked below).
+    for (const rev of ['0', '61', '62', '70', '77', revision]) {
+      const live = await ours([at(src), 'endpoint', 'hashkv', `--rev=${rev}`, '-w', 'json']);
+      assert.equal(live.code, 0, live.stderr);
+      const want = (JSON.parse(live.stdout.toString()) as { HashKV: { hash: number; compact_revision: number } }[])[0]!.HashKV;
+      for (const f of [file, gz]) {
+        const got = await ours(['snapshot', 'hashkv', f, `--rev=${rev}`, '-w', 'json']);
+        assert.equal(got.code, 0, got.stderr);
+        assert.deepEqual(JSON.parse(got.stdout.toString()), { hash: want.hash, hashRevision: Number(rev === '0' ? revision : rev), compactRevision: want.compact_revision }, `--rev=${rev} of ${f}`);
+      }
+    }
+  });
+
+  test('as etcdutl 3.6 prints it: every format, the compaction, compacted and future revisions, a missing file', async () => {
+    // Keys without leases: etcdutl 3.6's hashkv panics on a leased key ("no lessor to attach lease").
+    const plain = await startEtcd();
+    try {
+      for (let i = 0; i < 40; i++) await ok([at(plain), 'put', `/h/${i % 7}`, `v${i}`]);
+      await ok([at(plain), 'del', '/h/3']);
+      await ok([at(plain), 'compaction', '30']);
+      await ok([at(plain), 'put', '/h/3', 'back']);
+      const file = join(dir, 'hashkv-plain.db');
+      assert.equal((await ours([at(plain), 'snapshot', 'save', file])).code, 0);
+      const etcdutl = SERVERS['3.6'].etcdutl!;
+      const cases = [...FORMATS.map((w) => [file, '-w', w]), [file, '--rev=30'], [file, '--rev=31', '-w', 'fields'], [file, '--rev=29'], [file, '--rev=44'], [join(dir, 'none.db')]];
+      for (const args of cases) {
+        const [ref, got] = await Promise.all([exec(etcdutl, ['hashkv', ...args]), ours(['snapshot', 'hashkv', ...args])]);
+        assert.equal(got.stdout.toString('latin1'), ref.stdout.toString('latin1'), `${args.join(' ')}: ${ref.stderr}`);
+        assert.deepEqual(errorLines(got.stderr), errorLines(ref.stderr), args.join(' '));
+        assert.equal(got.code, ref.code, args.join(' '));
+      }
+    } finally {
+      await plain.stop();
+    }
+  });
+
+  test('a running member\'s db is refused, naming the process that holds it', async () => {
+    const got = await ours(['snapshot', 'hashkv', join(src.dataDir, 'member', 'snap', 'db')]);
+    assert.equal(got.code, 1);
+    assert.match(got.stderr, new RegExp(`^Error: .*/member/snap/db is in use by a running process \\(pid ${src.proc.pid}, an etcd member\\?\\): ask the member with \`endpoint hashkv\`, or stop it first\n$`));
+  });
+});
 
 describe('snapshot restore', () => {
   let file: string;
