@@ -61,18 +61,21 @@ const RANGES = [
 const ON = { env: { ETCDCTL_TS_RANGE_STREAM: 'on' } };
 
 describe('ETCDCTL_TS_RANGE_STREAM=on: first page, then the rest as one stream on 3.7', () => {
-  for (const w of FORMATS) {
-    test(`prints what etcdctl's single request prints, -w ${w}`, async () => {
+  // Before 3.7 the stream is refused and the pages go on: one format shows it.
+  const formats = atLeast('3.7') ? FORMATS : ['json'];
+  const ranges = atLeast('3.7') ? RANGES : RANGES.slice(0, 3);
+  for (const w of formats) {
+    test(`prints what etcdctl's single request prints, -w ${w}${atLeast('3.7') ? '' : ' (one format before 3.7, where it reads page by page)'}`, async () => {
       const before = await streamed(b);
-      for (const r of RANGES) {
+      for (const r of ranges) {
         const args = ['get', ...r, '-w', w];
         await same(etcdctl([at(a), ...args]), exec(OURS, [at(b), ...args], ON), args.join(' '));
       }
       const now = await streamed(b);
       // Each range is longer than one first page: on 3.7 all but the rest-less read streamed.
       if (atLeast('3.7')) {
-        assert.equal(now.calls - before.calls, RANGES.length, 'RangeStream calls');
-        assert.ok(now.chunks - before.chunks > 3 * RANGES.length, `chunks: ${now.chunks - before.chunks}`);
+        assert.equal(now.calls - before.calls, ranges.length, 'RangeStream calls');
+        assert.ok(now.chunks - before.chunks > 3 * ranges.length, `chunks: ${now.chunks - before.chunks}`);
       } else assert.equal(now.calls, 0);
     });
   }

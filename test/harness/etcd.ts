@@ -317,14 +317,14 @@ export interface MemberSpec {
 
 // Starts members on data dirs that already hold a cluster (made by
 // `snapshot restore`): their WAL, not flags, says who belongs.
-export async function startExisting(specs: MemberSpec[]): Promise<EtcdCluster> {
-  const procs = specs.map((s) => launch(s.name, s.dataDir, s.clientPort, s.peerPort, [], ['--initial-advertise-peer-urls', `http://127.0.0.1:${s.peerPort}`]));
+export async function startExisting(specs: MemberSpec[], version = server()): Promise<EtcdCluster> {
+  const procs = specs.map((s) => launch(s.name, s.dataDir, s.clientPort, s.peerPort, [], ['--initial-advertise-peer-urls', `http://127.0.0.1:${s.peerPort}`], undefined, version));
   try {
     await Promise.all(specs.map((s, i) => waitReady({ ...s, proc: procs[i]! }, 30000)));
   } catch (e) {
     await Promise.all(procs.map((p) => stopper(p)()));
     throw e;
   }
-  const members = specs.map((s, i) => handle(s.name, s.dataDir, s.clientPort, s.peerPort, procs[i]!, []));
+  const members = specs.map((s, i) => handle(s.name, s.dataDir, s.clientPort, s.peerPort, procs[i]!, [], undefined, version));
   return { members, endpoints: members.map((m) => m.endpoint).join(','), stop: async () => void (await Promise.all(members.map((m) => m.stop()))) };
 }

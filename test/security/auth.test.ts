@@ -102,7 +102,7 @@ describe('users and permissions, as etcdctl', () => {
 });
 
 describe('--cluster with authentication (MemberList needs a user on 3.5.28+, 3.6.9+ and 3.7)', () => {
-  test('endpoint status, health and hashkv --cluster, defrag --cluster [--safe] and member completion log in with --user', async () => {
+  test('endpoint status, health and hashkv --cluster, defrag --cluster [--safe], move-leader and member completion log in with --user', async () => {
     const url = `http://${srv.endpoint}`;
     const status = await ours([ep(), ROOT, 'endpoint', 'status', '--cluster']);
     assert.equal(status.code, 0, status.stderr);
@@ -124,9 +124,12 @@ describe('--cluster with authentication (MemberList needs a user on 3.5.28+, 3.6
     const id = /^\S+, ([0-9a-f]+), /.exec(status.stdout.toString())![1]!;
     const completed = await ours(['__complete', ep(), ROOT, 'member', 'remove', '']);
     assert.equal(completed.stdout.toString().split('\n')[0], id, completed.stderr);
+    // move-leader asks every endpoint for its status first (the one member leads already).
+    const moved = await ours([ep(), ROOT, 'move-leader', id]);
+    assert.deepEqual([moved.code, moved.stdout.toString()], [0, `Leadership transferred from ${id} to ${id}\n`], moved.stderr);
   });
 
-  test('with a client certificate whose CN is the user (no --user)', async () => {
+  test('with a client certificate whose CN is the user (no --user): the same commands', async () => {
     const pki = makePki();
     const tls = { cert: pki.serverCert, key: pki.serverKey, ca: pki.ca, clientCertAuth: true, clientCert: pki.clientCert, clientKey: pki.clientKey };
     const cn = await startEtcd([], tls);
@@ -142,6 +145,16 @@ describe('--cluster with authentication (MemberList needs a user on 3.5.28+, 3.6
       assert.match(status.stdout.toString(), new RegExp(`^https://${cn.endpoint}, [0-9a-f]+, `));
       const safe = await ours([...at, 'defrag', '--cluster', '--safe']);
       assert.equal(safe.code, 0, safe.stderr);
+      for (const args of [['endpoint', 'health', '--cluster'], ['endpoint', 'hashkv', '--cluster'], ['defrag', '--cluster']]) {
+        const r = await ours([...at, ...args]);
+        assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+        assert.match(r.stdout.toString(), new RegExp(`https://${cn.endpoint}`), args.join(' '));
+      }
+      const id = /^\S+, ([0-9a-f]+), /.exec(status.stdout.toString())![1]!;
+      const completed = await ours(['__complete', ...at, 'member', 'remove', '']);
+      assert.equal(completed.stdout.toString().split('\n')[0], id, completed.stderr);
+      const moved = await ours([...at, 'move-leader', id]);
+      assert.deepEqual([moved.code, moved.stdout.toString()], [0, `Leadership transferred from ${id} to ${id}\n`], moved.stderr);
     } finally {
       await cn.stop();
     }

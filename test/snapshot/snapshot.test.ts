@@ -257,14 +257,14 @@ describe('snapshot save and status', () => {
 });
 
 // Restores `file` for every spec with etcdctl-ts, boots them, returns the cluster.
-async function restoreAndBoot(file: string, specs: MemberSpec[], token: string): Promise<EtcdCluster> {
+async function restoreAndBoot(file: string, specs: MemberSpec[], token: string, version = server()): Promise<EtcdCluster> {
   const initial = specs.map((s) => `${s.name}=http://127.0.0.1:${s.peerPort}`).join(',');
   for (const s of specs) {
     const r = await ours(['snapshot', 'restore', file, `--name=${s.name}`, `--data-dir=${s.dataDir}`, `--initial-cluster=${initial}`, `--initial-cluster-token=${token}`, `--initial-advertise-peer-urls=http://127.0.0.1:${s.peerPort}`]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.toString(), '');
   }
-  return startExisting(specs);
+  return startExisting(specs, version);
 }
 
 async function specs(n: number, prefix: string): Promise<MemberSpec[]> {
@@ -302,7 +302,8 @@ describe('snapshot hashkv (etcdutl 3.6\'s hashkv, offline)', () => {
       const live = await ours([at(src), 'endpoint', 'hashkv', `--rev=${rev}`, '-w', 'json']);
       assert.equal(live.code, 0, live.stderr);
       const want = (JSON.parse(live.stdout.toString()) as { HashKV: { hash: number; compact_revision: number } }[])[0]!.HashKV;
-      for (const f of [file, gz]) {
+      // The compressed copy once: it hashes through a decompressed temporary.
+      for (const f of rev === '0' ? [file, gz] : [file]) {
         const got = await ours(['snapshot', 'hashkv', f, `--rev=${rev}`, '-w', 'json']);
         assert.equal(got.code, 0, got.stderr);
         assert.deepEqual(JSON.parse(got.stdout.toString()), { hash: want.hash, hashRevision: Number(rev === '0' ? revision : rev), compactRevision: want.compact_revision }, `--rev=${rev} of ${f}`);
@@ -357,6 +358,26 @@ describe('snapshot restore', () => {
       assert.equal((await ok([at(ep), 'member', 'list'])).split('\n').filter(Boolean).length, 1);
     } finally {
       await cl.stop();
+    }
+  });
+
+  // This release's snapshot on each later one (the same release boots above).
+  const newer = (['3.6', '3.7'] as const).filter((v) => v > server().minor);
+  test(`on newer servers: ${newer.length ? newer.join(' and ') : 'none after 3.7'} clusters of one and three members boot from it with every key, lease, user and role and the source's hashkv${newer.length ? '' : ' (skipped: 3.7 is the newest release tested)'}`, { skip: newer.length === 0 && 'no release after 3.7 is tested' }, async () => {
+    for (const v of newer) {
+      for (const n of [1, 3]) {
+        const cl = await restoreAndBoot(file, await specs(n, `up${v.slice(2)}x${n}m`), `tok-up${v.slice(2)}-${n}`, SERVERS[v]);
+        try {
+          for (const m of cl.members) {
+            await sameData(m.endpoint);
+            const status = JSON.parse(await ok([at(m.endpoint), 'endpoint', 'status', '-w', 'json'])) as { Status: { version: string } }[];
+            assert.equal(status[0]!.Status.version, SERVERS[v].version);
+          }
+          assert.equal(await ok([`--endpoints=${cl.endpoints}`, 'put', 'after', 'restore']), 'OK\n');
+        } finally {
+          await cl.stop();
+        }
+      }
     }
   });
 
