@@ -9,7 +9,7 @@ import { PagedRange } from '../client/paged.js';
 import { prefixEnd } from '../client/prefix.js';
 import { EventType, type KeyValue } from '../client/types.js';
 import { classify, DecodeError, toObject, type Detail, type JsonObject } from '../k8s/decode.js';
-import { REGISTRY, resolveResource } from '../k8s/resources.js';
+import { REGISTRY, resolveResource, resourceOfKey } from '../k8s/resources.js';
 import { humanSize, summarize, type ObjectSummary, type StoredKv } from '../k8s/summary.js';
 import { yamlText } from '../k8s/text.js';
 import { jsonLine, jsonText } from '../output/json-text.js';
@@ -19,10 +19,19 @@ import { stdout } from '../output/out.js';
 import { openKeyspace, type Keyspace } from '../snapshot/keyspace.js';
 import { openPlain } from '../snapshot/plain.js';
 import { checkSnapshotFile } from '../snapshot/status.js';
+import { FileError, readBounded } from '../base/files.js';
+import { EncryptionError, Keyring } from '../k8s/encryption.js';
 
 const bad = (msg: string) => new CliError(msg, ExitCode.BadArgs);
 
+const ENCRYPTION_FLAG = {
+  name: 'encryption-provider-config',
+  kind: 'string' as const,
+  def: '',
+  help: "kube-apiserver's EncryptionConfiguration (--encryption-provider-config): decrypt values encrypted at rest (aescbc, aesgcm, secretbox)",
+};
 const SOURCE_FLAGS = [
+  ENCRYPTION_FLAG,
   { name: 'snapshot', kind: 'string' as const, def: '', help: 'Read a snapshot file (or a member\'s db) instead of the cluster; no etcd is contacted' },
   { name: 'rev', kind: 'int' as const, def: '0', help: 'Read the cluster at this revision (live only)' },
   { name: 'force', kind: 'bool' as const, def: 'false', help: 'With --snapshot: print what a damaged file still holds, with a warning listing what could not be read' },
@@ -39,8 +48,65 @@ function format(ctx: Context): K8sFormat {
   throw new CliError(`${f} not supported as output format (k8s commands write simple, table, json and jsonl)`, ExitCode.BadFeature);
 }
 
+// The keys of --encryption-provider-config, or undefined without it.
+async function keyring(f: Flags): Promise<Keyring | undefined> {
+  const file = f['encryption-provider-config'] as string;
+  if (!file) return undefined;
+  let text: string;
+  try {
+    text = readBounded(file, 1 << 20).toString('utf8');
+  } catch (e) {
+    if (e instanceof FileError) throw new CliError(`--encryption-provider-config: ${e.message}`);
+    throw e;
+  }
+  // Loaded only here: YAML is read nowhere else.
+  const { parse, YAMLParseError } = require('yaml') as typeof import('yaml');
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (e) {
+    if (e instanceof YAMLParseError) throw new CliError(`--encryption-provider-config: ${file} is not YAML: ${e.message.split('\n')[0]}`);
+    throw e;
+  }
+  try {
+    return Keyring.from(doc, file);
+  } catch (e) {
+    if (e instanceof EncryptionError) throw new CliError(`--encryption-provider-config: ${e.message}`);
+    throw e;
+  }
+}
+
+// A stored key-value with its value decrypted where a key opens it.
+// Values that cannot be are left as they are and said in `problems`, by
+// key: a later version of the key (a snapshot hands out every one) that
+// does decrypt takes its problem back.
+function decrypter(ring: Keyring | undefined, problems: Map<string, string>): (kv: StoredKv) => StoredKv {
+  if (!ring) return (kv) => kv;
+  return (kv) => {
+    const key = kv.key.toString('utf8');
+    problems.delete(kv.key.toString('latin1'));
+    try {
+      const d = ring.decrypt(key, resourceOfKey(key), kv.value);
+      return d ? { ...kv, value: d.plain, encryption: { provider: d.provider, key: d.key }, stored: kv.value.length } : kv;
+    } catch (e) {
+      if (!(e instanceof EncryptionError)) throw e;
+      problems.set(kv.key.toString('latin1'), e.message);
+      return kv;
+    }
+  };
+}
+
+// After a listing: values that stayed encrypted fail the command.
+function undecrypted(problems: Map<string, string>): void {
+  if (problems.size === 0) return;
+  const list = [...problems.values()];
+  throw new CliError(`${list.length} encrypted value${list.length === 1 ? '' : 's'} could not be decrypted: ${list.slice(0, 3).join('; ')}${list.length > 3 ? '; …' : ''}`);
+}
+
 interface Read {
   revision: bigint;
+  // Decryption failures of the values handed out so far, by key.
+  problems: Map<string, string>;
   // What `f` makes of every stored key-value under [key, end): in key
   // order live; from a snapshot, of each key's last version, in the order
   // they were last written.
@@ -52,6 +118,8 @@ interface Read {
 async function open(ctx: Context, f: Flags, key: Buffer, end: Buffer): Promise<Read> {
   const snapshot = f.snapshot as string;
   const rev = f.rev as bigint;
+  const problems = new Map<string, string>();
+  const dec = decrypter(await keyring(f), problems);
   if (snapshot) {
     if (rev > 0n) throw bad('--rev reads the cluster; a snapshot holds only its latest revision');
     checkSnapshotFile(snapshot);
@@ -65,14 +133,17 @@ async function open(ctx: Context, f: Flags, key: Buffer, end: Buffer): Promise<R
     }
     return {
       revision: ks.revision,
+      problems,
       each: (fn) =>
         (async function* () {
-          const got = ks.latest(key, end, fn);
+          const got = ks.latest(key, end, (kv) => fn(dec(kv)));
+          // Keys deleted since: nothing of them is shown.
+          for (const k of problems.keys()) if (!got.has(k)) problems.delete(k);
           await ks.trailer;
           // A damaged file is an error, not a shorter answer.
-          const problems = ks.problems();
-          if (problems.length > 0) {
-            const list = `${problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems.slice(0, 10).join('; ')}${problems.length > 10 ? '; …' : ''}`;
+          const damage = ks.problems();
+          if (damage.length > 0) {
+            const list = `${damage.length} problem${damage.length === 1 ? '' : 's'}: ${damage.slice(0, 10).join('; ')}${damage.length > 10 ? '; …' : ''}`;
             if (!f.force) throw new CliError(`${snapshot} is damaged, so what it holds cannot all be read (${list}); --force prints what can be read`);
             process.stderr.write(`etcdctl-ts: warning: ${snapshot} is damaged; what follows leaves out what could not be read (${list})\n`);
           }
@@ -93,11 +164,12 @@ async function open(ctx: Context, f: Flags, key: Buffer, end: Buffer): Promise<R
     get revision() {
       return paged.revision;
     },
+    problems,
     each: <T>(fn: (kv: StoredKv) => T) =>
       (async function* () {
         const map = (kvs: Iterable<KeyValue>) => {
           const out: T[] = [];
-          for (const kv of kvs) out.push(fn(kv));
+          for (const kv of kvs) out.push(fn(dec(kv)));
           return out;
         };
         if (!first.done) yield map(first.value);
@@ -128,7 +200,7 @@ function scope(args: string[], f: Flags, command: string): Scope {
   return { key, end: prefixEnd(key), namespace, name: args[1] ?? '' };
 }
 
-async function collect(ctx: Context, f: Flags, s: Scope, detail: Detail): Promise<{ list: ObjectSummary[]; revision: bigint }> {
+async function collect(ctx: Context, f: Flags, s: Scope, detail: Detail): Promise<{ list: ObjectSummary[]; revision: bigint; problems: Map<string, string> }> {
   const read = await open(ctx, f, s.key, s.end);
   try {
     const list: ObjectSummary[] = [];
@@ -140,7 +212,7 @@ async function collect(ctx: Context, f: Flags, s: Scope, detail: Detail): Promis
       }
     }
     list.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    return { list, revision: read.revision };
+    return { list, revision: read.revision, problems: read.problems };
   } finally {
     read.close();
   }
@@ -160,8 +232,9 @@ const ls: CommandDef = {
     const fmt = format(ctx);
     const s = scope(args, f, 'k8s ls');
     // Tables show no more of the metadata than the brief summary holds.
-    const { list, revision } = await collect(ctx, f, s, fmt === 'plain' || fmt === 'table' ? 'table' : 'full');
+    const { list, revision, problems } = await collect(ctx, f, s, fmt === 'plain' || fmt === 'table' ? 'table' : 'full');
     printObjects(fmt, list, revision, Date.now(), !s.namespace);
+    undecrypted(problems);
   },
 };
 
@@ -179,7 +252,10 @@ async function find(ctx: Context, f: Flags, keys: string[]): Promise<StoredKv | 
     const key = Buffer.from(k);
     const read = await open(ctx, f, key, Buffer.concat([key, Buffer.from([0])]));
     try {
-      for await (const batch of read.each((x) => x)) if (batch.length > 0) return batch[0];
+      for await (const batch of read.each((x) => x)) {
+        for (const p of read.problems.values()) throw new CliError(p);
+        if (batch.length > 0) return batch[0];
+      }
     } finally {
       read.close();
     }
@@ -283,6 +359,7 @@ const usage: CommandDef = {
     } finally {
       read.close();
     }
+    const problems = read.problems;
     const list = [...groups.values()].sort((a, b) => b.bytes - a.bytes || (a.name < b.name ? -1 : 1));
     const share = (n: number) => (total === 0 ? 0 : (100 * n) / total);
     if (fmt === 'json' || fmt === 'jsonl') {
@@ -295,6 +372,7 @@ const usage: CommandDef = {
         largest: largest.map((o) => ({ key: o.key, kind: o.kind, namespace: o.namespace, name: o.name, bytes: o.size })),
       };
       stdout.write((fmt === 'json' ? jsonText(doc) : jsonLine(doc)) + '\n');
+      undecrypted(problems);
       return;
     }
     const rows = list.map((g) => [g.name, String(g.objects), humanSize(g.bytes), `${share(g.bytes).toFixed(1)}%`, g.largest ? `${g.largest.key} (${humanSize(g.largest.size)})` : '']);
@@ -304,6 +382,7 @@ const usage: CommandDef = {
       stdout.write('\n');
       stdout.write(drawTable(fmt, ['LARGEST OBJECTS', 'KIND', 'BYTES'], largest.map((o) => [o.key, o.kind || o.encoding, humanSize(o.size)])));
     }
+    undecrypted(problems);
   },
 };
 
@@ -315,17 +394,23 @@ const watch: CommandDef = {
   flags: [
     { name: 'namespace', short: 'n', kind: 'string', def: '', help: 'Only objects in this namespace' },
     { name: 'rev', kind: 'int', def: '0', help: 'Start with the changes since this revision' },
+    ENCRYPTION_FLAG,
   ],
   ownFormats: ['jsonl'],
   async run(ctx, args, f) {
     const fmt = format(ctx);
+    // A change that cannot be decrypted is shown encrypted, with a warning: the watch goes on.
+    const problems = new Map<string, string>();
+    const dec = decrypter(await keyring(f), problems);
     if (fmt === 'json' || fmt === 'table') throw new CliError(`${ctx.settings.format} not supported as output format (k8s watch writes simple and jsonl)`, ExitCode.BadFeature);
     const s = scope(args, { ...f, 'all-namespaces': false }, 'k8s watch');
     if (args.length > 1) throw bad('k8s watch takes at most a resource');
     const client = await ctx.client();
     const rev = f.rev as bigint;
     const line = (type: string, kv: KeyValue, shown: KeyValue) => {
-      const o = summarize(shown);
+      const o = summarize(dec(shown));
+      for (const p of problems.values()) process.stderr.write(`etcdctl-ts: warning: ${p}\n`);
+      problems.clear();
       if (s.namespace && o.namespace !== s.namespace) return;
       const time = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
       if (fmt === 'jsonl') {

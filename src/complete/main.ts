@@ -2,6 +2,7 @@
 // Prints one candidate a line, then the directive line. Static answers
 // come from the command tree compiled in; live ones are bounded in time
 // and never prompt, print errors or write.
+import { parseDuration } from '../cli/values.js';
 import { complete, directive, type CmdSpec, type FlagInfo } from './complete.js';
 
 declare const __SPEC__: { root: CmdSpec; globals: FlagInfo[] };
@@ -14,7 +15,21 @@ const withPassword =
   argv.some((w, i) => /^--(user=.*:|password=.)/.test(w) || w === '--password' || (w === '--user' && argv[i + 1]?.includes(':'))) ||
   Boolean(process.env.ETCDCTL_PASSWORD) ||
   (process.env.ETCDCTL_USER ?? '').includes(':');
-const BUDGET_MS = withPassword ? 1500 : 300;
+// ETCDCTL_TS_COMPLETE_TIMEOUT (a duration, "2s") sets it for slow links; a
+// value that does not parse is ignored, as completion never prints errors.
+function budget(): number {
+  const v = process.env.ETCDCTL_TS_COMPLETE_TIMEOUT;
+  if (v) {
+    try {
+      const ms = parseDuration(v);
+      if (ms > 0) return ms;
+    } catch {
+      // The default below.
+    }
+  }
+  return withPassword ? 1500 : 300;
+}
+const BUDGET_MS = budget();
 
 async function main(words: string[]): Promise<void> {
   const c = complete(__SPEC__.root, __SPEC__.globals, words.length ? words : ['']);

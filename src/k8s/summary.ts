@@ -30,6 +30,10 @@ export interface StoredKv {
   create_revision: bigint;
   mod_revision: bigint;
   version: bigint;
+  // Set where `value` is the plaintext of an encrypted one: how it was
+  // encrypted, and the size stored.
+  encryption?: { provider: string; key: string };
+  stored?: number;
 }
 
 // Namespace and name as the key spells them (all there is for an
@@ -43,7 +47,7 @@ function fromKey(key: string, resource: string): { namespace: string; name: stri
 export function summarize(kv: StoredKv, detail: Detail = 'full'): ObjectSummary {
   const key = kv.key.toString('utf8');
   const resource = resourceOfKey(key);
-  const o: ObjectSummary = { key, resource, namespace: '', name: '', kind: '', apiVersion: '', encoding: 'other', size: kv.value.length, createRevision: kv.create_revision, modRevision: kv.mod_revision, version: kv.version };
+  const o: ObjectSummary = { key, resource, namespace: '', name: '', kind: '', apiVersion: '', encoding: 'other', size: kv.stored ?? kv.value.length, createRevision: kv.create_revision, modRevision: kv.mod_revision, version: kv.version };
   let v;
   try {
     v = classify(kv.value, detail);
@@ -60,6 +64,7 @@ export function summarize(kv: StoredKv, detail: Detail = 'full'): ObjectSummary 
       o.kind = v.kind;
       o.apiVersion = v.apiVersion;
       o.encoding = v.encoding;
+      if (kv.encryption) o.encryption = kv.encryption;
       if (detail === 'full') o.meta = v.meta;
       else o.created = v.meta.creationTimestamp;
       return o;

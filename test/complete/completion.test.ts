@@ -9,7 +9,7 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { etcdctl, OURS, ours, ROOT } from '../harness/cli.js';
+import { COMPLETE_TIMEOUT, etcdctl, OURS, ours, ROOT } from '../harness/cli.js';
 import { freePort, startEtcd, tempDir, type EtcdServer } from '../harness/etcd.js';
 
 let srv: EtcdServer;
@@ -44,7 +44,7 @@ function shell(cmd: string, args: string[], env: Record<string, string> = {}): P
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ETCDCTL_')));
-    const child = spawn(cmd, args, { cwd: work, env: { ...base, PATH: `${bin}:${process.env.PATH}`, ETCDCTL_ENDPOINTS: srv.endpoint, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: work, env: { ...base, ...COMPLETE_TIMEOUT, PATH: `${bin}:${process.env.PATH}`, ETCDCTL_ENDPOINTS: srv.endpoint, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -166,7 +166,7 @@ describe('shell specifics', () => {
 
 describe('never in the way', () => {
   test('nothing reachable: nothing offered, quickly, silently', async () => {
-    const env = { ETCDCTL_ENDPOINTS: `127.0.0.1:${await freePort()}` };
+    const env = { ETCDCTL_ENDPOINTS: `127.0.0.1:${await freePort()}`, ETCDCTL_TS_COMPLETE_TIMEOUT: '' };
     const r = await shell('bash', ['--norc', '-c', `source ${q(script('bash'))}; COMP_WORDS=(etcdctl-ts get /); COMP_CWORD=2; _etcdctl_ts; echo "n=\${#COMPREPLY[@]}"`], env);
     assert.equal(r.out, 'n=0\n');
     assert.equal(r.err, '');
@@ -179,7 +179,7 @@ describe('never in the way', () => {
     try {
       const ep = `127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
       const started = Date.now();
-      const r = await ours(['__complete', `--endpoints=${ep}`, 'get', '/']);
+      const r = await ours(['__complete', `--endpoints=${ep}`, 'get', '/'], { env: { ETCDCTL_TS_COMPLETE_TIMEOUT: '' } });
       const ms = Date.now() - started;
       assert.equal(r.stdout.toString(), ':0\n');
       assert.equal(r.stderr, '');

@@ -25,8 +25,12 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
+// Live completion's time bound is long here, so that answers do not hang
+// on how busy the machine is; tests of the bound itself set it back ('').
+export const COMPLETE_TIMEOUT = { ETCDCTL_TS_COMPLETE_TIMEOUT: '20s' };
+
 function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
+  const env: NodeJS.ProcessEnv = { ...COMPLETE_TIMEOUT };
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('ETCDCTL_')) env[k] = v;
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ROOT, type Result } from '../harness/cli.js';
+import { COMPLETE_TIMEOUT, type Result, ROOT } from '../harness/cli.js';
 import { startEtcd, tempDir, type EtcdServer } from '../harness/etcd.js';
 
 const BUILT = join(ROOT, 'dist', `etcdctl-ts-${process.platform}-${process.arch}`);
@@ -30,7 +30,7 @@ after(async () => {
 // No node, no node_modules, no project files: an empty PATH and cwd.
 function run(args: string[], stdin = ''): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(exe, args, { cwd: home, env: { PATH: join(home, 'bin'), HOME: home }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(exe, args, { cwd: home, env: { PATH: join(home, 'bin'), HOME: home, ...COMPLETE_TIMEOUT }, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let err = '';
     child.stdout.on('data', (b: Buffer) => out.push(b));
