@@ -337,7 +337,7 @@ function decodeMessage(def: MessageDef, b: Buffer, depth: number): JsonValue {
   for (const fd of def.fields) {
     const v = fieldValue(fd, got.get(fd.no), depth);
     if (fd.omitzero && v === null) continue;
-    if (fd.omitempty && isEmpty(fd, v)) continue;
+    if (fd.omitempty && isEmpty(fd, v, got.has(fd.no))) continue;
     if (fd.inline) {
       if (v !== null && typeof v === 'object' && !Array.isArray(v)) Object.assign(out, v);
     } else out[fd.json] = v;
@@ -384,7 +384,11 @@ function fieldValue(fd: FieldDef, got: WireField[] | undefined, depth: number): 
   return message(fd.type, Buffer.alloc(0), depth + 1);
 }
 
-function isEmpty(fd: FieldDef, v: JsonValue): boolean {
+// Go's omitempty: a pointer that was set, and a struct that is not a
+// pointer, are never empty, even where they print null (a zero Time,
+// an empty RawExtension).
+function isEmpty(fd: FieldDef, v: JsonValue, present: boolean): boolean {
+  if (fd.pointer ? present : !fd.repeated && fd.type !== 'map' && !SCALARS.has(fd.type)) return false;
   if (v === null || v === false || v === 0 || v === 0n || v === '') return true;
   if (Array.isArray(v)) return v.length === 0;
   // Go's omitempty drops empty maps, never structs.

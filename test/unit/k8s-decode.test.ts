@@ -117,3 +117,23 @@ test('resource names and key layout', () => {
   assert.equal(resourceOfKey('/registry/namespaces/default'), 'namespaces');
   assert.deepEqual([humanAge(5000), humanAge(300_000), humanAge(3 * 3600_000), humanAge(3 * 86400_000), humanAge(1000 * 86400_000)], ['5s', '5m', '3h', '3d', '2y270d']);
 });
+
+test('zero times in structs print null, as Go writes a zero metav1.Time even under omitempty; unset pointers and omitzero fields are left out', () => {
+  const objects = [
+    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'd' }, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } },
+    { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j', namespace: 'd' }, status: { conditions: [{ type: 'Complete', status: 'True' }] } },
+    { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } },
+    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'd' }, status: { conditions: [{ type: 'Available', status: 'True' }] } },
+  ];
+  const times: Record<string, string[]> = { Pod: ['lastProbeTime', 'lastTransitionTime'], Job: ['lastProbeTime', 'lastTransitionTime'], Node: ['lastHeartbeatTime', 'lastTransitionTime'], Deployment: ['lastUpdateTime', 'lastTransitionTime'] };
+  for (const o of objects) {
+    const got = toObject(classify(storageValue(o as unknown as Parameters<typeof storageValue>[0]))) as { metadata: Record<string, unknown>; status: { conditions: Record<string, unknown>[]; startTime?: unknown } };
+    const cond = got.status.conditions[0]!;
+    for (const t of times[o.kind]!) assert.ok(t in cond && cond[t] === null, `${o.kind} condition ${t}: ${JSON.stringify(cond)}`);
+    assert.deepEqual([cond.type, cond.status], [o.status.conditions[0]!.type, 'True']);
+    // *metav1.Time (deletionTimestamp, Pod startTime) unset: no key; creationTimestamp is omitzero.
+    assert.ok(!('deletionTimestamp' in got.metadata) && !('creationTimestamp' in got.metadata), JSON.stringify(got.metadata));
+    if (o.kind === 'Pod') assert.ok(!('startTime' in got.status));
+    assert.match(jsonText(got as never), new RegExp(`"${times[o.kind]![0]}": null`));
+  }
+});
