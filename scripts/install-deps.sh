@@ -2,7 +2,7 @@
 # Installs from Debian what etcdctl-ts's tests and quick start need, when missing:
 # etcd and the reference etcdctl 3.4 (the system packages); bash, zsh and fish
 # for the completion tests; util-linux's flock (offline defrag) and bsdutils'
-# script (terminal tests). Then etcd 3.6 and 3.7 and upstream's etcdctl and
+# script (terminal tests); python3 and PyYAML. Then etcd 3.6 and 3.7 and upstream's etcdctl and
 # etcdutl 3.5, built from the Go module proxy, and etcd, etcdctl and etcdutl
 # 3.5 from Debian's sid suite, unpacked into a cache folder without touching
 # the machine's apt configuration or its installed packages. Versions:
@@ -16,6 +16,9 @@ for sh in bash zsh fish; do command -v "$sh" >/dev/null || missing+=("$sh"); don
 command -v flock >/dev/null || missing+=(util-linux)
 command -v script >/dev/null || missing+=(bsdutils)
 command -v go >/dev/null || [ -x /usr/local/go/bin/go ] || missing+=(golang-go)
+# python3 measures peak memory in the bench; PyYAML reads YAML back in the tests.
+command -v python3 >/dev/null || missing+=(python3)
+python3 -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
 if [ ${#missing[@]} -gt 0 ]; then
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -4,25 +4,47 @@ import type { JsonValue } from '../output/json-text.js';
 
 // Words YAML 1.1 readers take as something other than a string.
 const RESERVED = /^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|[-+]?(?:\.inf|\.Inf|\.INF)|\.nan|\.NaN|\.NAN)$/;
-const NUMBER = /^[-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$|^0x[0-9a-fA-F_]+$|^0o?[0-7_]+$|^[-+]?\d[\d_]*(?::[0-5]?\d)+(?:\.\d*)?$/;
+// YAML 1.1's floats take any dots after the first ("1.2.3", "."), so those are quoted too.
+const NUMBER = /^[-+]?(?:\d[\d_]*)?\.[\d._]*(?:[eE][-+]?\d+)?$|^[-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$|^[-+]?0x[0-9a-fA-F_]+$|^[-+]?0o?[0-7_]+$|^[-+]?\d[\d_]*(?::[0-5]?\d)+(?:\.\d*)?$/;
 
 const TIMESTAMP = /^\d{4}-\d\d?-\d\d?(?:(?:[Tt]|\s+)\d\d?:\d\d:\d\d(?:\.\d*)?(?:\s*(?:Z|[-+]\d\d?(?::\d\d)?))?)?$/;
+// YAML 1.1's merge and value keys, binary integers, and document markers.
+const SPECIAL = /^(?:<<|=|[-+]?0b[01_]+|---.*|\.\.\..*)$/;
+// What no plain or single-quoted scalar may hold: control characters,
+// and what YAML 1.1 readers take for line breaks (NEL, LS, PS) or a BOM.
+const UNQUOTABLE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]/;
 
+// A double-quoted scalar: JSON's escapes are YAML's, and what JSON leaves
+// raw but YAML would read as a line break is escaped too.
+function doubleQuoted(s: string): string {
+  return JSON.stringify(s).replace(/[\x7f-\x9f\u2028\u2029\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+// A scalar on one line: plain where no reader can take it for anything
+// else, single-quoted where it only needs its spaces and indicators kept,
+// double-quoted where it holds line breaks or control characters.
 function scalarText(s: string): string {
   if (s === '') return "''";
-  // Strings a YAML reader would take for another type are double-quoted, as
-  // kubectl prints them; so are control characters (JSON's escapes are YAML's).
-  if (RESERVED.test(s) || NUMBER.test(s) || TIMESTAMP.test(s) || /[\x00-\x08\x0b-\x1f\x7f]/.test(s)) return JSON.stringify(s);
-  const plain =
-    !/^[\s\-?:,[\]{}#&*!|>'"%@`]/.test(s) &&
-    !/\s$/.test(s) &&
-    !/: |:$| #|\n|\t/.test(s);
+  if (s.includes('\n') || UNQUOTABLE.test(s)) return doubleQuoted(s);
+  // Strings a YAML reader would take for another type are double-quoted, as kubectl prints them.
+  if (RESERVED.test(s) || NUMBER.test(s) || TIMESTAMP.test(s) || SPECIAL.test(s)) return doubleQuoted(s);
+  const plain = !/^[\s\-?:,[\]{}#&*!|>'"%@`]/.test(s) && !/\s$/.test(s) && !/: |:$| #|\t/.test(s);
   return plain ? s : `'${s.replace(/'/g, "''")}'`;
 }
 
+// A literal block keeps every character, if its first line does not start
+// with a space (that would set the indentation) and it holds nothing a
+// reader would take for a line break or refuse; the chomping indicator
+// keeps exactly its trailing newlines.
+function blockable(s: string): boolean {
+  const first = s.replace(/^\n+/, '');
+  return first !== '' && !first.startsWith(' ') && !UNQUOTABLE.test(s);
+}
+
 function block(s: string, at: string): string {
-  const chomp = s.endsWith('\n') ? '' : '-';
-  const body = s.endsWith('\n') ? s.slice(0, -1) : s;
+  const trailing = /\n*$/.exec(s)![0].length;
+  const chomp = trailing === 0 ? '-' : trailing === 1 ? '' : '+';
+  const body = trailing === 0 ? s : s.slice(0, -1);
   return `|${chomp}\n${body
     .split('\n')
     .map((l) => (l === '' ? '' : at + l))
@@ -33,8 +55,8 @@ function block(s: string, at: string): string {
 function yamlValue(v: JsonValue, at: string, inSeq: boolean): string {
   if (v === null) return ' null';
   if (typeof v === 'string') {
-    // Multi-line text without leading spaces reads best as a literal block.
-    if (v.includes('\n') && !/^\s/.test(v) && !/[\x00-\x08\x0b-\x1f\x7f]/.test(v)) return ` ${block(v, at + '  ')}`;
+    // Multi-line text reads best as a literal block, where one can hold it.
+    if (v.includes('\n') && blockable(v)) return ` ${block(v, at + '  ')}`;
     return ` ${scalarText(v)}`;
   }
   if (typeof v !== 'object') return ` ${String(v)}`;
