@@ -370,14 +370,19 @@ export class Connection {
         finish(e as GrpcError);
       }
     });
+    // The server's deadline is ours (grpc-timeout): a stream it ends
+    // without a status once that has passed ended for the deadline, even
+    // if our own timer has not run yet (a busy event loop).
+    const late = () => o.deadline !== undefined && Date.now() >= o.deadline;
     req.on('end', () => {
-      if (status === undefined) finish(new GrpcError(Code.Unavailable, 'stream ended without a gRPC status'));
+      if (status === undefined && late()) finish(new GrpcError(Code.DeadlineExceeded, 'context deadline exceeded'));
+      else if (status === undefined) finish(new GrpcError(Code.Unavailable, 'stream ended without a gRPC status'));
       else if (status === '0') finish(null);
       else finish(new GrpcError(Number(status), message));
     });
     req.on('error', (err: Error) => finish(new GrpcError(Code.Unavailable, err.message, err)));
     req.on('close', () => {
-      if (!done) finish(new GrpcError(Code.Unavailable, 'connection closed'));
+      if (!done) finish(late() ? new GrpcError(Code.DeadlineExceeded, 'context deadline exceeded') : new GrpcError(Code.Unavailable, 'connection closed'));
     });
     return {
       write: (body: Buffer) => {

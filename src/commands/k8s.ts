@@ -263,22 +263,90 @@ async function find(ctx: Context, f: Flags, keys: string[]): Promise<StoredKv | 
   return undefined;
 }
 
+// What `kubectl apply` must not be given back (--strip).
+function stripped(o: JsonObject): JsonObject {
+  const { status: _s, ...rest } = o;
+  const md = rest.metadata;
+  if (md !== null && typeof md === 'object' && !Array.isArray(md)) {
+    const { resourceVersion: _r, uid: _u, creationTimestamp: _c, managedFields: _m, selfLink: _l, ...keep } = md;
+    rest.metadata = keep;
+  }
+  return rest;
+}
+
+const printOne = (output: string, o: JsonObject) => stdout.write(output === 'json' ? jsonText(o) + '\n' : yamlText(o));
+
+// `get <resource>` without a name: the matching objects as a `kind: List`,
+// as `kubectl get -o yaml` prints them; without -n or -A, the default
+// namespace's (and cluster-scoped ones). What does not decode fails the
+// command after the list, naming each key.
+async function getList(ctx: Context, args: string[], f: Flags, output: string): Promise<void> {
+  const all = Boolean(f['all-namespaces']);
+  const namespace = (f.namespace as string) || (all ? '' : 'default');
+  const s = scope(args, { ...f, namespace: f.namespace as string }, 'k8s get');
+  const read = await open(ctx, f, s.key, s.end);
+  const items: JsonObject[] = [];
+  const failed: string[] = [];
+  try {
+    const decode = (kv: StoredKv): JsonObject | string => {
+      try {
+        const o = toObject(classify(kv.value), kv.mod_revision);
+        return f.strip ? stripped(o) : o;
+      } catch (e) {
+        if (e instanceof DecodeError) return `${kv.key.toString('utf8')}: ${e.message}`;
+        throw e;
+      }
+    };
+    for await (const batch of read.each(decode)) {
+      for (const o of batch) {
+        if (typeof o === 'string') failed.push(o);
+        else {
+          const md = o.metadata as JsonObject | undefined;
+          const ns = typeof md?.namespace === 'string' ? md.namespace : '';
+          if (namespace && ns && ns !== namespace) continue;
+          items.push(o);
+        }
+      }
+    }
+  } finally {
+    read.close();
+  }
+  const byKey = (o: JsonObject) => {
+    const md = o.metadata as JsonObject | undefined;
+    return `${md?.namespace ?? ''}/${md?.name ?? ''}`;
+  };
+  items.sort((a, b) => (byKey(a) < byKey(b) ? -1 : byKey(a) > byKey(b) ? 1 : 0));
+  printOne(output, { apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } });
+  undecrypted(read.problems);
+  if (failed.length > 0) throw new CliError(`${failed.length} object${failed.length === 1 ? '' : 's'} could not be decoded and are not in the list: ${failed.slice(0, 3).join('; ')}${failed.length > 3 ? '; …' : ''}`);
+}
+
 const get: CommandDef = {
   name: 'get',
-  usage: 'get <resource> <name> [options] | get <key> [options]',
-  summary: 'Prints one Kubernetes object stored in etcd, decoded',
+  usage: 'get <resource> [name] [options] | get <key> [options]',
+  summary: 'Prints Kubernetes objects stored in etcd, decoded',
   description:
     'Prints the object as the API server would serve it (metadata.resourceVersion is the key\'s mod\n' +
-    'revision), as YAML or with -o json; --meta-only prints what its metadata says in brief.',
+    'revision), as YAML or with -o json; --meta-only prints what its metadata says in brief. Without a\n' +
+    'name, the matching objects as a `kind: List` (as kubectl get -o yaml); --strip leaves out what\n' +
+    'kubectl apply must not get back (resourceVersion, uid, creationTimestamp, managedFields, selfLink, status).',
   flags: [
     { name: 'namespace', short: 'n', kind: 'string', def: '', help: 'The object\'s namespace (default: "default", then cluster-scoped)' },
+    { name: 'all-namespaces', short: 'A', kind: 'bool', def: 'false', help: 'Without a name: objects in every namespace' },
     { name: 'output', short: 'o', kind: 'string', def: 'yaml', help: 'yaml or json' },
     { name: 'meta-only', kind: 'bool', def: 'false', help: 'Print the kind, key, revisions and metadata summary only' },
+    { name: 'strip', kind: 'bool', def: 'false', help: 'Leave out what kubectl apply must not get back: resourceVersion, uid, creationTimestamp, managedFields, selfLink, status' },
     ...SOURCE_FLAGS,
   ],
   async run(ctx, args, f) {
     const output = f.output as string;
     if (output !== 'yaml' && output !== 'json') throw new CliError(`unknown output ${JSON.stringify(output)}: use yaml or json`, ExitCode.BadFeature);
+    if (f.namespace && f['all-namespaces']) throw bad('--namespace and --all-namespaces cannot be set at the same time, choose one');
+    if (args.length === 1 && !args[0]!.startsWith('/')) {
+      if (f['meta-only']) throw bad('--meta-only is for one object: give its name (k8s ls lists many)');
+      return getList(ctx, args, f, output);
+    }
+    if (f['all-namespaces']) throw bad('--all-namespaces is for a list: give a resource without a name');
     const keys = candidates(args, f.namespace as string);
     const kv = await find(ctx, f, keys);
     if (!kv) throw new CliError(`${args.length === 2 ? `${args[0]} ${JSON.stringify(args[1])}` : JSON.stringify(keys[0])} not found (looked at ${keys.join(', ')})`, ExitCode.Error);
@@ -286,7 +354,7 @@ const get: CommandDef = {
     try {
       v = classify(kv.value);
       const out = f['meta-only'] ? summaryJson(summarize(kv)) : toObject(v, kv.mod_revision);
-      stdout.write(output === 'json' ? jsonText(out) + '\n' : yamlText(out));
+      printOne(output, f.strip && !f['meta-only'] ? stripped(out) : out);
     } catch (e) {
       if (e instanceof DecodeError) throw new CliError(`${kv.key.toString('utf8')} cannot be decoded: ${e.message}`, ExitCode.Error);
       throw e;

@@ -24,7 +24,7 @@ function doubleQuoted(s: string): string {
 // else, single-quoted where it only needs its spaces and indicators kept,
 // double-quoted where it holds line breaks or control characters.
 function scalarText(s: string): string {
-  if (s === '') return "''";
+  if (s === '') return '""';
   if (s.includes('\n') || UNQUOTABLE.test(s)) return doubleQuoted(s);
   // Strings a YAML reader would take for another type are double-quoted, as kubectl prints them.
   if (RESERVED.test(s) || NUMBER.test(s) || TIMESTAMP.test(s) || SPECIAL.test(s)) return doubleQuoted(s);

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
+import { parse } from 'yaml';
 import { errorLines, etcdctl, ours, ROOT } from '../harness/cli.js';
 import { startEtcd, tempDir, type EtcdServer } from '../harness/etcd.js';
 import { resolveResource } from '../../src/k8s/resources.js';
@@ -165,6 +166,48 @@ describe('k8s get', () => {
     assert.equal(bad.code, 4);
   });
 
+  for (const source of ['live', 'snapshot']) {
+    test(`without a name: a kind: List of the matching objects, as kubectl prints one; --strip for kubectl apply (${source})`, async () => {
+      const from = source === 'live' ? [at()] : [`--snapshot=${snap}`];
+      const list = async (...args: string[]) => {
+        const r = await ours([...from, 'k8s', 'get', ...args, '-o', 'json']);
+        assert.equal(r.code, 0, r.stderr);
+        return JSON.parse(r.stdout.toString()) as { apiVersion: string; kind: string; metadata: Obj; items: Obj[] };
+      };
+      const names = (l: { items: Obj[] }) => l.items.map((o) => `${(o.metadata as Obj).namespace ?? ''}/${(o.metadata as Obj).name}`);
+      const pods = await list('pods');
+      assert.deepEqual([pods.apiVersion, pods.kind, pods.metadata], ['v1', 'List', { resourceVersion: '' }]);
+      assert.deepEqual(names(pods), ['default/web']);
+      // Every pod stored (the storage pairs add one of Kubernetes' own).
+      const storedPods = [...stored.keys()].filter((k) => k.startsWith('/registry/pods/')).map((k) => k.slice('/registry/pods/'.length)).sort();
+      assert.deepEqual(names(await list('pods', '-A')), storedPods);
+      assert.deepEqual(names(await list('po', '-n', 'kube-system')), ['kube-system/dns']);
+      assert.ok(names(await list('namespaces')).includes('/default'));
+      // Each item is what get prints for it alone.
+      const web = JSON.parse((await ours([...from, 'k8s', 'get', 'pods', 'web', '-o', 'json'])).stdout.toString()) as Obj;
+      assert.deepEqual(pods.items[0], web);
+      // YAML: the same list, in kubectl's layout.
+      const y = await ours([...from, 'k8s', 'get', 'pods', '-A']);
+      assert.equal(y.code, 0, y.stderr);
+      assert.match(y.stdout.toString(), /^apiVersion: v1\nitems:\n- apiVersion: v1\n {2}kind: Pod\n/);
+      assert.equal(parse(y.stdout.toString()).items.length, storedPods.length);
+      assert.match(y.stdout.toString(), /\nkind: List\nmetadata:\n {2}resourceVersion: ""\n$/);
+      assert.deepEqual(parse(y.stdout.toString()), await list('pods', '-A'));
+      // --strip: nothing the API server owns.
+      const bare = await list('pods', '-n', 'default', '--strip');
+      for (const o of bare.items) {
+        const md = o.metadata as Obj;
+        for (const k of ['resourceVersion', 'uid', 'creationTimestamp', 'managedFields', 'selfLink']) assert.ok(!(k in md), `${k} in ${JSON.stringify(md)}`);
+        assert.ok(!('status' in o));
+        assert.ok(md.name && md.labels);
+      }
+      const one = JSON.parse((await ours([...from, 'k8s', 'get', 'pods', 'web', '--strip', '-o', 'json'])).stdout.toString()) as Obj;
+      assert.deepEqual(one, bare.items[0]);
+      const refused = await ours([...from, 'k8s', 'get', 'pods', 'web', '-A']);
+      assert.deepEqual([refused.code, errorLines(refused.stderr)], [128, ['Error: --all-namespaces is for a list: give a resource without a name']]);
+    });
+  }
+
   test('every storage pair of ../shared/k8s/pairs decodes to its JSON, live and from the snapshot', { skip: !hasPairs && 'no ../shared/k8s/pairs here' }, async () => {
     for (const from of [[at()], [`--snapshot=${snap}`]]) {
       for (const f of pairFiles) {
@@ -180,6 +223,15 @@ describe('k8s get', () => {
         }
         assert.ok(isDeepStrictEqual(got, want), `${f}:\n${JSON.stringify(got)}\n${JSON.stringify(want)}`);
       }
+    }
+  });
+
+  test('-o yaml of every storage pair parses back to its -o json (YAML 1.1 and 1.2)', { skip: !hasPairs && 'no ../shared/k8s/pairs here' }, async () => {
+    for (const f of pairFiles) {
+      const [y, j] = await Promise.all([ours([at(), 'k8s', 'get', pairKey(f)]), ours([at(), 'k8s', 'get', pairKey(f), '-o', 'json'])]);
+      assert.equal(y.code, 0, `${f}: ${y.stderr}`);
+      const want = JSON.parse(j.stdout.toString()) as Obj;
+      for (const version of ['1.1', '1.2'] as const) assert.ok(isDeepStrictEqual(parse(y.stdout.toString(), { version, intAsBigInt: false }), want), `${f} (YAML ${version}):\n${y.stdout.toString()}`);
     }
   });
 });
