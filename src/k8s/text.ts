@@ -28,7 +28,8 @@ function scalarText(s: string): string {
   if (s.includes('\n') || UNQUOTABLE.test(s)) return doubleQuoted(s);
   // Strings a YAML reader would take for another type are double-quoted, as kubectl prints them.
   if (RESERVED.test(s) || NUMBER.test(s) || TIMESTAMP.test(s) || SPECIAL.test(s)) return doubleQuoted(s);
-  const plain = !/^[\s\-?:,[\]{}#&*!|>'"%@`]/.test(s) && !/\s$/.test(s) && !/: |:$| #|\t/.test(s);
+  // As go-yaml: "-", "?" and ":" may start a plain scalar when no space follows them.
+  const plain = !/^(?:[\s,[\]{}#&*!|>'"%@`]|[-?:](?:\s|$))/.test(s) && !/\s$/.test(s) && !/: |:$| #|\t/.test(s);
   return plain ? s : `'${s.replace(/'/g, "''")}'`;
 }
 
@@ -38,7 +39,8 @@ function scalarText(s: string): string {
 // keeps exactly its trailing newlines.
 function blockable(s: string): boolean {
   const first = s.replace(/^\n+/, '');
-  return first !== '' && !first.startsWith(' ') && !UNQUOTABLE.test(s);
+  // Spaces before a line break or at the end go double-quoted, as go-yaml writes them.
+  return first !== '' && !first.startsWith(' ') && !UNQUOTABLE.test(s) && !/ \n| $/.test(s);
 }
 
 function block(s: string, at: string): string {

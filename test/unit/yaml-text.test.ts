@@ -59,4 +59,6 @@ test('seeded random strings over an awkward alphabet parse back unchanged', () =
 
 test('the layout stays kubectl\'s where the data allows: plain scalars, literal blocks', () => {
   assert.equal(yamlText({ a: 'x', b: 'line 1\nline 2\n', c: 'two\nlines', d: 'x\n\n', e: ['v', '1'], f: 'http://h:1/p' }), 'a: x\nb: |\n  line 1\n  line 2\nc: |-\n  two\n  lines\nd: |+\n  x\n\ne:\n- v\n- "1"\nf: http://h:1/p\n');
+  // go-yaml leaves these plain; an empty string is "".
+  assert.equal(yamlText({ args: ['-Mbignum=bpi', '-wle', '--x', ':y', '?z', '- a', '-', ''] }), 'args:\n- -Mbignum=bpi\n- -wle\n- --x\n- :y\n- ?z\n- \'- a\'\n- \'-\'\n- ""\n');
 });
