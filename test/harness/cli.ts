@@ -29,8 +29,9 @@ export interface RunOptions {
 // on how busy the machine is; tests of the bound itself set it back ('').
 export const COMPLETE_TIMEOUT = { ETCDCTL_TS_COMPLETE_TIMEOUT: '20s' };
 
-function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...COMPLETE_TIMEOUT };
+// `own`: for etcdctl-ts, which alone reads ETCDCTL_TS_* (etcdctl warns of them).
+function cleanEnv(extra: Record<string, string | undefined> = {}, own = true): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = own ? { ...COMPLETE_TIMEOUT } : {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('ETCDCTL_')) env[k] = v;
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
@@ -42,7 +43,7 @@ function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.Proces
 export function exec(cmd: string, args: string[], o: RunOptions = {}): Promise<Result> {
   return new Promise((resolve, reject) => {
     const [file, argv] = cmd === OURS ? [process.execPath, [OURS, ...args]] : [cmd, args];
-    const child = spawn(file, argv, { env: cleanEnv(o.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(file, argv, { env: cleanEnv(o.env, cmd === OURS), stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 30000);
