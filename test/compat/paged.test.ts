@@ -71,8 +71,8 @@ describe(`many small pages print what one request prints${onEdge() ? '' : ` (${E
   for (const w of FORMATS) {
     for (const range of ranges) {
       test(`get ${range.join(' ')} -w ${w}`, async () => {
-        // Page edges are the pager's, whatever the format: every size for one.
-        for (const page of w === 'simple' ? [1, 2, 3] : [3]) {
+        // Page edges are the pager's, whatever the format: two sizes for one.
+        for (const page of w === 'simple' ? [1, 3] : [3]) {
           await same(['get', ...range, '-w', w], page);
           // --limit below, at and above a page boundary, and past the end.
           for (const limit of [2, 3, 4, 6, 40]) await same(['get', ...range, `--limit=${limit}`, '-w', w], page);

@@ -368,10 +368,14 @@ describe('snapshot restore', () => {
       for (const n of [1, 3]) {
         const cl = await restoreAndBoot(file, await specs(n, `up${v.slice(2)}x${n}m`), `tok-up${v.slice(2)}-${n}`, SERVERS[v]);
         try {
+          // Every key, lease, user and role on one member; on each, the release and the source's hash.
+          await sameData(cl.members[0]!.endpoint);
+          const hash = async (ep: string) => /"hash":(\d+)/.exec(await ok([at(ep), 'endpoint', 'hashkv', `--rev=${revision}`, '-w', 'json']))![1];
+          const want = await hash(src.endpoint);
           for (const m of cl.members) {
-            await sameData(m.endpoint);
             const status = JSON.parse(await ok([at(m.endpoint), 'endpoint', 'status', '-w', 'json'])) as { Status: { version: string } }[];
             assert.equal(status[0]!.Status.version, SERVERS[v].version);
+            assert.equal(await hash(m.endpoint), want, m.name);
           }
           assert.equal(await ok([`--endpoints=${cl.endpoints}`, 'put', 'after', 'restore']), 'OK\n');
         } finally {
