@@ -289,6 +289,20 @@ export class BoltFile {
     yield* this.walk({ id: 0, flags: inline.readUInt16LE(8), count: inline.readUInt16LE(10), overflow: 0, buf: inline }, `bucket ${JSON.stringify(name)}`);
   }
 
+  // A bucket's last key, along its right-most pages (the whole of an
+  // inline bucket); undefined when it is empty.
+  lastKey(value: Buffer, name: string): Buffer | undefined {
+    const root = value.length >= 16 ? Number(value.readBigUInt64LE(0)) : 0;
+    if (root === 0) {
+      let last: Buffer | undefined;
+      for (const it of this.bucket(value, name)) last = it.key;
+      return last;
+    }
+    let p = this.page(root);
+    while (p.flags === PageFlag.Branch) p = this.page(this.elements(p).at(-1)!.child);
+    return this.elements(p).at(-1)?.key;
+  }
+
   // The top-level buckets, by name.
   *buckets(): Generator<Item> {
     for (const it of this.tree(this.meta.root, 'root bucket')) {

@@ -46,8 +46,9 @@ export function hashKV(path: string, rev: bigint, shown = path): KvHash {
       if ((name === 'finishedCompactRev' || name === 'scheduledCompactRev') && it.value.length >= 8 && main(it.value) > compactRev) compactRev = main(it.value);
     }
     // A store starts at revision 1; a compaction ahead of the keys moves it on.
-    let currentRev = 1n;
-    for (const it of items('key')) if (it.key.length >= 17) currentRev = main(it.key);
+    const keyBucket = buckets.get('key');
+    const last = keyBucket ? db.lastKey(keyBucket, 'key') : undefined;
+    let currentRev = last && last.length >= 17 ? main(last) : 1n;
     if (currentRev < compactRev) currentRev = compactRev;
     if (rev > 0n && rev < compactRev) throw new SnapshotError(COMPACTED);
     if (rev > currentRev) throw new SnapshotError(FUTURE);

@@ -8,7 +8,7 @@ import { open } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { discard, fileError, lockDir, lockHolder, namesIn, syncDir, track, untrack, type Lock } from '../base/files.js';
 import { parseURLs, URLError } from '../client/urls.js';
-import { BoltFile, branchBody, BUCKET_LEAF, buildTree, leafBody, metaPage, NO_FREELIST, packBucket, PageFlag, PageWriter, type Item, type Page } from './bbolt.js';
+import { BoltFile, branchBody, BUCKET_LEAF, buildTree, leafBody, metaPage, NO_FREELIST, packBucket, PageFlag, PageWriter, type Item } from './bbolt.js';
 import { clusterId, memberId, memberJson, snapFile, snapName, WAL_NAME, WAL_SEGMENT_BYTES, walRecords, type RestoreMember } from './raft.js';
 import { gunzipStream, isGzip } from './gzip.js';
 import { checkSnapshotFile, dbStatus, hasTrailer, SnapshotError, TrailerSplit } from './status.js';
@@ -249,15 +249,7 @@ function rewriteDb(path: string, all: RestoreMember[], bump: bigint, markCompact
 
 // The main revision of the last key in the key bucket (0 when empty).
 function lastRevision(db: BoltFile, bucket: Buffer): bigint {
-  let last: Buffer | undefined;
-  const root = Number(bucket.readBigUInt64LE(0));
-  if (root === 0) {
-    for (const it of db.bucket(bucket, 'key')) last = it.key;
-  } else {
-    let p: Page = db.page(root);
-    while (p.flags === PageFlag.Branch) p = db.page(db.elements(p).at(-1)!.child);
-    last = db.elements(p).at(-1)?.key;
-  }
+  const last = db.lastKey(bucket, 'key');
   return last && last.length >= 8 ? last.readBigUInt64BE(0) : 0n;
 }
 
