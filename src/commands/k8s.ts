@@ -48,8 +48,15 @@ function format(ctx: Context): K8sFormat {
   throw new CliError(`${f} not supported as output format (k8s commands write simple, table, json and jsonl)`, ExitCode.BadFeature);
 }
 
-// The keys of --encryption-provider-config, or undefined without it.
-async function keyring(f: Flags): Promise<Keyring | undefined> {
+// The keys of --encryption-provider-config, or undefined without it: read
+// once per command, however many reads it makes (get tries two keys).
+const keyrings = new WeakMap<Flags, Keyring | undefined>();
+function keyring(f: Flags): Keyring | undefined {
+  if (!keyrings.has(f)) keyrings.set(f, readKeyring(f));
+  return keyrings.get(f);
+}
+
+function readKeyring(f: Flags): Keyring | undefined {
   const file = f['encryption-provider-config'] as string;
   if (!file) return undefined;
   let text: string;
@@ -84,13 +91,14 @@ function decrypter(ring: Keyring | undefined, problems: Map<string, string>): (k
   if (!ring) return (kv) => kv;
   return (kv) => {
     const key = kv.key.toString('utf8');
-    problems.delete(kv.key.toString('latin1'));
+    const id = kv.key.toString('latin1');
+    problems.delete(id);
     try {
       const d = ring.decrypt(key, resourceOfKey(key), kv.value);
       return d ? { ...kv, value: d.plain, encryption: { provider: d.provider, key: d.key }, stored: kv.value.length } : kv;
     } catch (e) {
       if (!(e instanceof EncryptionError)) throw e;
-      problems.set(kv.key.toString('latin1'), e.message);
+      problems.set(id, e.message);
       return kv;
     }
   };
@@ -119,7 +127,7 @@ async function open(ctx: Context, f: Flags, key: Buffer, end: Buffer): Promise<R
   const snapshot = f.snapshot as string;
   const rev = f.rev as bigint;
   const problems = new Map<string, string>();
-  const dec = decrypter(await keyring(f), problems);
+  const dec = decrypter(keyring(f), problems);
   if (snapshot) {
     if (rev > 0n) throw bad('--rev reads the cluster; a snapshot holds only its latest revision');
     checkSnapshotFile(snapshot);
@@ -283,7 +291,7 @@ const printOne = (output: string, o: JsonObject) => stdout.write(output === 'jso
 async function getList(ctx: Context, args: string[], f: Flags, output: string): Promise<void> {
   const all = Boolean(f['all-namespaces']);
   const namespace = (f.namespace as string) || (all ? '' : 'default');
-  const s = scope(args, { ...f, namespace: f.namespace as string }, 'k8s get');
+  const s = scope(args, f, 'k8s get');
   const read = await open(ctx, f, s.key, s.end);
   const items: JsonObject[] = [];
   const failed: string[] = [];
@@ -469,7 +477,7 @@ const watch: CommandDef = {
     const fmt = format(ctx);
     // A change that cannot be decrypted is shown encrypted, with a warning: the watch goes on.
     const problems = new Map<string, string>();
-    const dec = decrypter(await keyring(f), problems);
+    const dec = decrypter(keyring(f), problems);
     if (fmt === 'json' || fmt === 'table') throw new CliError(`${ctx.settings.format} not supported as output format (k8s watch writes simple and jsonl)`, ExitCode.BadFeature);
     const s = scope(args, { ...f, 'all-namespaces': false }, 'k8s watch');
     if (args.length > 1) throw bad('k8s watch takes at most a resource');

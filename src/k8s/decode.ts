@@ -50,13 +50,18 @@ const ENCRYPTED = Buffer.from('k8s:enc:', 'latin1');
 // namespace and creation time ('table'), or name and namespace ('count').
 export type Detail = 'full' | 'table' | 'count';
 
+// An encrypted value's `k8s:enc:<provider>:<version>:<key name>:<ciphertext>`
+// split at its colons (the ciphertext's first bytes last), or undefined
+// when the value is not encrypted.
+export function encryptedHeader(value: Buffer): string[] | undefined {
+  if (!value.subarray(0, ENCRYPTED.length).equals(ENCRYPTED)) return undefined;
+  return value.subarray(ENCRYPTED.length, ENCRYPTED.length + 512).toString('latin1').split(':');
+}
+
 export function classify(value: Buffer, detail: Detail = 'full'): K8sValue {
   if (value.length >= 4 && value[0] === MAGIC[0] && value[1] === MAGIC[1] && value[2] === MAGIC[2] && value[3] === MAGIC[3]) return unknownEnvelope(value, detail);
-  if (value.subarray(0, ENCRYPTED.length).equals(ENCRYPTED)) {
-    // k8s:enc:<provider>:<version>:<key name>:<ciphertext>
-    const parts = value.subarray(ENCRYPTED.length, ENCRYPTED.length + 512).toString('latin1').split(':');
-    return { type: 'encrypted', provider: parts.length > 1 ? `${parts[0]} ${parts[1]}` : (parts[0] ?? ''), key: parts.length > 3 ? parts[2]! : '' };
-  }
+  const parts = encryptedHeader(value);
+  if (parts) return { type: 'encrypted', provider: parts.length > 1 ? `${parts[0]} ${parts[1]}` : (parts[0] ?? ''), key: parts.length > 3 ? parts[2]! : '' };
   if (value[0] === 0x7b) {
     let o: unknown;
     try {

@@ -9,10 +9,11 @@
 // kms values name a plugin that holds the key; they cannot be read offline.
 import { createDecipheriv, type CipherGCMTypes } from 'node:crypto';
 import * as z from 'zod/mini';
+import { encryptedHeader } from './decode.js';
 
 export class EncryptionError extends Error {}
 
-const PREFIX = 'k8s:enc:';
+const PREFIX_LENGTH = 'k8s:enc:'.length;
 const Keys = z.object({ keys: z.array(z.object({ name: z.string(), secret: z.string() })) });
 const Provider = z.object({
   aescbc: z.optional(Keys),
@@ -83,13 +84,13 @@ export class Keyring {
   // object in errors. `resource` ("secrets", "deployments.apps") picks the
   // config entry when two give one key name different secrets.
   decrypt(etcdKey: string, resource: string, value: Buffer): Decrypted | undefined {
-    if (!value.subarray(0, PREFIX.length).equals(Buffer.from(PREFIX))) return undefined;
-    const head = value.subarray(PREFIX.length, PREFIX.length + 512).toString('latin1').split(':');
+    const head = encryptedHeader(value);
+    if (!head) return undefined;
     const [provider = '', version = '', name = ''] = head;
     if (provider === 'kms') throw new EncryptionError(`${etcdKey} is encrypted by the KMS plugin "${name}" (kms ${version}): the key is held by the plugin, so it cannot be decrypted offline`);
     if (!(provider in KEY_SIZES) || head.length < 4) throw new EncryptionError(`${etcdKey} is encrypted with ${provider || 'an unnamed provider'} ${version}, which etcdctl-ts cannot decrypt (aescbc, aesgcm and secretbox it can)`);
     const cipher = provider as Cipher;
-    const data = value.subarray(PREFIX.length + provider.length + version.length + name.length + 3);
+    const data = value.subarray(PREFIX_LENGTH + provider.length + version.length + name.length + 3);
     const candidates = this.keys.filter((k) => k.cipher === cipher && k.name === name);
     if (candidates.length === 0) throw new EncryptionError(`${etcdKey} is encrypted with ${cipher} key "${name}", which ${this.file} does not have`);
     const matches = (k: Key) => k.resources.some((r) => r === resource || r === '*.*' || (r.startsWith('*.') && resource.endsWith(r.slice(1))) || (r === '*.' && !resource.includes('.')));
