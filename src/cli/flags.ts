@@ -5,7 +5,9 @@ import { Option, type Command } from 'commander';
 import { UsageError } from './errors.js';
 import { parseBool, parseDuration, parseInt64, ValueError } from './values.js';
 
-export type FlagKind = 'bool' | 'string' | 'duration' | 'int' | 'uint' | 'strings';
+// strings splits on commas (pflag's StringSlice); stringArray takes each
+// use whole (StringArray), for values such as paths.
+export type FlagKind = 'bool' | 'string' | 'duration' | 'int' | 'uint' | 'strings' | 'stringArray';
 
 export interface FlagSpec {
   name: string;
@@ -38,6 +40,8 @@ export function parseFlagValue(f: FlagSpec, raw: string, prev?: FlagValue): Flag
         if (/^[+-]/.test(raw)) throw new ValueError(`strconv.ParseUint: parsing ${JSON.stringify(raw)}: invalid syntax`);
         return Number(parseInt64(raw, 0));
       }
+      case 'stringArray':
+        return Array.isArray(prev) ? [...prev, raw] : [raw];
       case 'strings': {
         const items = raw === '' ? [] : raw.split(',').map((s) => s.trim());
         return Array.isArray(prev) ? [...prev, ...items] : items;
@@ -52,6 +56,7 @@ export function parseFlagValue(f: FlagSpec, raw: string, prev?: FlagValue): Flag
 export function defaultValue(f: FlagSpec): FlagValue {
   switch (f.kind) {
     case 'strings':
+    case 'stringArray':
       return f.def.replace(/^\[|\]$/g, '').split(',').filter(Boolean);
     case 'bool':
       return f.def === 'true';

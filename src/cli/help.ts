@@ -47,7 +47,7 @@ function flagSection(flags: FlagSpec[]): string {
 
 // pflag's own rows (cobra 1.x, etcdctl 3.6+): the type after the name,
 // descriptions three spaces after the widest, a non-zero default appended.
-const TYPE_NAMES: Record<FlagSpec['kind'], string> = { bool: '', string: 'string', strings: 'strings', duration: 'duration', int: 'int', uint: 'uint' };
+const TYPE_NAMES: Record<FlagSpec['kind'], string> = { bool: '', string: 'string', strings: 'strings', stringArray: 'stringArray', duration: 'duration', int: 'int', uint: 'uint' };
 const ZERO = new Set(['', 'false', '0', '0s', '[]']);
 export function pflagRows(flags: FlagSpec[]): string {
   const rows = [...flags]

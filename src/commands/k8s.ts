@@ -1,212 +1,21 @@
-// k8s ls|get|usage|watch (etcdctl-ts's own): Kubernetes objects as the API
+// k8s ls|get|usage|watch|diff (etcdctl-ts's own): Kubernetes objects as the API
 // server stores them under /registry, read live (paged, at one revision)
 // or from a snapshot file with --snapshot, decoded by src/k8s/.
-import { bytes } from '../base/bytes.js';
 import { CliError, ExitCode } from '../cli/errors.js';
 import type { Context } from '../cli/global.js';
 import type { CommandDef, Flags } from '../cli/registry.js';
-import { PagedRange } from '../client/paged.js';
 import { prefixEnd } from '../client/prefix.js';
 import { EventType, type KeyValue } from '../client/types.js';
 import { classify, DecodeError, toObject, type Detail, type JsonObject } from '../k8s/decode.js';
-import { REGISTRY, resolveResource, resourceOfKey } from '../k8s/resources.js';
+import { REGISTRY, resolveResource } from '../k8s/resources.js';
 import { humanSize, summarize, type ObjectSummary, type StoredKv } from '../k8s/summary.js';
 import { yamlText } from '../k8s/text.js';
 import { jsonLine, jsonText } from '../output/json-text.js';
-import { printObjects, summaryJson, type K8sFormat } from '../output/k8s.js';
+import { printObjects, summaryJson } from '../output/k8s.js';
 import { drawTable } from '../output/tables.js';
 import { stdout } from '../output/out.js';
-import { openKeyspace, type Keyspace } from '../snapshot/keyspace.js';
-import { openPlain } from '../snapshot/plain.js';
-import { checkSnapshotFile } from '../snapshot/status.js';
-import { FileError, readBounded } from '../base/files.js';
-import { EncryptionError, Keyring } from '../k8s/encryption.js';
-
-const bad = (msg: string) => new CliError(msg, ExitCode.BadArgs);
-
-const ENCRYPTION_FLAG = {
-  name: 'encryption-provider-config',
-  kind: 'string' as const,
-  def: '',
-  help: "kube-apiserver's EncryptionConfiguration (--encryption-provider-config): decrypt values encrypted at rest (aescbc, aesgcm, secretbox)",
-};
-const SOURCE_FLAGS = [
-  ENCRYPTION_FLAG,
-  { name: 'snapshot', kind: 'string' as const, def: '', help: 'Read a snapshot file (or a member\'s db) instead of the cluster; no etcd is contacted' },
-  { name: 'rev', kind: 'int' as const, def: '0', help: 'Read the cluster at this revision (live only)' },
-  { name: 'force', kind: 'bool' as const, def: 'false', help: 'With --snapshot: print what a damaged file still holds, with a warning listing what could not be read' },
-];
-const NS_FLAGS = [
-  { name: 'namespace', short: 'n', kind: 'string' as const, def: '', help: 'Only objects in this namespace' },
-  { name: 'all-namespaces', short: 'A', kind: 'bool' as const, def: 'false', help: 'Objects in every namespace (the default)' },
-];
-
-function format(ctx: Context): K8sFormat {
-  const f = ctx.settings.format;
-  if (f === 'simple') return 'plain';
-  if (f === 'table' || f === 'json' || f === 'jsonl') return f;
-  throw new CliError(`${f} not supported as output format (k8s commands write simple, table, json and jsonl)`, ExitCode.BadFeature);
-}
-
-// The keys of --encryption-provider-config, or undefined without it: read
-// once per command, however many reads it makes (get tries two keys).
-const keyrings = new WeakMap<Flags, Keyring | undefined>();
-function keyring(f: Flags): Keyring | undefined {
-  if (!keyrings.has(f)) keyrings.set(f, readKeyring(f));
-  return keyrings.get(f);
-}
-
-function readKeyring(f: Flags): Keyring | undefined {
-  const file = f['encryption-provider-config'] as string;
-  if (!file) return undefined;
-  let text: string;
-  try {
-    text = readBounded(file, 1 << 20).toString('utf8');
-  } catch (e) {
-    if (e instanceof FileError) throw new CliError(`--encryption-provider-config: ${e.message}`);
-    throw e;
-  }
-  // Loaded only here: YAML is read nowhere else.
-  const { parse, YAMLParseError } = require('yaml') as typeof import('yaml');
-  let doc: unknown;
-  try {
-    doc = parse(text);
-  } catch (e) {
-    if (e instanceof YAMLParseError) throw new CliError(`--encryption-provider-config: ${file} is not YAML: ${e.message.split('\n')[0]}`);
-    throw e;
-  }
-  try {
-    return Keyring.from(doc, file);
-  } catch (e) {
-    if (e instanceof EncryptionError) throw new CliError(`--encryption-provider-config: ${e.message}`);
-    throw e;
-  }
-}
-
-// A stored key-value with its value decrypted where a key opens it.
-// Values that cannot be are left as they are and said in `problems`, by
-// key: a later version of the key (a snapshot hands out every one) that
-// does decrypt takes its problem back.
-function decrypter(ring: Keyring | undefined, problems: Map<string, string>): (kv: StoredKv) => StoredKv {
-  if (!ring) return (kv) => kv;
-  return (kv) => {
-    const key = kv.key.toString('utf8');
-    const id = kv.key.toString('latin1');
-    problems.delete(id);
-    try {
-      const d = ring.decrypt(key, resourceOfKey(key), kv.value);
-      return d ? { ...kv, value: d.plain, encryption: { provider: d.provider, key: d.key }, stored: kv.value.length } : kv;
-    } catch (e) {
-      if (!(e instanceof EncryptionError)) throw e;
-      problems.set(id, e.message);
-      return kv;
-    }
-  };
-}
-
-// After a listing: values that stayed encrypted fail the command.
-function undecrypted(problems: Map<string, string>): void {
-  if (problems.size === 0) return;
-  const list = [...problems.values()];
-  throw new CliError(`${list.length} encrypted value${list.length === 1 ? '' : 's'} could not be decrypted: ${list.slice(0, 3).join('; ')}${list.length > 3 ? '; …' : ''}`);
-}
-
-interface Read {
-  revision: bigint;
-  // Decryption failures of the values handed out so far, by key.
-  problems: Map<string, string>;
-  // What `f` makes of every stored key-value under [key, end): in key
-  // order live; from a snapshot, of each key's last version, in the order
-  // they were last written.
-  each<T>(f: (kv: StoredKv) => T): AsyncIterable<T[]>;
-  close(): void;
-}
-
-// The key range to read, from the cluster or a snapshot file.
-async function open(ctx: Context, f: Flags, key: Buffer, end: Buffer): Promise<Read> {
-  const snapshot = f.snapshot as string;
-  const rev = f.rev as bigint;
-  const problems = new Map<string, string>();
-  const dec = decrypter(keyring(f), problems);
-  if (snapshot) {
-    if (rev > 0n) throw bad('--rev reads the cluster; a snapshot holds only its latest revision');
-    checkSnapshotFile(snapshot);
-    const plain = await openPlain(snapshot);
-    let ks: Keyspace;
-    try {
-      ks = openKeyspace(plain.path, snapshot);
-    } catch (e) {
-      plain.close();
-      throw e;
-    }
-    return {
-      revision: ks.revision,
-      problems,
-      each: (fn) =>
-        (async function* () {
-          const got = ks.latest(key, end, (kv) => fn(dec(kv)));
-          // Keys deleted since: nothing of them is shown.
-          for (const k of problems.keys()) if (!got.has(k)) problems.delete(k);
-          await ks.trailer;
-          // A damaged file is an error, not a shorter answer.
-          const damage = ks.problems();
-          if (damage.length > 0) {
-            const list = `${damage.length} problem${damage.length === 1 ? '' : 's'}: ${damage.slice(0, 10).join('; ')}${damage.length > 10 ? '; …' : ''}`;
-            if (!f.force) throw new CliError(`${snapshot} is damaged, so what it holds cannot all be read (${list}); --force prints what can be read`);
-            process.stderr.write(`etcdctl-ts: warning: ${snapshot} is damaged; what follows leaves out what could not be read (${list})\n`);
-          }
-          yield [...got.values()];
-        })(),
-      close: () => {
-        ks.close();
-        plain.close();
-      },
-    };
-  }
-  const client = await ctx.client();
-  const paged = new PagedRange(client, { key, range_end: end, revision: rev > 0n ? rev : 0n }, { deadline: () => ctx.commandDeadline() });
-  const pages = paged.pages();
-  // The first page pins the revision the rest is read at.
-  const first = await pages.next();
-  return {
-    get revision() {
-      return paged.revision;
-    },
-    problems,
-    each: <T>(fn: (kv: StoredKv) => T) =>
-      (async function* () {
-        const map = (kvs: Iterable<KeyValue>) => {
-          const out: T[] = [];
-          for (const kv of kvs) out.push(fn(dec(kv)));
-          return out;
-        };
-        if (!first.done) yield map(first.value);
-        for await (const kvs of pages) yield map(kvs);
-      })(),
-    close: () => undefined,
-  };
-}
-
-interface Scope {
-  key: Buffer;
-  end: Buffer;
-  namespace: string;
-  name: string;
-}
-
-function scope(args: string[], f: Flags, command: string): Scope {
-  if (args.length > 2) throw bad(`${command} takes at most a resource and a name`);
-  const namespace = f.namespace as string;
-  if (namespace && f['all-namespaces']) throw bad('--namespace and --all-namespaces cannot be set at the same time, choose one');
-  let prefix = REGISTRY;
-  if (args.length > 0) {
-    prefix = resolveResource(args[0]!).prefix;
-    // A resource and a namespace narrow the read to that namespace's keys.
-    if (namespace) prefix += `${namespace}/`;
-  }
-  const key = bytes(prefix);
-  return { key, end: prefixEnd(key), namespace, name: args[1] ?? '' };
-}
+import { diff } from './k8s-diff.js';
+import { bad, decrypter, ENCRYPTION_FLAG, format, keyring, NS_FLAGS, open, scope, SOURCE_FLAGS, undecrypted, type Scope } from './k8s-source.js';
 
 async function collect(ctx: Context, f: Flags, s: Scope, detail: Detail): Promise<{ list: ObjectSummary[]; revision: bigint; problems: Map<string, string> }> {
   const read = await open(ctx, f, s.key, s.end);
@@ -512,5 +321,5 @@ export const k8sCommand: CommandDef = {
   usage: 'k8s <subcommand>',
   summary: 'Reads Kubernetes objects stored in etcd (etcdctl-ts)',
   flags: [],
-  subcommands: [ls, get, usage, watch],
+  subcommands: [ls, get, usage, watch, diff],
 };

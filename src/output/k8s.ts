@@ -1,9 +1,12 @@
 // Output of the k8s commands (etcdctl-ts's own): tables (tables.ts),
 // borderless as kubectl prints them (bordered with -w table), and JSON or
 // JSON lines for scripts, with revisions written in full.
+import { unifiedDiff } from '../base/linediff.js';
+import type { Difference } from '../k8s/diff.js';
 import { humanAge, humanSize, type ObjectSummary } from '../k8s/summary.js';
+import { yamlText } from '../k8s/text.js';
 import { jsonLine, jsonText, type JsonObject } from './json-text.js';
-import { stdout } from './out.js';
+import { colour, stdout } from './out.js';
 import { drawTable } from './tables.js';
 
 export type K8sFormat = 'plain' | 'table' | 'json' | 'jsonl';
@@ -41,6 +44,9 @@ export function summaryJson(s: ObjectSummary): JsonObject {
   return o;
 }
 
+// What the KIND column shows of an object.
+const placeholder = (s: ObjectSummary) => (s.encoding === 'invalid' ? '<invalid>' : s.encoding === 'other' ? '<not an object>' : s.kind || (s.encryption ? '<encrypted>' : ''));
+
 export function printObjects(format: K8sFormat, list: ObjectSummary[], revision: bigint, now: number, withNamespace: boolean): void {
   if (format === 'json') {
     stdout.write(jsonText({ revision, items: list.map(summaryJson) }) + '\n');
@@ -55,7 +61,7 @@ export function printObjects(format: K8sFormat, list: ObjectSummary[], revision:
   const rows = list.map((s) => {
     const stamp = s.meta ? s.meta.creationTimestamp : s.created;
     const created = stamp ? Date.parse(stamp) : NaN;
-    const kind = s.encoding === 'invalid' ? '<invalid>' : s.encoding === 'other' ? '<not an object>' : s.kind || (s.encryption ? '<encrypted>' : '');
+    const kind = placeholder(s);
     return [
       ...(withNamespace ? [s.namespace] : []),
       s.name,
@@ -68,4 +74,74 @@ export function printObjects(format: K8sFormat, list: ObjectSummary[], revision:
     ];
   });
   stdout.write(drawTable(format, head, rows));
+}
+
+// One state in a diff: where it was read and at what revision.
+export interface DiffState {
+  source: string;
+  revision: bigint;
+}
+
+
+function diffRecord(d: Difference): JsonObject {
+  const s = d.summary;
+  return { change: d.change, key: s.key, kind: s.kind, apiVersion: s.apiVersion, namespace: s.namespace, name: s.name, fromRevision: d.from?.kv.mod_revision ?? null, toRevision: d.to?.kv.mod_revision ?? null };
+}
+
+// k8s diff's output: a line per changed object and, for a modified one,
+// the unified diff of its YAML (in colour on a terminal only); JSON lines
+// of the same, or one JSON document with the states compared.
+export class DiffPrinter {
+  private readonly records: JsonObject[] = [];
+  readonly counts = { added: 0, deleted: 0, modified: 0 };
+
+  constructor(
+    private readonly format: 'plain' | 'json' | 'jsonl',
+    private readonly from: DiffState,
+    private readonly to: DiffState,
+  ) {}
+
+  add(d: Difference): void {
+    this.counts[d.change]++;
+    if (this.format === 'jsonl') {
+      stdout.write(jsonLine(diffRecord(d)) + '\n');
+      return;
+    }
+    if (this.format === 'json') {
+      this.records.push(diffRecord(d));
+      return;
+    }
+    const c = colour();
+    const s = d.summary;
+    const what = `${d.change.padEnd(9)} ${placeholder(s) || `<${s.encoding}>`} ${s.namespace ? `${s.namespace}/` : ''}${s.name}`;
+    stdout.write((c ? c.bold(what) : what) + '\n');
+    if (d.change !== 'modified') return;
+    const from = d.from!;
+    const to = d.to!;
+    if (!from.object || !to.object) {
+      const why = (v: typeof from) => (v.error ? `does not decode: ${v.error}` : 'decodes');
+      stdout.write(`  the stored value changed (${from.kv.value.length} to ${to.kv.value.length} bytes); before it ${why(from)}, after it ${why(to)}\n`);
+      return;
+    }
+    const label = (st: DiffState, v: typeof from) => `${s.key}\t${st.source}, revision ${v.kv.mod_revision}`;
+    for (const line of unifiedDiff(yamlText(from.object), yamlText(to.object), [label(this.from, from), label(this.to, to)])) {
+      if (!c) stdout.write(line + '\n');
+      else if (line.startsWith('@@')) stdout.write(c.cyan(line) + '\n');
+      else if (line.startsWith('-')) stdout.write(c.red(line) + '\n');
+      else if (line.startsWith('+')) stdout.write(c.green(line) + '\n');
+      else stdout.write(line + '\n');
+    }
+  }
+
+  finish(): void {
+    const state = (st: DiffState) => ({ source: st.source, revision: st.revision });
+    const { added, deleted, modified } = this.counts;
+    if (this.format === 'json') {
+      stdout.write(jsonText({ from: state(this.from), to: state(this.to), added, deleted, modified, changes: this.records }) + '\n');
+    } else if (this.format === 'plain') {
+      const total = added + deleted + modified;
+      const states = `from ${this.from.source} (revision ${this.from.revision}) to ${this.to.source} (revision ${this.to.revision})`;
+      stdout.write(total === 0 ? `no objects changed ${states}\n` : `${total} object${total === 1 ? '' : 's'} changed ${states}: ${added} added, ${deleted} deleted, ${modified} modified\n`);
+    }
+  }
 }

@@ -72,3 +72,10 @@ export class Out {
 }
 
 export const stdout = new Out(1);
+
+// chalk where colour may be used: on a terminal only, never with NO_COLOR
+// (so never on a pipe or in json). Loaded only then.
+export function colour(): import('chalk').ChalkInstance | undefined {
+  if (!process.stdout.isTTY || process.env.NO_COLOR) return undefined;
+  return (require('chalk') as typeof import('chalk')).default;
+}

@@ -1,6 +1,7 @@
 // etcdctl-ts's own tables (k8s listings, defrag plans and reports):
 // borderless as kubectl prints them, or bordered by cli-table3. etcdctl's
 // tables are table.ts's, byte for byte as Go's tablewriter draws them.
+import { colour } from './out.js';
 
 // Rows per cli-table3 table: its layout costs grow faster than the rows,
 // so a long list is drawn in chunks with the column widths fixed up front.
@@ -21,11 +22,8 @@ export function drawTable(format: 'plain' | 'table', head: string[], rawRows: st
   }
   // Loaded here: only these commands draw tables of their own.
   const Table = require('cli-table3') as typeof import('cli-table3');
-  // Headers in colour on a terminal only, never with NO_COLOR.
-  if (process.stdout.isTTY && !process.env.NO_COLOR) {
-    const { default: chalk } = require('chalk') as typeof import('chalk');
-    head = head.map((h) => chalk.bold.cyan(h));
-  }
+  const chalk = colour();
+  if (chalk) head = head.map((h) => chalk.bold.cyan(h));
   const out: string[] = [];
   for (let i = 0; i === 0 || i < rows.length; i += CHUNK) {
     const first = i === 0;

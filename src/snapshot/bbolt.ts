@@ -303,6 +303,29 @@ export class BoltFile {
     return this.elements(p).at(-1)?.key;
   }
 
+  // One key's value in a bucket (given its value in the parent), found by
+  // descending its tree; undefined when it is not there.
+  get(value: Buffer, name: string, key: Buffer): Buffer | undefined {
+    const root = value.length >= 16 ? Number(value.readBigUInt64LE(0)) : 0;
+    if (root === 0) {
+      for (const it of this.bucket(value, name)) if (it.key.equals(key)) return it.value;
+      return undefined;
+    }
+    let p = this.page(root);
+    while (p.flags === PageFlag.Branch) {
+      // The last child whose first key is at or before the key.
+      const children = this.elements(p);
+      let child = children[0];
+      for (const c of children) {
+        if (Buffer.compare(c.key, key) > 0) break;
+        child = c;
+      }
+      if (!child) return undefined;
+      p = this.page(child.child);
+    }
+    return this.elements(p).find((e) => e.key.equals(key))?.value;
+  }
+
   // The top-level buckets, by name.
   *buckets(): Generator<Item> {
     for (const it of this.tree(this.meta.root, 'root bucket')) {

@@ -15,8 +15,12 @@ export interface Keyspace {
   // What `f` makes of the last version of every live key under [prefix,
   // end), by key: one pass over the revisions, `f` called for each version
   // (a later one replaces it, a deletion removes it), so only what `f`
-  // keeps of each key stays in memory.
-  latest<T>(prefix: Buffer, end: Buffer, f: (kv: KeyValue) => T): Map<string, T>;
+  // keeps of each key stays in memory. `at` is the version's revision in
+  // the bucket (8-byte main, '_', 8-byte sub), for stored(); it is a view
+  // of a page, so what is kept of it must be copied.
+  latest<T>(prefix: Buffer, end: Buffer, f: (kv: KeyValue, at: Buffer) => T): Map<string, T>;
+  // The version stored at a revision `latest` handed out.
+  stored(at: Buffer): KeyValue | undefined;
   // Settles once the sha256 trailer has been checked (rejects if it is wrong).
   trailer: Promise<void>;
   // What could not be read: damaged pages, values that do not decode.
@@ -82,10 +86,14 @@ export function openKeyspace(path: string, shown = path): Keyspace {
             undecoded.push(undecodable(it.key, e));
             continue;
           }
-          out.set(name, f(kv));
+          out.set(name, f(kv, it.key));
         }
       }
       return out;
+    },
+    stored(at) {
+      const value = bucket && db.get(bucket, 'key', at);
+      return value ? (decode(pb.KeyValue, value) as unknown as KeyValue) : undefined;
     },
     trailer,
     problems: () => [...db.problems, ...undecoded],

@@ -24,7 +24,7 @@ const flagNames = (s: string | undefined) => (s ?? '').split('\n').map((l) => /^
 // etcdctl 3.4.23 lists cobra's own completion subcommands and v2 `migrate`;
 // etcdctl-ts has one `completion` command, 3.5's `auth status`, 3.6's `downgrade`, 3.7's `options`, `k8s`, `snapshot list` and `snapshot hashkv`.
 const ONLY_THEIRS = /^\t(completion (bash|fish|powershell|zsh)|migrate)\t/;
-const ONLY_OURS = /^\t(?:(completion|auth status|status)\t+(Generate completion script|Returns authentication status)|k8s(?: (?:get|ls|usage|watch))?\t+\S.*|(?:snapshot )?list\t+Lists and verifies the snapshot files in a directory \(etcdctl-ts\)|options\t+Show the global command-line flags|downgrade (?:cancel|enable|validate)\t+\S.*|(?:snapshot )?hashkv\t+Prints the KV history hash of a snapshot or db file \(etcdutl 3\.6\))$/;
+const ONLY_OURS = /^\t(?:(completion|auth status|status)\t+(Generate completion script|Returns authentication status)|k8s(?: (?:get|ls|usage|watch|diff))?\t+\S.*|(?:snapshot )?list\t+Lists and verifies the snapshot files in a directory \(etcdctl-ts\)|options\t+Show the global command-line flags|downgrade (?:cancel|enable|validate)\t+\S.*|(?:snapshot )?hashkv\t+Prints the KV history hash of a snapshot or db file \(etcdutl 3\.6\))$/;
 
 async function compare(args: string[]): Promise<void> {
   const [ref, got] = await Promise.all([etcdctl(args), ours(args)]);
