@@ -71,6 +71,26 @@ done
 build "$ETCD35_TOOLS" etcdctl etcdctl "$cache/etcd-$ETCD35_TOOLS"
 build "$ETCD35_TOOLS" etcdutl etcdutl "$cache/etcd-$ETCD35_TOOLS"
 
+# kubectl's YAML writer as a reference for the k8s YAML tests: sigs.k8s.io/yaml
+# at $SIGS_YAML around test/reference/k8s-yaml/main.go, in a throwaway module.
+yaml_ref=$cache/k8s-yaml-$SIGS_YAML/k8s-yaml
+if [ ! -x "$yaml_ref" ]; then
+  command -v go >/dev/null || { echo "install-deps: go is needed to build the k8s YAML reference" >&2; exit 1; }
+  w=$(mktemp -d)
+  (
+    cd "$w"
+    export GOFLAGS=-mod=mod GOTOOLCHAIN=auto
+    cp "$here/../test/reference/k8s-yaml/main.go" .
+    go mod init local/k8syaml >/dev/null 2>&1
+    go get "sigs.k8s.io/yaml@v$SIGS_YAML" >/dev/null 2>&1 || { echo "install-deps: go get sigs.k8s.io/yaml@v$SIGS_YAML failed" >&2; exit 1; }
+    CGO_ENABLED=0 go build -trimpath -o k8s-yaml .
+  ) || { rm -rf "$w"; exit 1; }
+  mkdir -p "${yaml_ref%/*}"
+  mv "$w/k8s-yaml" "$yaml_ref.tmp" && mv "$yaml_ref.tmp" "$yaml_ref"
+  rm -rf "$w"
+fi
+[ "$(echo '{"a":["b"]}' | "$yaml_ref" | tr -d '\0')" = "$(printf 'a:\n- b')" ] || { echo "install-deps: $yaml_ref does not write kubectl's YAML" >&2; exit 1; }
+
 # etcd 3.5: the test harness finds it in $ETCD35_DIR (default below).
 version=$ETCD35
 dest=${ETCD35_DIR:-$cache/etcd-$version}

@@ -25,10 +25,10 @@ function findRoot(dir: string): string {
 const pinned = Object.fromEntries(
   readFileSync(join(findRoot(__dirname), 'scripts', 'etcd-versions.env'), 'utf8')
     .split('\n')
-    .map((l) => /^(ETCD3\d)=(\S+)$/.exec(l.trim()))
+    .map((l) => /^(ETCD3\d|SIGS_YAML)=(\S+)$/.exec(l.trim()))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => [m[1]!, m[2]!]),
-) as Record<'ETCD34' | 'ETCD35' | 'ETCD36' | 'ETCD37', string>;
+) as Record<'ETCD34' | 'ETCD35' | 'ETCD36' | 'ETCD37' | 'SIGS_YAML', string>;
 
 // scripts/install-deps.sh puts 3.5 (Debian sid's), 3.6 and 3.7 (built) here.
 const cache = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'etcdctl-ts');
@@ -37,6 +37,10 @@ const built = (minor: '3.6' | '3.7', version: string): ServerVersion => {
   const dir = join(cache, `etcd-${version}`);
   return { minor, version, etcd: join(dir, 'etcd'), etcdctl: join(dir, 'etcdctl'), etcdutl: join(dir, 'etcdutl') };
 };
+
+// kubectl's YAML writer (sigs.k8s.io/yaml), built by install-deps.sh from
+// test/reference/k8s-yaml: one JSON document a line in, YAML and NUL out.
+export const KUBECTL_YAML = join(cache, `k8s-yaml-${pinned.SIGS_YAML}`, 'k8s-yaml');
 
 export const SERVERS: Record<ServerVersion['minor'], ServerVersion> = {
   '3.4': { minor: '3.4', version: pinned.ETCD34, etcd: process.env.ETCD_BIN ?? 'etcd', etcdctl: process.env.ETCDCTL_BIN ?? 'etcdctl' },
