@@ -165,7 +165,7 @@ export interface Side {
   close(): void;
 }
 
-const digest = (value: Uint8Array) => createHash('sha1').update(value).digest('base64');
+const digest = (value: Uint8Array) => createHash('sha1').update(value).digest().toString('latin1');
 const BATCH = 1000;
 
 export async function openSide(ctx: Context, f: Flags, source: { snapshot: string } | { rev: bigint }, key: Buffer, end: Buffer): Promise<Side> {
@@ -177,21 +177,23 @@ export async function openSide(ctx: Context, f: Flags, source: { snapshot: strin
       revision: ks.revision,
       problems,
       entries: (async function* () {
-        // What each key's latest version is, where it is stored and a
-        // digest of its value: its value is read again only if it differs.
-        const index = ks.latest(key, end, (kv, at) => ({ at: at.toString('latin1'), mod: kv.mod_revision, digest: digest(kv.value) }));
+        // Of each key's latest version, one string: where it is stored (17
+        // bytes, starting with its mod revision) and a digest of its value;
+        // the value is read again only if it differs.
+        const index = ks.latest(key, end, (kv, at) => at.toString('latin1') + digest(kv.value));
         await whole(ks, source.snapshot, Boolean(f.force));
         const ids = [...index.keys()].sort();
         for (let i = 0; i < ids.length; i += BATCH) {
           yield ids.slice(i, i + BATCH).map((id): DiffEntry => {
             const e = index.get(id)!;
+            const at = Buffer.from(e.slice(0, 17), 'latin1');
             return {
               id,
-              modRevision: e.mod,
-              digest: () => e.digest,
+              modRevision: at.readBigUInt64BE(0),
+              digest: () => e.slice(17),
               load: () => {
-                const kv = ks.stored(Buffer.from(e.at, 'latin1'));
-                if (!kv) throw new CliError(`${source.snapshot}: the version of ${JSON.stringify(Buffer.from(id, 'latin1').toString('utf8'))} at ${e.mod} cannot be read back`);
+                const kv = ks.stored(at);
+                if (!kv) throw new CliError(`${source.snapshot}: the version of ${JSON.stringify(Buffer.from(id, 'latin1').toString('utf8'))} at revision ${at.readBigUInt64BE(0)} cannot be read back`);
                 return dec(kv);
               },
             };

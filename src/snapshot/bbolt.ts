@@ -181,7 +181,8 @@ export class BoltFile {
   }
 
   private readDirect(offset: number, length: number): Buffer {
-    const b = Buffer.alloc(length);
+    // Every byte is read over (a short read throws).
+    const b = Buffer.allocUnsafe(length);
     const n = readSync(this.fd, b, 0, length, offset);
     if (n !== length) throw new BoltError(`short read at offset ${offset}`);
     return b;
@@ -191,13 +192,17 @@ export class BoltFile {
     return this.meta.pgid * this.meta.pageSize;
   }
 
-  page(id: number): Page {
+  // `random`: read just the page, not its block: a lookup (get) touches
+  // a few pages anywhere in the file, and a block is 1 MiB.
+  page(id: number, random = false): Page {
     const ps = this.meta.pageSize;
     if (id < 2 || id >= this.meta.pgid) throw new BoltError(`page ${id} is outside the database (2..${this.meta.pgid - 1})`);
-    const head = this.read(id * ps, PAGE_HEADER);
+    const read = random ? (o: number, l: number) => this.readDirect(o, l) : (o: number, l: number) => this.read(o, l);
+    const head = read(id * ps, PAGE_HEADER);
     const overflow = head.readUInt32LE(12);
     if (id + overflow >= this.meta.pgid) throw new BoltError(`page ${id}: ${overflow} overflow pages run past the end of the database`);
-    const buf = overflow === 0 ? Buffer.concat([head, this.read(id * ps + PAGE_HEADER, ps - PAGE_HEADER)]) : this.read(id * ps, (overflow + 1) * ps);
+    // One read of the page: a view of its block where it lies in one.
+    const buf = read(id * ps, (overflow + 1) * ps);
     const p: Page = { id: Number(head.readBigUInt64LE(0)), flags: head.readUInt16LE(8), count: head.readUInt16LE(10), overflow, buf };
     if (p.id !== id) this.problems.push(`page ${id}: header says page ${p.id}`);
     if (this.seen) {
@@ -311,7 +316,7 @@ export class BoltFile {
       for (const it of this.bucket(value, name)) if (it.key.equals(key)) return it.value;
       return undefined;
     }
-    let p = this.page(root);
+    let p = this.page(root, true);
     while (p.flags === PageFlag.Branch) {
       // The last child whose first key is at or before the key.
       const children = this.elements(p);
@@ -321,7 +326,7 @@ export class BoltFile {
         child = c;
       }
       if (!child) return undefined;
-      p = this.page(child.child);
+      p = this.page(child.child, true);
     }
     return this.elements(p).find((e) => e.key.equals(key))?.value;
   }
