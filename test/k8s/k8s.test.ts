@@ -14,6 +14,8 @@ import { startEtcd, tempDir, type EtcdServer } from '../harness/etcd.js';
 import { resolveResource } from '../../src/k8s/resources.js';
 import { BoltFile, PageFlag } from '../../src/snapshot/bbolt.js';
 import { storageValue } from '../harness/k8s-encode.js';
+import { kubectlYaml } from '../harness/kubectl-yaml.js';
+import type { JsonValue } from '../../src/output/json-text.js';
 import { start } from '../harness/proc.js';
 import { EDGES_ONLY, onEdge } from '../harness/servers.js';
 
@@ -220,6 +222,8 @@ describe('k8s get', () => {
           const y = await ours([...from, 'k8s', 'get', pairKey(f)]);
           assert.equal(y.code, 0, `${f}: ${y.stderr}`);
           for (const version of ['1.1', '1.2'] as const) assert.ok(isDeepStrictEqual(parse(y.stdout.toString(), { version }), got), `${f} (YAML ${version}):\n${y.stdout.toString()}`);
+          // And it is what kubectl writes for that JSON.
+          assert.equal(y.stdout.toString(), kubectlYaml([got as JsonValue])[0], `${f}: not kubectl's YAML`);
         }
         const want = JSON.parse(readFileSync(join(PAIRS, f.replace(/\.pb$/, '.json')), 'utf8')) as Obj;
         // Stored objects carry no resourceVersion: it is the key's mod revision.

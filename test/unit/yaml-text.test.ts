@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import { isDeepStrictEqual } from 'node:util';
 import { yamlText } from '../../src/k8s/text.js';
 import { jsonLine, type JsonValue } from '../../src/output/json-text.js';
-import { KUBECTL_YAML } from '../harness/versions.js';
+import { kubectlYaml } from '../harness/kubectl-yaml.js';
 
 const CORPUS = [
   '  a\nb', '\n', 'x\n\n', ' \n x', 'x\n', 'x', '', ' ', '  ', '\t', 'a\tb', '\ta', 'a\n', '\na', '\n\n', 'a\n\nb\n\n\n',
@@ -61,17 +61,6 @@ test('seeded random strings over an awkward alphabet parse back unchanged', () =
   }
 });
 
-// kubectl's YAML (sigs.k8s.io/yaml) for each document, from the reference
-// install-deps.sh builds. It reads JSON with a YAML parser, which would
-// take a raw NEL, LS or BOM for a break or a marker, so the JSON escapes
-// every character of the BMP beyond ASCII: go-yaml then writes exactly
-// this data.
-const escaped = (d: JsonValue) => jsonLine(d).replace(/[\u007f-\ud7ff\ue000-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-function kubectl(docs: JsonValue[]): string[] {
-  const out = execFileSync(KUBECTL_YAML, { input: docs.map(escaped).join('\n') + '\n', encoding: 'utf8', maxBuffer: 1 << 28 });
-  return out.split('\0').slice(0, docs.length);
-}
-
 // PyYAML over many texts: each one's data, or false where it does not
 // load or loads to something JSON has no word for (a date, a set).
 const PY_ALL = `import json,sys,yaml
@@ -106,7 +95,7 @@ const shapes = (s: string): JsonValue[] => [{ v: s }, { [s]: 1 }, [s], { a: [{ b
 // Byte for byte kubectl's, except where kubectl's own YAML does not read
 // back as the same data: there ours must, and kubectl's must not.
 function sameAsKubectl(docs: JsonValue[], label: string): number {
-  const ref = kubectl(docs);
+  const ref = kubectlYaml(docs);
   const ours = docs.map((d) => yamlText(d));
   const differ = docs.map((_, i) => i).filter((i) => ours[i] !== ref[i]);
   const refOk = readsBack(differ.map((i) => ref[i]!), differ.map((i) => docs[i]!));
