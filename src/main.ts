@@ -1,6 +1,6 @@
 // Entry point: etcdctl's ETCDCTL_API handling, then the command run.
 import { rawArgs } from './base/bytes.js';
-import { ExitCode } from './cli/errors.js';
+import { ExitCode } from './base/errors.js';
 import { run } from './cli/program.js';
 import { ROOT } from './commands/index.js';
 import { stdout } from './output/out.js';

@@ -1,6 +1,6 @@
 // DNS SRV discovery of client endpoints (etcd's _etcd-client[-ssl]._tcp records).
 import { promises as dns } from 'node:dns';
-import { CliError } from './errors.js';
+import { CliError } from '../base/errors.js';
 
 // ETCDCTL_TS_DNS_SERVER (ip:port) sends the SRV queries to one server
 // instead of the system's, e.g. a test's or a split-horizon resolver.

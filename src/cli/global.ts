@@ -6,8 +6,9 @@ import { editDistance } from '../base/text.js';
 import { statSync } from 'node:fs';
 import * as z from 'zod/mini';
 import { ConnectError, EtcdClient, NO_ENDPOINTS, type ClientConfig } from '../client/etcd.js';
-import { createPrinter, isFormat, type Format, type Printer, type PrinterOptions } from '../output/printer.js';
-import { CliError, ExitCode, goPathError } from './errors.js';
+import { isFormat, type Format, type Printer, type PrinterOptions } from '../output/printer.js';
+import { createPrinter } from '../output/printers.js';
+import { CliError, ExitCode, goPathError } from '../base/errors.js';
 import { defaultValue, parseFlagValue, type FlagSpec, type FlagValue } from './flags.js';
 import { formatDurationMs } from './values.js';
 

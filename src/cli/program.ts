@@ -2,7 +2,8 @@
 // prefixes), pflag-style scanning, then commander dispatch.
 import { Command } from 'commander';
 import { editDistance } from '../base/text.js';
-import { CliError, ExitCode, UsageError } from './errors.js';
+import { CliError, ExitCode } from '../base/errors.js';
+import { UsageError } from './errors.js';
 import { addFlags, scan, type FlagSpec } from './flags.js';
 import { Context, GLOBAL_FLAGS } from './global.js';
 import { HELP_FLAG, renderHelp } from './help.js';

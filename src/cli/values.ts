@@ -1,5 +1,5 @@
 // Flag value parsing with Go's (pflag/strconv/time) rules and messages.
-import { goDuration, goQuote } from '../output/gofmt.js';
+import { goDuration, goQuote } from '../base/gofmt.js';
 
 export class ValueError extends Error {}
 

@@ -1,6 +1,6 @@
 // auth enable|disable|status, user …, role ….
 import { bytes } from '../base/bytes.js';
-import { CliError, ExitCode } from '../cli/errors.js';
+import { CliError, ExitCode } from '../base/errors.js';
 import type { Context } from '../cli/global.js';
 import { readPassword, readWordSync } from '../cli/prompt.js';
 import type { CommandDef, Flags } from '../cli/registry.js';

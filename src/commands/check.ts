@@ -2,13 +2,13 @@
 // etcdctl does (same workloads, thresholds and result lines).
 import { bytes } from '../base/bytes.js';
 import type * as https from 'node:https';
-import { CliError, ExitCode } from '../cli/errors.js';
+import { CliError, ExitCode } from '../base/errors.js';
 import type { Context } from '../cli/global.js';
 import type { CommandDef, Flags } from '../cli/registry.js';
 import type { EtcdClient } from '../client/etcd.js';
 import { prefixEnd } from '../client/prefix.js';
 import { parseEndpoint } from '../client/transport.js';
-import { goFixed } from '../output/gofmt.js';
+import { goFixed } from '../base/gofmt.js';
 import { stdout } from '../output/out.js';
 import { startProgress, type Progress } from '../output/progress.js';
 

@@ -1,6 +1,6 @@
 // completion bash|zsh|fish: prints the script shipped in completions/,
 // compiled into the bundle so a single executable needs no files beside it.
-import { CliError, ExitCode } from '../cli/errors.js';
+import { CliError, ExitCode } from '../base/errors.js';
 import type { CommandDef } from '../cli/registry.js';
 import { stdout } from '../output/out.js';
 

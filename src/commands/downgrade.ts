@@ -1,7 +1,7 @@
 // downgrade validate|enable|cancel (etcdctl 3.6): lowers the cluster, and
 // then each member's storage, one minor version so that members can be
 // swapped for the older release one at a time.
-import { CliError, ExitCode } from '../cli/errors.js';
+import { CliError, ExitCode } from '../base/errors.js';
 import type { CommandDef } from '../cli/registry.js';
 import { DowngradeAction } from '../client/types.js';
 import { ClusterPrinter } from '../output/cluster.js';

@@ -1,9 +1,9 @@
 // endpoint health|status|hashkv and defrag: commands that address every
 // member on its own, through a client of its own, in etcdctl's order.
-import { CliError, ExitCode, failWith } from '../cli/errors.js';
+import { CliError, ExitCode, failWith } from '../base/errors.js';
 import type { Context } from '../cli/global.js';
 import type { CommandDef } from '../cli/registry.js';
-import { safeDefrag, SAFE_FLAGS, wantsSafe } from '../defrag/safe.js';
+import { safeDefrag, SAFE_FLAGS, wantsSafe } from './defrag-safe.js';
 import type { EtcdError } from '../client/etcd.js';
 import { AlarmType } from '../client/types.js';
 import { ClusterPrinter, type EndpointHash, type EndpointHealth, type EndpointStatus } from '../output/cluster.js';

@@ -2,7 +2,7 @@
 // between a snapshot and the cluster, two snapshots, or the cluster at a
 // revision and now. Exits as diff(1) does: 0 unchanged, 1 changed, 2 or
 // more on trouble.
-import { CliError, ExitCode } from '../cli/errors.js';
+import { CliError, ExitCode } from '../base/errors.js';
 import type { Context } from '../cli/global.js';
 import type { CommandDef, Flags } from '../cli/registry.js';
 import { differences } from '../k8s/diff.js';

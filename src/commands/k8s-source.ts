@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { bytes } from '../base/bytes.js';
 import { FileError, readBounded } from '../base/files.js';
-import { CliError, ExitCode } from '../cli/errors.js';
+import { CliError, ExitCode } from '../base/errors.js';
 import type { Context } from '../cli/global.js';
 import type { Flags } from '../cli/registry.js';
 import { PagedRange } from '../client/paged.js';

@@ -1,7 +1,7 @@
 // k8s ls|get|usage|watch|diff (etcdctl-ts's own): Kubernetes objects as the API
 // server stores them under /registry, read live (paged, at one revision)
 // or from a snapshot file with --snapshot, decoded by src/k8s/.
-import { CliError, ExitCode } from '../cli/errors.js';
+import { CliError, ExitCode } from '../base/errors.js';
 import type { Context } from '../cli/global.js';
 import type { CommandDef, Flags } from '../cli/registry.js';
 import { prefixEnd } from '../client/prefix.js';
@@ -10,7 +10,7 @@ import { classify, DecodeError, toObject, type Detail, type JsonObject } from '.
 import { REGISTRY, resolveResource } from '../k8s/resources.js';
 import { humanSize, summarize, type ObjectSummary, type StoredKv } from '../k8s/summary.js';
 import { yamlText } from '../k8s/text.js';
-import { jsonLine, jsonText } from '../output/json-text.js';
+import { jsonLine, jsonText } from '../base/json-text.js';
 import { printObjects, summaryJson } from '../output/k8s.js';
 import { drawTable } from '../output/tables.js';
 import { stdout } from '../output/out.js';

@@ -6,7 +6,7 @@ import { PagedRange, pageable } from '../client/paged.js';
 import { isNul } from '../client/prefix.js';
 import type { EtcdClient } from '../client/etcd.js';
 import { SortOrder, SortTarget, type DeleteRangeRequest, type PutRequest, type RangeRequest, type RangeResponse } from '../client/types.js';
-import { CliError, ExitCode } from '../cli/errors.js';
+import { CliError, ExitCode } from '../base/errors.js';
 import type { FlagSpec } from '../cli/flags.js';
 import type { CommandDef, Flags } from '../cli/registry.js';
 import { parseInt64, ValueError } from '../cli/values.js';

@@ -1,11 +1,11 @@
 // lease grant|revoke|timetolive|list|keep-alive.
-import { CliError, ExitCode, failWith } from '../cli/errors.js';
+import { CliError, ExitCode, failWith } from '../base/errors.js';
 import type { Context } from '../cli/global.js';
 import type { CommandDef } from '../cli/registry.js';
 import { parseInt64, ValueError } from '../cli/values.js';
 import { LeasePrinter } from '../output/lease.js';
 import { stdout } from '../output/out.js';
-import { hexId16 } from '../output/gofmt.js';
+import { hexId16 } from '../base/gofmt.js';
 
 const bad = (msg: string) => new CliError(msg, ExitCode.BadArgs);
 const printer = (ctx: Context) => new LeasePrinter(ctx.settings.format);

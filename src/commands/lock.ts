@@ -1,6 +1,6 @@
 // lock and elect, on etcd's concurrency recipes (src/client/recipes.ts).
 import { bytes } from '../base/bytes.js';
-import { CliError, ExitCode } from '../cli/errors.js';
+import { CliError, ExitCode } from '../base/errors.js';
 import type { Context } from '../cli/global.js';
 import type { CommandDef } from '../cli/registry.js';
 import { campaign, lock, observe, Session, unlock } from '../client/recipes.js';

@@ -1,5 +1,5 @@
 // alarm list|disarm and move-leader.
-import { CliError, ExitCode, failWith } from '../cli/errors.js';
+import { CliError, ExitCode, failWith } from '../base/errors.js';
 import type { CommandDef } from '../cli/registry.js';
 import { parseUint64, ValueError } from '../cli/values.js';
 import { AlarmAction, AlarmType, type AlarmResponse } from '../client/types.js';

@@ -1,10 +1,10 @@
 // member list|add|remove|update|promote.
-import { CliError, ExitCode } from '../cli/errors.js';
+import { CliError, ExitCode } from '../base/errors.js';
 import type { Context } from '../cli/global.js';
 import type { CommandDef } from '../cli/registry.js';
 import { parseUint64, ValueError } from '../cli/values.js';
 import { ClusterPrinter } from '../output/cluster.js';
-import { goQuote } from '../output/gofmt.js';
+import { goQuote } from '../base/gofmt.js';
 import { stdout } from '../output/out.js';
 
 const bad = (msg: string) => new CliError(msg, ExitCode.BadArgs);

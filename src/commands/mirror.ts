@@ -1,6 +1,6 @@
 // make-mirror: copies a prefix to another cluster, then follows its changes.
 import { bytes } from '../base/bytes.js';
-import { CliError, ExitCode } from '../cli/errors.js';
+import { CliError, ExitCode } from '../base/errors.js';
 import { credentials, readTlsFile } from '../cli/global.js';
 import type { CommandDef } from '../cli/registry.js';
 import type { EtcdClient } from '../client/etcd.js';

@@ -1,6 +1,6 @@
 // snapshot restore: flags, defaults and errors as etcdctl 3.4, plus 3.5's
 // --bump-revision and --mark-compacted.
-import { CliError, ExitCode } from '../cli/errors.js';
+import { CliError, ExitCode } from '../base/errors.js';
 import type { CommandDef } from '../cli/registry.js';
 import { FileError } from '../base/files.js';
 import { GzipError } from '../snapshot/gzip.js';

@@ -3,11 +3,12 @@
 import { text } from '../base/bytes.js';
 import { readSync } from 'node:fs';
 import { CompareResult, CompareTarget, type Compare, type RequestOp } from '../client/types.js';
-import { CliError, ExitCode, UsageError } from '../cli/errors.js';
+import { CliError, ExitCode } from '../base/errors.js';
+import { UsageError } from '../cli/errors.js';
 import { parseArgs, type FlagSpec } from '../cli/flags.js';
 import type { CommandDef } from '../cli/registry.js';
 import { parseInt64 } from '../cli/values.js';
-import { goQuote } from '../output/gofmt.js';
+import { goQuote } from '../base/gofmt.js';
 import { stdout } from '../output/out.js';
 import { argify, scanGoQuoted } from './goquote.js';
 import { buildDel, buildGet, buildPut, DEL_FLAGS, GET_FLAGS, PUT_FLAGS } from './kv.js';

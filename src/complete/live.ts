@@ -7,7 +7,7 @@ import { EtcdClient, type ClientConfig } from '../client/etcd.js';
 import { PagedRange } from '../client/paged.js';
 import { isNul, prefixEnd } from '../client/prefix.js';
 import { NESTED, REGISTRY, resourceOfPrefix } from '../k8s/resources.js';
-import { hexId, hexId16 } from '../output/gofmt.js';
+import { hexId, hexId16 } from '../base/gofmt.js';
 import type { Lookup } from './complete.js';
 
 // At most this many candidates: a prefix with more keys than that is

@@ -2,14 +2,14 @@
 // I/O: what a value is (a protobuf or JSON object, an encrypted value, or
 // not Kubernetes at all), its metadata in brief, and for built-in kinds the
 // whole object as the JSON the API server would serve.
-import { goDuration } from '../output/gofmt.js';
-import type { JsonObject, JsonValue } from '../output/json-text.js';
+import { goDuration } from '../base/gofmt.js';
+import type { JsonObject, JsonValue } from '../base/json-text.js';
 import { schema, SCALARS, type FieldDef, type MessageDef } from './schema.js';
 import { Cursor, DecodeError, fields, int32, int64, packedVarints, text, Wire, type WireField } from './wire.js';
 
 export { DecodeError };
 
-export type { JsonObject, JsonValue } from '../output/json-text.js';
+export type { JsonObject, JsonValue } from '../base/json-text.js';
 
 export interface OwnerRef {
   apiVersion: string;

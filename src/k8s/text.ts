@@ -5,7 +5,7 @@
 // same string (with YAML 1.1 readers), the string is double-quoted
 // instead: see yaml11Plain. 64-bit integers (bigint) are
 // written with every digit.
-import type { JsonValue } from '../output/json-text.js';
+import type { JsonValue } from '../base/json-text.js';
 
 const WIDTH = 80;
 const INDENT = 2;

@@ -5,7 +5,7 @@ import { prefixEnd } from '../client/prefix.js';
 import { encode, type Msg, type Schema } from '../client/proto.js';
 import * as T from '../client/types.js';
 import { fieldsHeader } from './fields.js';
-import { goQuote } from './gofmt.js';
+import { goQuote } from '../base/gofmt.js';
 import { pbJson } from './json.js';
 import { stdout, type Out } from './out.js';
 import { notSupported, type Format } from './printer.js';

@@ -4,7 +4,7 @@ import * as pb from '../client/messages.js';
 import { encode, type Msg, type Schema } from '../client/proto.js';
 import * as T from '../client/types.js';
 import { fieldsHeader } from './fields.js';
-import { goDuration, goJsonString, goQuote, hexId, humanizeBytes } from './gofmt.js';
+import { goDuration, goJsonString, goQuote, hexId, humanizeBytes } from '../base/gofmt.js';
 import { pbJson } from './json.js';
 import { stdout, type Out } from './out.js';
 import { notSupported, type Format } from './printer.js';

@@ -1,5 +1,5 @@
 import * as T from '../client/types.js';
-import { goQuote } from './gofmt.js';
+import { goQuote } from '../base/gofmt.js';
 import type { Out } from './out.js';
 import { writeRange, type Printer, type RangeWriter } from './printer.js';
 

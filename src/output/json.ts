@@ -1,7 +1,7 @@
 // Go encoding/json rendering of etcd's protobuf structs: struct (declaration)
 // order, omitempty on every field, []byte as base64, 64-bit ints in full.
 import type { Field, Msg, Schema } from '../client/proto.js';
-import { goJsonString } from './gofmt.js';
+import { goJsonString } from '../base/gofmt.js';
 
 function goName(s: string): string {
   return s.replace(/(^|_)([a-z])/g, (_m, _u, c: string) => c.toUpperCase());

@@ -5,7 +5,7 @@ import { unifiedDiff } from '../base/linediff.js';
 import type { Difference } from '../k8s/diff.js';
 import { humanAge, humanSize, type ObjectSummary } from '../k8s/summary.js';
 import { yamlText } from '../k8s/text.js';
-import { jsonLine, jsonText, type JsonObject } from './json-text.js';
+import { jsonLine, jsonText, type JsonObject } from '../base/json-text.js';
 import { colour, stdout } from './out.js';
 import { drawTable } from './tables.js';
 

@@ -4,9 +4,9 @@
 import * as pb from '../client/messages.js';
 import { encode, type Msg } from '../client/proto.js';
 import type * as T from '../client/types.js';
-import { CliError, ExitCode } from '../cli/errors.js';
+import { CliError, ExitCode } from '../base/errors.js';
 import { fieldsHeader } from './fields.js';
-import { goJsonString, goQuote, hexId16 } from './gofmt.js';
+import { goJsonString, goQuote, hexId16 } from '../base/gofmt.js';
 import { pbJson } from './json.js';
 import { stdout, type Out } from './out.js';
 import { notSupported, type Format } from './printer.js';

@@ -1,13 +1,7 @@
 // The printer interface every command prints through, one implementation
 // per --write-out format, as in etcdctl's printer*.go.
 import type * as T from '../client/types.js';
-import { CliError, ExitCode } from '../cli/errors.js';
-import { FieldsPrinter } from './fields.js';
-import { JsonPrinter } from './json-printer.js';
-import { JsonlPrinter } from './jsonl.js';
-import { stdout, type Out } from './out.js';
-import { ProtobufPrinter } from './protobuf.js';
-import { SimplePrinter } from './simple.js';
+import { CliError, ExitCode } from '../base/errors.js';
 
 // jsonl is etcdctl-ts's own (get and watch); the rest are etcdctl's.
 export const FORMATS = ['simple', 'json', 'protobuf', 'fields', 'table', 'jsonl'] as const;
@@ -72,21 +66,4 @@ export class RefusingPrinter implements Printer {
 
 export function isFormat(s: string): s is Format {
   return (FORMATS as readonly string[]).includes(s);
-}
-
-export function createPrinter(format: Format, opts: PrinterOptions, out: Out = stdout): Printer {
-  switch (format) {
-    case 'simple':
-      return new SimplePrinter(out, opts);
-    case 'json':
-      return new JsonPrinter(out);
-    case 'fields':
-      return new FieldsPrinter(out);
-    case 'protobuf':
-      return new ProtobufPrinter(out);
-    case 'jsonl':
-      return new JsonlPrinter(out);
-    case 'table':
-      return new RefusingPrinter('table');
-  }
 }

@@ -1,5 +1,5 @@
 import * as T from '../client/types.js';
-import { hexEscape } from './gofmt.js';
+import { hexEscape } from '../base/gofmt.js';
 import type { Out } from './out.js';
 import { writeRange, type Printer, type PrinterOptions, type RangeWriter } from './printer.js';
 

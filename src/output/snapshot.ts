@@ -2,7 +2,7 @@
 // (etcdutl 3.6's) and snapshot save.
 import type { KvHash } from '../snapshot/hashkv.js';
 import type { DbStatus } from '../snapshot/status.js';
-import { goJsonString, hexId, humanizeBytes } from './gofmt.js';
+import { goJsonString, hexId, humanizeBytes } from '../base/gofmt.js';
 import { stdout, type Out } from './out.js';
 import { notSupported, type Format } from './printer.js';
 import { renderTable } from './table.js';

@@ -2,7 +2,7 @@
 // cluster IDs, the WAL (etcd's wal/encoder.go framing) and the raft
 // snapshot file holding the v2 store with the membership.
 import { createHash } from 'node:crypto';
-import { goJsonString } from '../output/gofmt.js';
+import { goJsonString } from '../base/gofmt.js';
 import { crc32c } from './checksums.js';
 
 export interface RestoreMember {

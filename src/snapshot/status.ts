@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { kindOf } from '../base/files.js';
-import { goPathError } from '../cli/errors.js';
+import { goPathError } from '../base/errors.js';
 import { BoltError, BoltFile } from './bbolt.js';
 import { crc32c } from './checksums.js';
 

@@ -4,7 +4,7 @@
 // every character of the BMP beyond ASCII: go-yaml then writes exactly
 // this data.
 import { execFileSync } from 'node:child_process';
-import { jsonLine, type JsonValue } from '../../src/output/json-text.js';
+import { jsonLine, type JsonValue } from '../../src/base/json-text.js';
 import { KUBECTL_YAML } from './versions.js';
 
 const escaped = (d: JsonValue) => jsonLine(d).replace(/[\u007f-\ud7ff\ue000-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);

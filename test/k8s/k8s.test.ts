@@ -15,7 +15,7 @@ import { resolveResource } from '../../src/k8s/resources.js';
 import { BoltFile, PageFlag } from '../../src/snapshot/bbolt.js';
 import { storageValue } from '../harness/k8s-encode.js';
 import { kubectlYaml } from '../harness/kubectl-yaml.js';
-import type { JsonValue } from '../../src/output/json-text.js';
+import type { JsonValue } from '../../src/base/json-text.js';
 import { start } from '../harness/proc.js';
 import { EDGES_ONLY, onEdge } from '../harness/servers.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as pb from '../../src/client/messages.js';
 import { decode, encode } from '../../src/client/proto.js';
-import { goDuration, goJsonString, goQuote, hexId, hexId16, humanizeBytes } from '../../src/output/gofmt.js';
+import { goDuration, goJsonString, goQuote, hexId, hexId16, humanizeBytes } from '../../src/base/gofmt.js';
 import { pbJson } from '../../src/output/json.js';
 import { renderTable, wrapCell } from '../../src/output/table.js';
 import { tabwrite } from '../../src/cli/help.js';

@@ -9,7 +9,7 @@ import { classify, DecodeError, toObject } from '../../src/k8s/decode.js';
 import { resolveResource, resourceOfKey } from '../../src/k8s/resources.js';
 import { humanAge } from '../../src/k8s/summary.js';
 import { yamlText } from '../../src/k8s/text.js';
-import { jsonText } from '../../src/output/json-text.js';
+import { jsonText } from '../../src/base/json-text.js';
 import { ROOT } from '../harness/cli.js';
 import { storageValue } from '../harness/k8s-encode.js';
 

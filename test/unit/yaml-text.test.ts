@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { parse } from 'yaml';
 import { isDeepStrictEqual } from 'node:util';
 import { yamlText } from '../../src/k8s/text.js';
-import { jsonLine, type JsonValue } from '../../src/output/json-text.js';
+import { jsonLine, type JsonValue } from '../../src/base/json-text.js';
 import { kubectlYaml } from '../harness/kubectl-yaml.js';
 
 const CORPUS = [

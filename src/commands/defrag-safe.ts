@@ -2,17 +2,17 @@
 // any is touched, followers first and the leader last (or never, with
 // --move-leader), each waited for until it serves and has caught up, only
 // where --defrag-rule holds. What etcd-defrag does, inside the CLI.
-import { CliError, ExitCode } from '../cli/errors.js';
+import { CliError, ExitCode } from '../base/errors.js';
 import type { Context } from '../cli/global.js';
 import type { Flags } from '../cli/registry.js';
 import type { EtcdClient } from '../client/etcd.js';
 import { AlarmAction, AlarmType, type Member, type StatusResponse } from '../client/types.js';
-import { humanizeBytes, goDuration } from '../output/gofmt.js';
+import { humanizeBytes, goDuration } from '../base/gofmt.js';
 import { drawTable } from '../output/tables.js';
 import { stdout } from '../output/out.js';
 import { startProgress } from '../output/progress.js';
-import { jsonText, type JsonObject } from '../output/json-text.js';
-import { parseRule, RuleError, type Rule, type Variables } from './rule.js';
+import { jsonText, type JsonObject } from '../base/json-text.js';
+import { parseRule, RuleError, type Rule, type Variables } from '../defrag/rule.js';
 
 export const SAFE_FLAGS = [
   { name: 'safe', kind: 'bool' as const, def: 'false', help: 'etcdctl-ts: check every member first, followers before the leader, wait for each to catch up (implied by the flags below)' },
