@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-'use strict';
+
 // Loads the bundled CLI through V8's code cache when it matches this Node.
 // Shell completion (`__complete`) has a bundle of its own that carries the
 // command tree and loads the client only for live candidates.

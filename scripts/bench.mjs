@@ -36,7 +36,29 @@ async function startEtcd(name, extra = [], bin = 'etcd') {
   const [cport, pport] = [await freePort(), await freePort()];
   const peer = `http://127.0.0.1:${pport}`;
   const base = `http://127.0.0.1:${cport}`;
-  const p = spawn(bin, ['--name', name, '--data-dir', join(dir, 'data'), '--listen-client-urls', base, '--advertise-client-urls', base, '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `${name}=${peer}`, '--quota-backend-bytes', String(8 * 1024 ** 3), ...extra], { stdio: 'ignore' });
+  const p = spawn(
+    bin,
+    [
+      '--name',
+      name,
+      '--data-dir',
+      join(dir, 'data'),
+      '--listen-client-urls',
+      base,
+      '--advertise-client-urls',
+      base,
+      '--listen-peer-urls',
+      peer,
+      '--initial-advertise-peer-urls',
+      peer,
+      '--initial-cluster',
+      `${name}=${peer}`,
+      '--quota-backend-bytes',
+      String(8 * 1024 ** 3),
+      ...extra,
+    ],
+    { stdio: 'ignore' },
+  );
   servers.push(p);
   for (let i = 0; ; i++) {
     try {
@@ -86,7 +108,8 @@ function time(cmd, runs) {
 
 // Peak memory: the child's max RSS, read through python3's getrusage.
 function measure(cmd, ok = [0]) {
-  const py = 'import resource,subprocess,sys,time;t=time.time();r=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.PIPE);' +
+  const py =
+    'import resource,subprocess,sys,time;t=time.time();r=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.PIPE);' +
     'print(r.returncode,(time.time()-t)*1000,resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss);sys.stderr.write(r.stderr.decode())';
   const r = spawnSync('python3', ['-c', py, ...cmd], { encoding: 'utf8' });
   const [code, ms, rss] = r.stdout.trim().split(' ').map(Number);
@@ -125,7 +148,9 @@ async function mainSection() {
     const ours = time([...OURS, ...c.args], c.runs);
     const ref = hasEtcdctl && !c.ours ? time(['etcdctl', ...c.args], c.runs) : NaN;
     results[c.name] = { ours, ref };
-    console.log(`${c.name} | ${ours.toFixed(1)} | ${Number.isNaN(ref) ? 'n/a' : ref.toFixed(1)} | ${(ours / nodeBase).toFixed(2)}x | ${Number.isNaN(ref) ? 'n/a' : (ours / ref).toFixed(2) + 'x'}`);
+    console.log(
+      `${c.name} | ${ours.toFixed(1)} | ${Number.isNaN(ref) ? 'n/a' : ref.toFixed(1)} | ${(ours / nodeBase).toFixed(2)}x | ${Number.isNaN(ref) ? 'n/a' : `${(ours / ref).toFixed(2)}x`}`,
+    );
   }
   // The single executable against the bundle run by node: the same one-key
   // get, measured in alternating runs so that both see the same machine load.
@@ -141,7 +166,9 @@ async function mainSection() {
     }
     const med = (x) => x.sort((p, q) => p - q)[10];
     sea = { exe: med(a), bundle: med(b) };
-    console.log(`single executable: get one key | ${sea.exe.toFixed(1)} ms | node bin/etcdctl-ts.js ${sea.bundle.toFixed(1)} ms | ${(sea.exe / nodeBase).toFixed(2)}x node -e 0 | ${(sea.exe / sea.bundle).toFixed(2)}x node bin/etcdctl-ts.js`);
+    console.log(
+      `single executable: get one key | ${sea.exe.toFixed(1)} ms | node bin/etcdctl-ts.js ${sea.bundle.toFixed(1)} ms | ${(sea.exe / nodeBase).toFixed(2)}x node -e 0 | ${(sea.exe / sea.bundle).toFixed(2)}x node bin/etcdctl-ts.js`,
+    );
   } else {
     console.log('single executable: n/a (npm run package builds it)');
   }
@@ -161,7 +188,9 @@ async function mainSection() {
     big.push(success);
   }
   for (let i = 0; i < big.length; i += 8) {
-    await Promise.all(big.slice(i, i + 8).map((success) => fetch(`${base}/v3/kv/txn`, { method: 'POST', body: JSON.stringify({ success }) }).then((r) => r.text())));
+    await Promise.all(
+      big.slice(i, i + 8).map((success) => fetch(`${base}/v3/kv/txn`, { method: 'POST', body: JSON.stringify({ success }) }).then((r) => r.text())),
+    );
   }
   const snapFile = join(work, 'bench.db');
   measure([...OURS, ep, 'snapshot', 'save', snapFile]);
@@ -171,10 +200,15 @@ async function mainSection() {
   const restoreOurs = restore(OURS, snapFile);
   const restoreRef = hasEtcdctl ? restore(['etcdctl'], snapFile) : undefined;
   console.log(`snapshot of ${dbMB.toFixed(0)} MB | etcdctl-ts ms | etcdctl ms | etcdctl-ts / etcdctl | etcdctl-ts peak MB | etcdctl peak MB`);
-  const row = (name, o, r) => console.log(`${name} | ${o.ms.toFixed(0)} | ${r ? r.ms.toFixed(0) : 'n/a'} | ${r ? (o.ms / r.ms).toFixed(2) + 'x' : 'n/a'} | ${o.mb.toFixed(0)} | ${r ? r.mb.toFixed(0) : 'n/a'}`);
+  const row = (name, o, r) =>
+    console.log(
+      `${name} | ${o.ms.toFixed(0)} | ${r ? r.ms.toFixed(0) : 'n/a'} | ${r ? `${(o.ms / r.ms).toFixed(2)}x` : 'n/a'} | ${o.mb.toFixed(0)} | ${r ? r.mb.toFixed(0) : 'n/a'}`,
+    );
   row('snapshot save', saveOurs, saveRef);
   row('snapshot restore', restoreOurs, restoreRef);
-  console.log(`snapshot save peak memory: ${small.mb.toFixed(0)} MB at ${(statSync(join(work, 's0.db')).size / 1e6).toFixed(0)} MB, ${saveOurs.mb.toFixed(0)} MB at ${dbMB.toFixed(0)} MB`);
+  console.log(
+    `snapshot save peak memory: ${small.mb.toFixed(0)} MB at ${(statSync(join(work, 's0.db')).size / 1e6).toFixed(0)} MB, ${saveOurs.mb.toFixed(0)} MB at ${dbMB.toFixed(0)} MB`,
+  );
 
   const one = results['get one key'].ours / nodeBase;
   const prefix = results['get --prefix (100k keys, ~10 MB)'];
@@ -189,7 +223,10 @@ async function mainSection() {
     budgets.push(`budget: snapshot save <= 1.2x etcdctl: ${sv.toFixed(2)}x ${sv <= 1.2 ? 'OK' : 'OVER'}`);
     budgets.push(`budget: snapshot restore <= 2x etcdctl: ${rs.toFixed(2)}x ${rs <= 2 ? 'OK' : 'OVER'}`);
   }
-  if (sea) budgets.push(`budget: single executable start-up <= 1.1x node bin/etcdctl-ts.js: ${(sea.exe / sea.bundle).toFixed(2)}x ${sea.exe / sea.bundle <= 1.1 ? 'OK' : 'OVER'}`);
+  if (sea)
+    budgets.push(
+      `budget: single executable start-up <= 1.1x node bin/etcdctl-ts.js: ${(sea.exe / sea.bundle).toFixed(2)}x ${sea.exe / sea.bundle <= 1.1 ? 'OK' : 'OVER'}`,
+    );
   // Independent of size: within 10 MB of the small database's peak.
   const grew = saveOurs.mb - small.mb;
   budgets.push(`budget: snapshot save memory independent of size: +${grew.toFixed(0)} MB ${grew <= 10 ? 'OK' : 'OVER'}`);
@@ -203,28 +240,37 @@ async function hugeSection() {
   await load(url, '/h100k/', 100000, 1000);
   await load(url, '/h1m/', 1000000, 1000);
   const idle = await putsWhile(url, undefined);
-  console.log(`huge keyspace | etcdctl-ts ms | etcdctl ms | etcdctl-ts / etcdctl | etcdctl-ts peak MB | etcdctl peak MB | put p99 ms during etcdctl-ts | during etcdctl (idle: ${idle.p99.toFixed(1)})`);
+  console.log(
+    `huge keyspace | etcdctl-ts ms | etcdctl ms | etcdctl-ts / etcdctl | etcdctl-ts peak MB | etcdctl peak MB | put p99 ms during etcdctl-ts | during etcdctl (idle: ${idle.p99.toFixed(1)})`,
+  );
   const res = {};
-  for (const [label, prefix] of [['get --prefix, 100k keys', '/h100k/'], ['get --prefix, 1M keys', '/h1m/']]) {
+  for (const [label, prefix] of [
+    ['get --prefix, 100k keys', '/h100k/'],
+    ['get --prefix, 1M keys', '/h1m/'],
+  ]) {
     const run = async (tool) => putsWhile(url, [...tool, hep, 'get', prefix, '--prefix']);
     await run(OURS);
     const o = await run(OURS);
     const r = hasEtcdctl ? await run(['etcdctl']) : undefined;
     res[label] = { o, r };
-    console.log(`${label} | ${o.ms.toFixed(0)} | ${r ? r.ms.toFixed(0) : 'n/a'} | ${r ? (o.ms / r.ms).toFixed(2) + 'x' : 'n/a'} | ${o.mb.toFixed(0)} | ${r ? r.mb.toFixed(0) : 'n/a'} | ${o.p99.toFixed(1)} | ${r ? r.p99.toFixed(1) : 'n/a'}`);
+    console.log(
+      `${label} | ${o.ms.toFixed(0)} | ${r ? r.ms.toFixed(0) : 'n/a'} | ${r ? `${(o.ms / r.ms).toFixed(2)}x` : 'n/a'} | ${o.mb.toFixed(0)} | ${r ? r.mb.toFixed(0) : 'n/a'} | ${o.p99.toFixed(1)} | ${r ? r.p99.toFixed(1) : 'n/a'}`,
+    );
   }
   const [small, big] = [res['get --prefix, 100k keys'].o, res['get --prefix, 1M keys']];
   budgets.push(`budget: get --prefix over 1M keys peak RSS <= 160 MB: ${big.o.mb.toFixed(0)} MB ${big.o.mb <= 160 ? 'OK' : 'OVER'}`);
   budgets.push(`budget: its peak RSS does not grow from 100k to 1M keys: +${(big.o.mb - small.mb).toFixed(0)} MB ${big.o.mb - small.mb <= 10 ? 'OK' : 'OVER'}`);
-  if (big.r) budgets.push(`budget: get --prefix over 1M keys <= 1.2x etcdctl: ${(big.o.ms / big.r.ms).toFixed(2)}x ${big.o.ms / big.r.ms <= 1.2 ? 'OK' : 'OVER'}`);
-
+  if (big.r)
+    budgets.push(`budget: get --prefix over 1M keys <= 1.2x etcdctl: ${(big.o.ms / big.r.ms).toFixed(2)}x ${big.o.ms / big.r.ms <= 1.2 ? 'OK' : 'OVER'}`);
 }
 
 // etcd 3.7's KV.RangeStream against pages, over 1M keys on a 3.7 server:
 // page by page (the default), the first page and then the rest as one
 // stream (ETCDCTL_TS_RANGE_STREAM=on), and `get --stream` as etcdctl 3.7 has it.
 async function streamSection() {
-  const versions = Object.fromEntries([...readFileSync(join(root, 'scripts', 'etcd-versions.env'), 'utf8').matchAll(/^(\w+)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
+  const versions = Object.fromEntries(
+    [...readFileSync(join(root, 'scripts', 'etcd-versions.env'), 'utf8').matchAll(/^(\w+)=(\S+)$/gm)].map((m) => [m[1], m[2]]),
+  );
   const dir = join(homedir(), '.cache', 'etcdctl-ts', `etcd-${versions.ETCD37}`);
   if (!existsSync(join(dir, 'etcd'))) {
     console.log(`RangeStream: skipped, no etcd ${versions.ETCD37} in ${dir} (scripts/install-deps.sh builds it)`);
@@ -255,7 +301,9 @@ async function streamSection() {
   }
   const [pages, streamed] = [res['etcdctl-ts, pages (default)'], res['etcdctl-ts, first page + RangeStream']];
   const better = pages.ms <= streamed.ms && pages.p99 <= streamed.p99 ? 'pages' : 'RangeStream';
-  budgets.push(`RangeStream on 3.7: pages ${pages.ms.toFixed(0)} ms, ${pages.mb.toFixed(0)} MB, put p99 ${pages.p99.toFixed(1)} ms; first page + stream ${streamed.ms.toFixed(0)} ms, ${streamed.mb.toFixed(0)} MB, put p99 ${streamed.p99.toFixed(1)} ms: ${better} ${better === 'pages' ? 'OK (the default)' : 'BETTER THAN THE DEFAULT'}`);
+  budgets.push(
+    `RangeStream on 3.7: pages ${pages.ms.toFixed(0)} ms, ${pages.mb.toFixed(0)} MB, put p99 ${pages.p99.toFixed(1)} ms; first page + stream ${streamed.ms.toFixed(0)} ms, ${streamed.mb.toFixed(0)} MB, put p99 ${streamed.p99.toFixed(1)} ms: ${better} ${better === 'pages' ? 'OK (the default)' : 'BETTER THAN THE DEFAULT'}`,
+  );
 }
 
 // Kubernetes data: `k8s usage` over 100,000 stored objects, live and from a
@@ -282,7 +330,8 @@ async function k8sSection() {
     const batch = [];
     for (let k = i; k < Math.min(i + 16000, OBJECTS); k += 1000) {
       const success = [];
-      for (let j = k; j < Math.min(k + 1000, OBJECTS); j++) success.push({ request_put: { key: b64(`/registry/configmaps/ns-${j % 100}/cm-${j}`), value: object(j).toString('base64') } });
+      for (let j = k; j < Math.min(k + 1000, OBJECTS); j++)
+        success.push({ request_put: { key: b64(`/registry/configmaps/ns-${j % 100}/cm-${j}`), value: object(j).toString('base64') } });
       batch.push(fetch(`${url}/v3/kv/txn`, { method: 'POST', body: JSON.stringify({ success }) }).then((r) => r.text()));
     }
     await Promise.all(batch);
@@ -296,19 +345,32 @@ async function k8sSection() {
   const live = median([...OURS, kep, 'k8s', 'usage']);
   const offline = median([...OURS, 'k8s', 'usage', `--snapshot=${file}`]);
   console.log('k8s, 100k objects | ms | peak MB | / raw get');
-  for (const [name, r] of [['get /registry/ --prefix (raw)', raw], ['k8s usage (live)', live], ['k8s usage --snapshot', offline]]) console.log(`${name} | ${r.ms.toFixed(0)} | ${r.mb.toFixed(0)} | ${(r.ms / raw.ms).toFixed(2)}x`);
-  budgets.push(`budget: k8s usage live <= 1.5x raw get, <= 200 MB: ${(live.ms / raw.ms).toFixed(2)}x, ${live.mb.toFixed(0)} MB ${live.ms / raw.ms <= 1.5 && live.mb <= 200 ? 'OK' : 'OVER'}`);
-  budgets.push(`budget: k8s usage --snapshot <= 1.5x raw get, <= 200 MB: ${(offline.ms / raw.ms).toFixed(2)}x, ${offline.mb.toFixed(0)} MB ${offline.ms / raw.ms <= 1.5 && offline.mb <= 200 ? 'OK' : 'OVER'}`);
+  for (const [name, r] of [
+    ['get /registry/ --prefix (raw)', raw],
+    ['k8s usage (live)', live],
+    ['k8s usage --snapshot', offline],
+  ])
+    console.log(`${name} | ${r.ms.toFixed(0)} | ${r.mb.toFixed(0)} | ${(r.ms / raw.ms).toFixed(2)}x`);
+  budgets.push(
+    `budget: k8s usage live <= 1.5x raw get, <= 200 MB: ${(live.ms / raw.ms).toFixed(2)}x, ${live.mb.toFixed(0)} MB ${live.ms / raw.ms <= 1.5 && live.mb <= 200 ? 'OK' : 'OVER'}`,
+  );
+  budgets.push(
+    `budget: k8s usage --snapshot <= 1.5x raw get, <= 200 MB: ${(offline.ms / raw.ms).toFixed(2)}x, ${offline.mb.toFixed(0)} MB ${offline.ms / raw.ms <= 1.5 && offline.mb <= 200 ? 'OK' : 'OVER'}`,
+  );
 
   // k8s diff, 100k objects a side: after the snapshot, 1,000 objects get
   // new data, 500 go and 500 come; diff exits 1 (changed).
-  const revision = async () => BigInt(((await (await fetch(`${url}/v3/kv/range`, { method: 'POST', body: JSON.stringify({ key: b64('/registry/') }) })).json()).header.revision));
+  const revision = async () =>
+    BigInt((await (await fetch(`${url}/v3/kv/range`, { method: 'POST', body: JSON.stringify({ key: b64('/registry/') }) })).json()).header.revision);
   const before = await revision();
   const success = [];
-  for (let j = 0; j < 1000; j++) success.push({ request_put: { key: b64(`/registry/configmaps/ns-${(j * 97) % 100}/cm-${j * 97}`), value: object(j * 97 + 1).toString('base64') } });
+  for (let j = 0; j < 1000; j++)
+    success.push({ request_put: { key: b64(`/registry/configmaps/ns-${(j * 97) % 100}/cm-${j * 97}`), value: object(j * 97 + 1).toString('base64') } });
   for (let j = 0; j < 500; j++) success.push({ request_delete_range: { key: b64(`/registry/configmaps/ns-${(j * 89 + 1) % 100}/cm-${j * 89 + 1}`) } });
-  for (let j = 0; j < 500; j++) success.push({ request_put: { key: b64(`/registry/configmaps/ns-${j % 100}/cm-new-${j}`), value: object(j).toString('base64') } });
-  for (let i = 0; i < success.length; i += 1000) await fetch(`${url}/v3/kv/txn`, { method: 'POST', body: JSON.stringify({ success: success.slice(i, i + 1000) }) }).then((r) => r.text());
+  for (let j = 0; j < 500; j++)
+    success.push({ request_put: { key: b64(`/registry/configmaps/ns-${j % 100}/cm-new-${j}`), value: object(j).toString('base64') } });
+  for (let i = 0; i < success.length; i += 1000)
+    await fetch(`${url}/v3/kv/txn`, { method: 'POST', body: JSON.stringify({ success: success.slice(i, i + 1000) }) }).then((r) => r.text());
   const after = join(work, 'k8s-after.db');
   measure([...OURS, kep, 'snapshot', 'save', after]);
   const changed = (cmd) => median3(() => measure(cmd, [1]));
@@ -333,19 +395,66 @@ async function yamlSection() {
   const work = mkdtempSync(join(tmpdir(), 'etcdctl-ts-bench-yaml-'));
   process.on('exit', () => rmSync(work, { recursive: true, force: true }));
   const out = join(work, 'writers.cjs');
-  await build({ stdin: { contents: "export { yamlText } from './src/k8s/text.ts';\nexport { stringify } from 'yaml';", resolveDir: root, loader: 'ts' }, bundle: true, platform: 'node', format: 'cjs', outfile: out, logLevel: 'error' });
+  await build({
+    stdin: { contents: "export { yamlText } from './src/k8s/text.ts';\nexport { stringify } from 'yaml';", resolveDir: root, loader: 'ts' },
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    outfile: out,
+    logLevel: 'error',
+  });
   const { yamlText, stringify } = createRequire(import.meta.url)(out);
-  const kinds = readdirSync(pairs).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(pairs, f), 'utf8')));
+  const kinds = readdirSync(pairs)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(pairs, f), 'utf8')));
   // And one ConfigMap of the strings where YAML writers part ways.
   const prose = Array.from({ length: 30 }, (_, i) => `word${i}`).join(' ');
-  kinds.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'awkward', annotations: { [`example.com/${'k'.repeat(130)}`]: 'x' } }, data: { prose, args: '-Mbignum=bpi', dash: '- a', lead: '  lead\nx', nbsp: 'a\u00a0b', emoji: '😀', version: '1.2.3', quoted: `'${prose}`, script: '#!/bin/sh\necho hi\n' } });
+  kinds.push({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'awkward', annotations: { [`example.com/${'k'.repeat(130)}`]: 'x' } },
+    data: {
+      prose,
+      args: '-Mbignum=bpi',
+      dash: '- a',
+      lead: '  lead\nx',
+      nbsp: 'a\u00a0b',
+      emoji: '😀',
+      version: '1.2.3',
+      quoted: `'${prose}`,
+      script: '#!/bin/sh\necho hi\n',
+    },
+  });
   const items = Array.from({ length: 10000 }, (_, i) => kinds[i % kinds.length]);
   const list = { apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } };
-  const options = { indentSeq: false, lineWidth: 80, minContentWidth: 0, sortMapEntries: true, version: '1.1', doubleQuotedAsJSON: true, aliasDuplicateObjects: false };
-  const writers = [['ours (go-yaml v2 rules)', (v) => yamlText(v)], ['yaml package', (v) => stringify(v, options)]];
-  const ref = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'etcdctl-ts', `k8s-yaml-${readFileSync(join(root, 'scripts', 'etcd-versions.env'), 'utf8').match(/^SIGS_YAML=(\S+)$/m)[1]}`, 'k8s-yaml');
-  const kubectl = existsSync(ref) ? spawnSync(ref, { input: kinds.map((k) => JSON.stringify(k).replace(/[\u007f-\ud7ff\ue000-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)).join('\n') + '\n', encoding: 'utf8' }).stdout.split('\0') : undefined;
-  console.log(`k8s get -o yaml, a List of 10k objects | ms (median of 5) | of ${kinds.length} objects (${kinds.length - 1} kinds, 1 awkward), as kubectl writes them`);
+  const options = {
+    indentSeq: false,
+    lineWidth: 80,
+    minContentWidth: 0,
+    sortMapEntries: true,
+    version: '1.1',
+    doubleQuotedAsJSON: true,
+    aliasDuplicateObjects: false,
+  };
+  const writers = [
+    ['ours (go-yaml v2 rules)', (v) => yamlText(v)],
+    ['yaml package', (v) => stringify(v, options)],
+  ];
+  const ref = join(
+    process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'),
+    'etcdctl-ts',
+    `k8s-yaml-${readFileSync(join(root, 'scripts', 'etcd-versions.env'), 'utf8').match(/^SIGS_YAML=(\S+)$/m)[1]}`,
+    'k8s-yaml',
+  );
+  const kubectl = existsSync(ref)
+    ? spawnSync(ref, {
+        input: `${kinds.map((k) => JSON.stringify(k).replace(/[\u007f-\ud7ff\ue000-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)).join('\n')}\n`,
+        encoding: 'utf8',
+      }).stdout.split('\0')
+    : undefined;
+  console.log(
+    `k8s get -o yaml, a List of 10k objects | ms (median of 5) | of ${kinds.length} objects (${kinds.length - 1} kinds, 1 awkward), as kubectl writes them`,
+  );
   for (const [name, write] of writers) {
     const ms = [];
     for (let i = 0; i < 5; i++) {
@@ -367,7 +476,8 @@ async function putsWhile(url, cmd, env = {}) {
   let done = !cmd;
   let outcome;
   if (cmd) {
-    const py = 'import resource,subprocess,sys,time;t=time.time();r=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.PIPE);' +
+    const py =
+      'import resource,subprocess,sys,time;t=time.time();r=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.PIPE);' +
       'print(r.returncode,(time.time()-t)*1000,resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss);sys.stderr.write(r.stderr.decode())';
     const child = spawn('python3', ['-c', py, ...cmd], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let out = '';

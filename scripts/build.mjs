@@ -44,7 +44,14 @@ const dump = join(root, 'build', 'dump.js');
 await build({ ...common, entryPoints: [join(root, 'src', 'complete', 'dump.ts')], outfile: dump });
 const spec = execFileSync(process.execPath, [dump], { encoding: 'utf8' });
 const complete = join(dist, 'complete.js');
-await build({ ...common, entryPoints: [join(root, 'src', 'complete', 'main.ts')], outfile: complete, minify: true, legalComments: 'none', define: { ...common.define, __SPEC__: spec } });
+await build({
+  ...common,
+  entryPoints: [join(root, 'src', 'complete', 'main.ts')],
+  outfile: complete,
+  minify: true,
+  legalComments: 'none',
+  define: { ...common.define, __SPEC__: spec },
+});
 
 if (process.argv.includes('--tests')) await buildTests();
 
@@ -71,7 +78,11 @@ async function buildTests() {
   for (const minor of ['3.4', '3.5', '3.6', '3.7']) {
     await Promise.all(
       [...serverTests].map((f) =>
-        build({ ...common, stdin: { contents: entry(minor, f), resolveDir: root, sourcefile: f }, outfile: join(out, `etcd-${minor}`, f.replace(/\.ts$/, '.js')) }),
+        build({
+          ...common,
+          stdin: { contents: entry(minor, f), resolveDir: root, sourcefile: f },
+          outfile: join(out, `etcd-${minor}`, f.replace(/\.ts$/, '.js')),
+        }),
       ),
     );
   }
@@ -85,6 +96,16 @@ codeCache(main);
 codeCache(complete);
 // Then warm both caches with a typical run each: argument parsing, the
 // client up to a (missing, local) socket, the completion tree walk.
-const warm = (file, args) => spawnSync(process.execPath, [join(root, 'bin', 'etcdctl-ts.js'), ...args], { env: { ...process.env, ETCDCTL_TS_WARM_CACHE: file }, stdio: 'ignore' });
-warm(main, ['--endpoints=unix:///nonexistent/etcdctl-ts-warm-up.sock', '--dial-timeout=50ms', '--command-timeout=50ms', 'get', 'warm-up', '--prefix', '-w', 'json']);
+const warm = (file, args) =>
+  spawnSync(process.execPath, [join(root, 'bin', 'etcdctl-ts.js'), ...args], { env: { ...process.env, ETCDCTL_TS_WARM_CACHE: file }, stdio: 'ignore' });
+warm(main, [
+  '--endpoints=unix:///nonexistent/etcdctl-ts-warm-up.sock',
+  '--dial-timeout=50ms',
+  '--command-timeout=50ms',
+  'get',
+  'warm-up',
+  '--prefix',
+  '-w',
+  'json',
+]);
 warm(complete, ['__complete', 'get', '--w']);

@@ -17,7 +17,17 @@ mkdirSync(work, { recursive: true });
 const assets = Object.fromEntries(['etcdctl-ts.js', 'etcdctl-ts.cache', 'complete.js', 'complete.cache'].map((f) => [f, join(dist, f)]));
 const config = join(work, 'sea-config.json');
 const blob = join(work, 'sea-prep.blob');
-writeFileSync(config, JSON.stringify({ main: join(root, 'src', 'sea', 'entry.cjs'), output: blob, disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false, assets }));
+writeFileSync(
+  config,
+  JSON.stringify({
+    main: join(root, 'src', 'sea', 'entry.cjs'),
+    output: blob,
+    disableExperimentalSEAWarning: true,
+    useCodeCache: false,
+    useSnapshot: false,
+    assets,
+  }),
+);
 execFileSync(process.execPath, ['--experimental-sea-config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
 
 // Built under a temporary name, so a failed run never leaves a broken executable.
@@ -29,7 +39,9 @@ try {
   // postject's ELF library warns about every note section it cannot name:
   // its output is shown only when it fails.
   const cli = createRequire(import.meta.url).resolve('postject/dist/cli.js');
-  const r = spawnSync(process.execPath, [cli, part, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [cli, part, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`postject failed (${r.status ?? r.signal}):\n${r.stdout}${r.stderr}`);
   const v = execFileSync(part, ['version'], { encoding: 'utf8' });
   if (!v.startsWith('etcdctl version:')) throw new Error(`the executable printed ${JSON.stringify(v)} for 'version'`);

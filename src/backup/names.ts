@@ -8,7 +8,10 @@ export const hasPlaceholders = (path: string) => path.includes('{time}') || path
 
 // A sortable UTC stamp: 20261201T214300Z.
 export function stamp(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 const memberName = (member: string) => member.replace(/[/\0]/g, '_') || 'unnamed';
@@ -25,15 +28,15 @@ export interface Produced {
   time: Date | undefined;
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 // The file names a pattern can produce, as a regular expression whose
 // first group is the {time} stamp. With `member`, {member} is that
 // member's name alone: retention never reaches another member's files.
 export function patternRe(pattern: string, member?: string): RegExp {
   const parts = basename(pattern).split(/(\{time\}|\{member\})/);
-  const m = member === undefined ? '[^/]+?' : escape(memberName(member));
-  return new RegExp(`^${parts.map((p) => (p === '{time}' ? '(\\d{8}T\\d{6}Z)' : p === '{member}' ? m : escape(p))).join('')}$`);
+  const m = member === undefined ? '[^/]+?' : escapeRegExp(memberName(member));
+  return new RegExp(`^${parts.map((p) => (p === '{time}' ? '(\\d{8}T\\d{6}Z)' : p === '{member}' ? m : escapeRegExp(p))).join('')}$`);
 }
 
 export interface Found {
@@ -57,7 +60,9 @@ export function produced(pattern: string, member?: string): Found {
       leftovers.push(path);
       continue;
     }
-    const t = m[1] ? new Date(`${m[1].slice(0, 4)}-${m[1].slice(4, 6)}-${m[1].slice(6, 8)}T${m[1].slice(9, 11)}:${m[1].slice(11, 13)}:${m[1].slice(13, 15)}Z`) : undefined;
+    const t = m[1]
+      ? new Date(`${m[1].slice(0, 4)}-${m[1].slice(4, 6)}-${m[1].slice(6, 8)}T${m[1].slice(9, 11)}:${m[1].slice(11, 13)}:${m[1].slice(13, 15)}Z`)
+      : undefined;
     files.push({ path, time: t });
   }
   files.sort((a, b) => (a.time?.getTime() ?? 0) - (b.time?.getTime() ?? 0) || (a.path < b.path ? -1 : 1));

@@ -38,7 +38,6 @@ export class CliError extends Error {
   }
 }
 
-
 // Re-raises a failed request with another exit code (and optionally
 // wording), keeping its explanation.
 export function failWith(e: unknown, code: number, message?: (m: string) => string): CliError {

@@ -5,7 +5,22 @@
 // exits or is signalled; a run's target is held with flock(2).
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, lstatSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 export class FileError extends Error {}
@@ -291,7 +306,12 @@ export function lockFor(target: string, what: string): Lock {
       if (!st.isFile()) throw new FileError(`${path} is ${kindOf(st)}, not a lock file`);
       if (!flockFd(fd, path)) {
         const b = Buffer.alloc(512);
-        const holder = b.subarray(0, readSync(fd, b, 0, b.length, 0)).toString().trim().split('\n').join(', ');
+        const holder = b
+          .subarray(0, readSync(fd, b, 0, b.length, 0))
+          .toString()
+          .trim()
+          .split('\n')
+          .join(', ');
         throw new FileError(`${what} is already running for ${target}${holder ? ` (${holder})` : ''}: ${path} is locked`);
       }
       const now = lstatSync(path, { throwIfNoEntry: false });

@@ -54,23 +54,23 @@ export function goQuote(input: Uint8Array | string): string {
   for (let i = 0; i < b.length; ) {
     const [r, w] = decodeRune(b, i);
     if (r < 0) {
-      out += '\\x' + hex2(b[i]!);
+      out += `\\x${hex2(b[i]!)}`;
     } else if (r === 0x22 || r === 0x5c) {
-      out += '\\' + String.fromCharCode(r);
+      out += `\\${String.fromCharCode(r)}`;
     } else if (PRINTABLE.test(String.fromCodePoint(r))) {
       out += String.fromCodePoint(r);
     } else if (QUOTE_ESCAPES[r] !== undefined) {
       out += QUOTE_ESCAPES[r];
     } else if (r < 0x20 || r === 0x7f) {
-      out += '\\x' + hex2(r);
+      out += `\\x${hex2(r)}`;
     } else if (r < 0x10000) {
-      out += '\\u' + r.toString(16).padStart(4, '0');
+      out += `\\u${r.toString(16).padStart(4, '0')}`;
     } else {
-      out += '\\U' + r.toString(16).padStart(8, '0');
+      out += `\\U${r.toString(16).padStart(8, '0')}`;
     }
     i += w;
   }
-  return out + '"';
+  return `${out}"`;
 }
 
 // Go's encoding/json string encoding (HTML-safe, invalid UTF-8 as U+FFFD).
@@ -86,10 +86,10 @@ export function goJsonString(s: string | Uint8Array): string {
     else if (r === 0x0a) out += '\\n';
     else if (r === 0x0d) out += '\\r';
     else if (r === 0x09) out += '\\t';
-    else if (r < 0x20 || r === 0x3c || r === 0x3e || r === 0x26 || r === 0x2028 || r === 0x2029) out += '\\u' + r.toString(16).padStart(4, '0');
+    else if (r < 0x20 || r === 0x3c || r === 0x3e || r === 0x26 || r === 0x2028 || r === 0x2029) out += `\\u${r.toString(16).padStart(4, '0')}`;
     else out += String.fromCodePoint(r);
   }
-  return out + '"';
+  return `${out}"`;
 }
 
 // Go's %.Nf rounds exact binary halves to even; JS toFixed rounds them away.
@@ -136,12 +136,12 @@ export function goDuration(ns: bigint): string {
     s = fraction(u, div) + unit;
   } else {
     const secNs = u % 60000000000n;
-    s = fraction(secNs, 1000000000n) + 's';
+    s = `${fraction(secNs, 1000000000n)}s`;
     u /= 60000000000n;
     if (u > 0n) {
-      s = `${u % 60n}m` + s;
+      s = `${u % 60n}m${s}`;
       u /= 60n;
-      if (u > 0n) s = `${u}h` + s;
+      if (u > 0n) s = `${u}h${s}`;
     }
   }
   return (neg ? '-' : '') + s;
@@ -167,6 +167,6 @@ export function hexId16(id: bigint): string {
 // etcdctl --hex: every byte as \xNN.
 export function hexEscape(b: Uint8Array): string {
   let out = '';
-  for (const x of b) out += '\\x' + hex2(x);
+  for (const x of b) out += `\\x${hex2(x)}`;
   return out;
 }

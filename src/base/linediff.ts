@@ -47,7 +47,13 @@ function middle(a: string[], b: string[]): Edit[] {
   return replaced();
 }
 
-function backtrack(a: string[], b: string[], trace: { base: number; v: Int32Array }[], last: number, pick: (vv: (k: number) => number, k: number, d: number) => number): Edit[] {
+function backtrack(
+  a: string[],
+  b: string[],
+  trace: { base: number; v: Int32Array }[],
+  last: number,
+  pick: (vv: (k: number) => number, k: number, d: number) => number,
+): Edit[] {
   const out: Edit[] = [];
   let x = a.length;
   let y = b.length;

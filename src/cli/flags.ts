@@ -57,7 +57,10 @@ export function defaultValue(f: FlagSpec): FlagValue {
   switch (f.kind) {
     case 'strings':
     case 'stringArray':
-      return f.def.replace(/^\[|\]$/g, '').split(',').filter(Boolean);
+      return f.def
+        .replace(/^\[|\]$/g, '')
+        .split(',')
+        .filter(Boolean);
     case 'bool':
       return f.def === 'true';
     default:

@@ -13,7 +13,12 @@ import { defaultValue, parseFlagValue, type FlagSpec, type FlagValue } from './f
 import { formatDurationMs } from './values.js';
 
 export const GLOBAL_FLAGS: FlagSpec[] = [
-  { name: 'auth-jwt-token', kind: 'string', def: '', help: 'JWT token used for authentication (--user and --password are then ignored), as etcdctl 3.7 has it' },
+  {
+    name: 'auth-jwt-token',
+    kind: 'string',
+    def: '',
+    help: 'JWT token used for authentication (--user and --password are then ignored), as etcdctl 3.7 has it',
+  },
   { name: 'cacert', kind: 'string', def: '', help: 'verify certificates of TLS-enabled secure servers using this CA bundle' },
   { name: 'cert', kind: 'string', def: '', help: 'identify secure client using this TLS certificate file' },
   { name: 'command-timeout', kind: 'duration', def: '5s', help: 'timeout for short running command (excluding dial timeout)' },
@@ -33,11 +38,17 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'max-request-bytes', kind: 'uint', def: '0', help: 'client-side request send limit in bytes (0 means 2 MiB)' },
   { name: 'password', kind: 'string', def: '', help: 'password for authentication (when set, --user is the name only)' },
   { name: 'user', kind: 'string', def: '', help: 'username[:password] for authentication (prompts when the password is missing)' },
-  { name: 'write-out', short: 'w', kind: 'string', def: 'simple', help: 'set the output format (fields, json, protobuf, simple, table; jsonl for get and watch)' },
+  {
+    name: 'write-out',
+    short: 'w',
+    kind: 'string',
+    def: 'simple',
+    help: 'set the output format (fields, json, protobuf, simple, table; jsonl for get and watch)',
+  },
 ];
 
 export function envName(flag: string): string {
-  return 'ETCDCTL_' + flag.toUpperCase().replace(/-/g, '_');
+  return `ETCDCTL_${flag.toUpperCase().replace(/-/g, '_')}`;
 }
 
 const Settings = z.object({
@@ -73,7 +84,7 @@ function logTimestamp(): string {
 }
 
 export function warn(line: string): void {
-  process.stderr.write(line + '\n');
+  process.stderr.write(`${line}\n`);
 }
 
 function displayValue(f: FlagSpec, v: FlagValue): string {
@@ -131,7 +142,8 @@ export function resolveSettings(cmd: Command, scope: EnvScope = { flags: GLOBAL_
   }
   for (const [k, v] of Object.entries(process.env)) {
     // ETCDCTL_TS_* are etcdctl-ts's own (DNS server override, traces).
-    if (k.startsWith('ETCDCTL_') && !k.startsWith('ETCDCTL_TS_') && !known.has(k)) warn(`${logTimestamp()} W | pkg/flags: unrecognized environment variable ${k}=${secretLike(k) && v ? '<redacted>' : v}`);
+    if (k.startsWith('ETCDCTL_') && !k.startsWith('ETCDCTL_TS_') && !known.has(k))
+      warn(`${logTimestamp()} W | pkg/flags: unrecognized environment variable ${k}=${secretLike(k) && v ? '<redacted>' : v}`);
   }
   const s = Settings.parse(values);
   if (s.debug) {
@@ -168,7 +180,9 @@ function checkKeyPair(certPath: string, cert: Buffer, keyPath: string, key: Buff
     createSecureContext({ cert, key });
   } catch (e) {
     const err = new CliError('tls: private key does not match public key', ExitCode.BadArgs);
-    err.hints.push(`--key ${keyPath} is not the key of the certificate in --cert ${certPath} (${(e as Error).message.replace(/^error:[0-9A-F]+:[^:]*:[^:]*:/, '')}): give the key that was made with it`);
+    err.hints.push(
+      `--key ${keyPath} is not the key of the certificate in --cert ${certPath} (${(e as Error).message.replace(/^error:[0-9A-F]+:[^:]*:[^:]*:/, '')}): give the key that was made with it`,
+    );
     throw err;
   }
 }

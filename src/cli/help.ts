@@ -42,12 +42,20 @@ function flagUsage(f: FlagSpec): string {
 
 function flagSection(flags: FlagSpec[]): string {
   const sorted = [...flags].sort((a, b) => a.name.localeCompare(b.name));
-  return tabwrite(sorted.map((f) => [flagUsage(f), f.help])) + '\n';
+  return `${tabwrite(sorted.map((f) => [flagUsage(f), f.help]))}\n`;
 }
 
 // pflag's own rows (cobra 1.x, etcdctl 3.6+): the type after the name,
 // descriptions three spaces after the widest, a non-zero default appended.
-const TYPE_NAMES: Record<FlagSpec['kind'], string> = { bool: '', string: 'string', strings: 'strings', stringArray: 'stringArray', duration: 'duration', int: 'int', uint: 'uint' };
+const TYPE_NAMES: Record<FlagSpec['kind'], string> = {
+  bool: '',
+  string: 'string',
+  strings: 'strings',
+  stringArray: 'stringArray',
+  duration: 'duration',
+  int: 'int',
+  uint: 'uint',
+};
 const ZERO = new Set(['', 'false', '0', '0s', '[]']);
 export function pflagRows(flags: FlagSpec[]): string {
   const rows = [...flags]
@@ -79,13 +87,20 @@ function leafCommands(def: CommandDef, prefix: string[]): [string, string][] {
 export function renderHelp(path: CommandDef[], globals: FlagSpec[]): string {
   const def = path[path.length - 1]!;
   const isRoot = path.length === 1;
-  let s = `NAME:\n\t${isRoot ? 'etcdctl' : path.slice(1).map((d) => d.name).join(' ')} - ${def.summary}\n\n`;
+  let s = `NAME:\n\t${
+    isRoot
+      ? 'etcdctl'
+      : path
+          .slice(1)
+          .map((d) => d.name)
+          .join(' ')
+  } - ${def.summary}\n\n`;
   s += `USAGE:\n\t${isRoot ? 'etcdctl' : `etcdctl ${[...path.slice(1, -1).map((d) => d.name), def.usage].join(' ')}`} [flags]\n\n`;
   if (isRoot) s += `VERSION:\n\t${ETCDCTL_VERSION}\n\n`;
   if (def.subcommands) {
     s += `API VERSION:\n\t${API_VERSION}\n\n\nCOMMANDS:\n`;
     const rows = isRoot ? leafCommands(def, []) : byName(def).map((c) => [c.name, c.summary] as [string, string]);
-    s += tabwrite(rows.map(([n, d]) => ['', n, d])) + '\n\n';
+    s += `${tabwrite(rows.map(([n, d]) => ['', n, d]))}\n\n`;
   }
   if (def.description) s += `DESCRIPTION:\n${def.description.replace(/\n$/, '').replace(/^/gm, '\t')}\n\n`;
   const local = isRoot ? [...globals, HELP_FLAG('etcdctl')] : [...def.flags, ...(def.persistentFlags ?? []), HELP_FLAG(def.name)];

@@ -20,7 +20,9 @@ function findSub(def: CommandDef, word: string): CommandDef | undefined {
 
 function unknownCommand(root: CommandDef, word: string): CliError {
   // cobra never suggests its help command.
-  const suggestions = (root.subcommands ?? []).filter((c) => c.name !== 'help' && (editDistance(word.toLowerCase(), c.name.toLowerCase()) <= 2 || c.name.toLowerCase().startsWith(word.toLowerCase())));
+  const suggestions = (root.subcommands ?? []).filter(
+    (c) => c.name !== 'help' && (editDistance(word.toLowerCase(), c.name.toLowerCase()) <= 2 || c.name.toLowerCase().startsWith(word.toLowerCase())),
+  );
   let msg = `unknown command ${JSON.stringify(word)} for "etcdctl"`;
   if (suggestions.length) msg += `\n\nDid you mean this?\n${suggestions.map((s) => `\t${s.name}\n`).join('')}`;
   return new UsageError(`${msg}\nRun 'etcdctl --help' for usage.`, false);
@@ -101,7 +103,11 @@ export async function run(root: CommandDef, args: string[]): Promise<number> {
     const resolved = resolve(root, args);
     path = resolved.path;
     const leaf = path[path.length - 1]!;
-    if (path.length === 2 && leaf.name === 'help' && !resolved.rest.includes('--help')) return helpTopic(root, resolved.rest.filter((a) => !a.startsWith('-')));
+    if (path.length === 2 && leaf.name === 'help' && !resolved.rest.includes('--help'))
+      return helpTopic(
+        root,
+        resolved.rest.filter((a) => !a.startsWith('-')),
+      );
     const { local, inherited } = flagsFor(path);
     const scanned = scan(resolved.rest, [...local, ...inherited]);
     if (scanned.argv.includes('--help') || !leaf.run) {
@@ -124,7 +130,8 @@ export async function run(root: CommandDef, args: string[]): Promise<number> {
       const dash = scanned.argv.indexOf('--');
       if (dash >= 0) ctx.dashAt = scanned.argv.slice(0, dash).filter((a) => !a.startsWith('--')).length;
       // Refused before any request: no etcdctl script can depend on it.
-      if (ctx.settings.format === 'jsonl' && !leaf.ownFormats?.includes('jsonl')) throw new CliError('jsonl not supported as output format (get and watch write it)', ExitCode.BadFeature);
+      if (ctx.settings.format === 'jsonl' && !leaf.ownFormats?.includes('jsonl'))
+        throw new CliError('jsonl not supported as output format (get and watch write it)', ExitCode.BadFeature);
       await leaf.run!(ctx, positionals, command.opts() as Flags);
     });
     try {

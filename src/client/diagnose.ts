@@ -72,7 +72,13 @@ async function peerMember(ep: Endpoint, ctx: DiagnoseContext): Promise<PeerInfo 
 
 function getJson(ep: Endpoint, secure: boolean, path: string, ctx: DiagnoseContext): Promise<unknown> {
   return new Promise((resolve) => {
-    const opts: https.RequestOptions = { host: ep.host, port: ep.port, path, timeout: ctx.probeTimeoutMs, ...(secure ? { ...ctx.tls, rejectUnauthorized: false } : {}) };
+    const opts: https.RequestOptions = {
+      host: ep.host,
+      port: ep.port,
+      path,
+      timeout: ctx.probeTimeoutMs,
+      ...(secure ? { ...ctx.tls, rejectUnauthorized: false } : {}),
+    };
     const req = (secure ? https : http).get(opts, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
@@ -124,8 +130,10 @@ export async function diagnose(ep: Endpoint, err: Error, ctx: DiagnoseContext): 
     return `the server certificate of ${addr} is not valid for ${JSON.stringify(checked)}; it names ${names}: connect using one of those names, or reissue the certificate with this name`;
   }
   if (CLIENT_CERT_REFUSED.has(code)) {
-    if (ctx.halfPair) return `${addr} requires a client certificate, and none was sent: --${ctx.halfPair} was given without --${ctx.halfPair === 'cert' ? 'key' : 'cert'}, and a certificate needs both`;
-    if (!ctx.clientCert) return `${addr} requires a client certificate: pass --cert and --key (on kubeadm nodes: /etc/kubernetes/pki/etcd/healthcheck-client.crt and .key)`;
+    if (ctx.halfPair)
+      return `${addr} requires a client certificate, and none was sent: --${ctx.halfPair} was given without --${ctx.halfPair === 'cert' ? 'key' : 'cert'}, and a certificate needs both`;
+    if (!ctx.clientCert)
+      return `${addr} requires a client certificate: pass --cert and --key (on kubeadm nodes: /etc/kubernetes/pki/etcd/healthcheck-client.crt and .key)`;
     return `${addr} rejected the client certificate (${e.reason ?? code}): --cert must be signed by a CA in the server's --trusted-ca-file and allow client authentication`;
   }
   if (code === 'ESILENT') {
@@ -139,7 +147,11 @@ export async function diagnose(ep: Endpoint, err: Error, ctx: DiagnoseContext): 
   if (!ep.secure && (code === 'ECLOSEDEARLY' || code === 'ECONNRESET') && (await speaksTls(ep, ctx.probeTimeoutMs))) {
     return `${addr} expects TLS, but etcdctl-ts connected in plain text: use https://${addr} and pass --cacert (and --cert/--key if it requires client certificates)`;
   }
-  if (ep.secure && (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ECONNRESET' || code === 'ECLOSEDEARLY') && (await speaksPlainH2(ep, ctx.probeTimeoutMs))) {
+  if (
+    ep.secure &&
+    (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ECONNRESET' || code === 'ECLOSEDEARLY') &&
+    (await speaksPlainH2(ep, ctx.probeTimeoutMs))
+  ) {
     return `${addr} does not speak TLS, but etcdctl-ts used TLS: use http://${addr}, or enable TLS on the server (--cert-file/--key-file)`;
   }
   return `connecting to ${addr} failed: ${e.message}`;

@@ -20,6 +20,14 @@ export const CLIENT_CERT_REFUSED = new Set([
 // Failures that retrying cannot fix: the same handshake fails the same way.
 export function isPermanent(e: Error): boolean {
   const code = (e as Error & { code?: string }).code ?? '';
-  return UNKNOWN_CA.has(code) || CLIENT_CERT_REFUSED.has(code) || code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code === 'CERT_HAS_EXPIRED' || code === 'ENOTFOUND' || code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ECLOSEDEARLY' || code === 'ERR_INVALID_URL';
+  return (
+    UNKNOWN_CA.has(code) ||
+    CLIENT_CERT_REFUSED.has(code) ||
+    code === 'ERR_TLS_CERT_ALTNAME_INVALID' ||
+    code === 'CERT_HAS_EXPIRED' ||
+    code === 'ENOTFOUND' ||
+    code === 'ERR_SSL_WRONG_VERSION_NUMBER' ||
+    code === 'ECLOSEDEARLY' ||
+    code === 'ERR_INVALID_URL'
+  );
 }
-

@@ -68,8 +68,16 @@ const REFUSALS: [RegExp, (user: string | undefined, cfg: ClientConfig) => string
     () =>
       'the database has reached its size quota (etcd --quota-backend-bytes) and the cluster raised a NOSPACE alarm: it takes only reads and deletes until you compact old revisions (compaction <revision>), defragment every member (defrag --cluster) and clear the alarm (alarm disarm)',
   ],
-  [/^etcdserver: request is too large$/, () => 'the request is larger than the server accepts (etcd --max-request-bytes, 1.5 MiB unless set): keep values smaller, or raise that limit on every member'],
-  [/^rpc error: code = ResourceExhausted desc = trying to send message larger than max/, () => 'the request is larger than --max-request-bytes allows (2 MiB unless set); the server has a limit of its own (etcd --max-request-bytes, 1.5 MiB unless set)'],
+  [
+    /^etcdserver: request is too large$/,
+    () =>
+      'the request is larger than the server accepts (etcd --max-request-bytes, 1.5 MiB unless set): keep values smaller, or raise that limit on every member',
+  ],
+  [
+    /^rpc error: code = ResourceExhausted desc = trying to send message larger than max/,
+    () =>
+      'the request is larger than --max-request-bytes allows (2 MiB unless set); the server has a limit of its own (etcd --max-request-bytes, 1.5 MiB unless set)',
+  ],
   [
     /^etcdserver: invalid auth token$/,
     (_user, cfg) =>
@@ -83,8 +91,8 @@ const REFUSALS: [RegExp, (user: string | undefined, cfg: ClientConfig) => string
       cfg.token !== undefined
         ? 'the server took no user from the --auth-jwt-token (it issues simple tokens, or the token names no user): use --user instead'
         : cfg.userWithoutPassword !== undefined
-        ? `authentication is enabled on this cluster, and --user ${JSON.stringify(cfg.userWithoutPassword)} came with an empty password (none given, typed or on standard input), so no login was made: give --user name:password, --password, or type it at the prompt`
-        : 'authentication is enabled on this cluster: pass --user <name>[:<password>] (or set ETCDCTL_USER)',
+          ? `authentication is enabled on this cluster, and --user ${JSON.stringify(cfg.userWithoutPassword)} came with an empty password (none given, typed or on standard input), so no login was made: give --user name:password, --password, or type it at the prompt`
+          : 'authentication is enabled on this cluster: pass --user <name>[:<password>] (or set ETCDCTL_USER)',
   ],
   [
     /^etcdserver: authentication failed, invalid user ID or password$/,
@@ -99,8 +107,8 @@ const REFUSALS: [RegExp, (user: string | undefined, cfg: ClientConfig) => string
       cfg.token !== undefined
         ? 'the user the --auth-jwt-token names has no role that allows this'
         : user === undefined
-        ? 'the request needs a user whose roles allow it: pass --user <name>[:<password>]'
-        : `user ${shownUser(user)} has no role that allows this: \`user get ${user.replace(/:.*/s, '')} --detail\` (as root) lists what its roles grant`,
+          ? 'the request needs a user whose roles allow it: pass --user <name>[:<password>]'
+          : `user ${shownUser(user)} has no role that allows this: \`user get ${user.replace(/:.*/s, '')} --detail\` (as root) lists what its roles grant`,
   ],
 ];
 
@@ -108,7 +116,7 @@ const REFUSALS: [RegExp, (user: string | undefined, cfg: ClientConfig) => string
 // with --password) may hold a password after it, which is never shown.
 function shownUser(user: string): string {
   const colon = user.indexOf(':');
-  return colon < 0 ? JSON.stringify(user) : `${JSON.stringify(user.slice(0, colon + 1) + '…')} (what follows the colon is not shown)`;
+  return colon < 0 ? JSON.stringify(user) : `${JSON.stringify(`${user.slice(0, colon + 1)}…`)} (what follows the colon is not shown)`;
 }
 
 export interface RequestOptions {
@@ -145,7 +153,25 @@ function toEtcdError(e: unknown): EtcdError {
   return new EtcdError((e as Error).message ?? String(e), Code.Unknown);
 }
 
-const CODE_NAMES = ['OK', 'Canceled', 'Unknown', 'InvalidArgument', 'DeadlineExceeded', 'NotFound', 'AlreadyExists', 'PermissionDenied', 'ResourceExhausted', 'FailedPrecondition', 'Aborted', 'OutOfRange', 'Unimplemented', 'Internal', 'Unavailable', 'DataLoss', 'Unauthenticated'];
+const CODE_NAMES = [
+  'OK',
+  'Canceled',
+  'Unknown',
+  'InvalidArgument',
+  'DeadlineExceeded',
+  'NotFound',
+  'AlreadyExists',
+  'PermissionDenied',
+  'ResourceExhausted',
+  'FailedPrecondition',
+  'Aborted',
+  'OutOfRange',
+  'Unimplemented',
+  'Internal',
+  'Unavailable',
+  'DataLoss',
+  'Unauthenticated',
+];
 
 function checkURLs(urls: string[]): void {
   try {
@@ -234,7 +260,12 @@ export class EtcdClient {
       }
       // etcdctl retries until the deadline whatever the cause; a bad
       // certificate or an unknown host fails the same way every time.
-      if (this.endpoints.every((ep) => { const err = this.dialErrors.get(ep); return err !== undefined && isPermanent(err); })) {
+      if (
+        this.endpoints.every((ep) => {
+          const err = this.dialErrors.get(ep);
+          return err !== undefined && isPermanent(err);
+        })
+      ) {
         throw new GrpcError(Code.DeadlineExceeded, 'context deadline exceeded');
       }
       if (deadline !== undefined && Date.now() + backoff >= deadline) {
@@ -248,7 +279,14 @@ export class EtcdClient {
 
   private async authenticate(deadline: number | undefined): Promise<void> {
     const auth = this.cfg.auth!;
-    const res = await this.rawUnary('/etcdserverpb.Auth/Authenticate', pb.AuthenticateRequest, pb.AuthenticateResponse, { name: auth.user, password: auth.password }, { deadline }, false);
+    const res = await this.rawUnary(
+      '/etcdserverpb.Auth/Authenticate',
+      pb.AuthenticateRequest,
+      pb.AuthenticateResponse,
+      { name: auth.user, password: auth.password },
+      { deadline },
+      false,
+    );
     this.token = res.token as string;
   }
 
@@ -292,7 +330,13 @@ export class EtcdClient {
         // A member that says it cannot serve now (its leader changed or is
         // gone) is asked again after a pause, as clientv3 retries reads,
         // until the deadline.
-        if (g.code === Code.Unavailable && conn.usable && path === RANGE && attempt < RANGE_RETRIES && (o.deadline === undefined || Date.now() + RETRY_PAUSE_MS < o.deadline)) {
+        if (
+          g.code === Code.Unavailable &&
+          conn.usable &&
+          path === RANGE &&
+          attempt < RANGE_RETRIES &&
+          (o.deadline === undefined || Date.now() + RETRY_PAUSE_MS < o.deadline)
+        ) {
           await new Promise((r) => setTimeout(r, RETRY_PAUSE_MS));
           continue;
         }
@@ -347,7 +391,9 @@ export class EtcdClient {
     // A member took the request and stayed silent: with others dead too, that is the cause to name.
     if (err.code === Code.DeadlineExceeded && (this.conn || failed.length === 0)) {
       const where = this.conn ? address(this.conn.endpoint) : this.endpoints.map(address).join(', ');
-      err.hints.push(`${where} accepted the request but gave no answer in time: the cluster may have no leader (quorum lost, or an election after the leader died; retry once one is elected), or the request needs a longer --command-timeout`);
+      err.hints.push(
+        `${where} accepted the request but gave no answer in time: the cluster may have no leader (quorum lost, or an election after the leader died; retry once one is elected), or the request needs a longer --command-timeout`,
+      );
     }
     return err;
   }
@@ -383,17 +429,23 @@ export class EtcdClient {
       let ended: GrpcError | null | undefined;
       let wake: (() => void) | undefined;
       let timer: NodeJS.Timeout | undefined;
-      const s = conn.open(RANGE_STREAM, { signal: o.signal, metadata: this.metadata() }, {
-        onMessage: (m) => {
-          queue.push((decode(pb.RangeStreamResponse, m) as unknown as { range_response?: T.RangeResponse }).range_response ?? { kvs: [], more: false, count: 0n });
-          if (queue.length >= STREAM_AHEAD) s.pause();
-          wake?.();
+      const s = conn.open(
+        RANGE_STREAM,
+        { signal: o.signal, metadata: this.metadata() },
+        {
+          onMessage: (m) => {
+            queue.push(
+              (decode(pb.RangeStreamResponse, m) as unknown as { range_response?: T.RangeResponse }).range_response ?? { kvs: [], more: false, count: 0n },
+            );
+            if (queue.length >= STREAM_AHEAD) s.pause();
+            wake?.();
+          },
+          onEnd: (err) => {
+            ended = err;
+            wake?.();
+          },
         },
-        onEnd: (err) => {
-          ended = err;
-          wake?.();
-        },
-      });
+      );
       let last: Buffer | undefined;
       try {
         s.write(encode(pb.RangeRequest, req as unknown as Msg));
@@ -474,29 +526,33 @@ export class EtcdClient {
     const attempt = (conn: Connection) =>
       new Promise<GrpcError | 'canceled' | 'reopen'>((resolve) => {
         const metadata = { ...this.metadata(), hasleader: 'true' };
-        const s = conn.open('/etcdserverpb.Watch/Watch', { signal: abort.signal, metadata }, {
-          onMessage: (m) => {
-            const r = decode(pb.WatchResponse, m) as unknown as T.WatchResponse;
-            if (r.created && !r.canceled) {
-              // From now on nothing before this revision can be missed.
-              if (next === 0n) next = (r.header?.revision ?? 0n) + 1n;
-              return;
-            }
-            if (r.canceled && this.cfg.auth && /invalid auth token/.test(r.cancel_reason)) {
-              resolve(new GrpcError(Code.Unauthenticated, r.cancel_reason));
-              s.cancel();
-              return;
-            }
-            for (const ev of r.events) if (ev.kv && ev.kv.mod_revision >= next) next = ev.kv.mod_revision + 1n;
-            onResponse(r);
-            if (r.canceled) {
-              // Settled before cancel(), whose own end report must not win.
-              resolve('canceled');
-              s.cancel();
-            }
+        const s = conn.open(
+          '/etcdserverpb.Watch/Watch',
+          { signal: abort.signal, metadata },
+          {
+            onMessage: (m) => {
+              const r = decode(pb.WatchResponse, m) as unknown as T.WatchResponse;
+              if (r.created && !r.canceled) {
+                // From now on nothing before this revision can be missed.
+                if (next === 0n) next = (r.header?.revision ?? 0n) + 1n;
+                return;
+              }
+              if (r.canceled && this.cfg.auth && /invalid auth token/.test(r.cancel_reason)) {
+                resolve(new GrpcError(Code.Unauthenticated, r.cancel_reason));
+                s.cancel();
+                return;
+              }
+              for (const ev of r.events) if (ev.kv && ev.kv.mod_revision >= next) next = ev.kv.mod_revision + 1n;
+              onResponse(r);
+              if (r.canceled) {
+                // Settled before cancel(), whose own end report must not win.
+                resolve('canceled');
+                s.cancel();
+              }
+            },
+            onEnd: (err) => resolve(err ?? 'reopen'),
           },
-          onEnd: (err) => resolve(err ?? 'reopen'),
-        });
+        );
         stream = s;
         s.write(encode(pb.WatchRequest, { create_request: { ...req, start_revision: next } }));
       });
@@ -542,18 +598,22 @@ export class EtcdClient {
     }
     let received = 0;
     const outcome = await new Promise<GrpcError | Error | null>((resolve) => {
-      const s = conn.open('/etcdserverpb.Maintenance/Snapshot', { deadline: o.deadline, signal: o.signal, metadata: this.metadata() }, {
-        onMessage: (m) => {
-          received += m.length;
-          try {
-            onChunk(decode(pb.SnapshotResponse, m) as unknown as T.SnapshotResponse);
-          } catch (e) {
-            resolve(e as Error);
-            s.cancel();
-          }
+      const s = conn.open(
+        '/etcdserverpb.Maintenance/Snapshot',
+        { deadline: o.deadline, signal: o.signal, metadata: this.metadata() },
+        {
+          onMessage: (m) => {
+            received += m.length;
+            try {
+              onChunk(decode(pb.SnapshotResponse, m) as unknown as T.SnapshotResponse);
+            } catch (e) {
+              resolve(e as Error);
+              s.cancel();
+            }
+          },
+          onEnd: (err) => resolve(err),
         },
-        onEnd: (err) => resolve(err),
-      });
+      );
       s.write(encode(pb.Empty, {}));
       s.end();
     });
@@ -563,7 +623,9 @@ export class EtcdClient {
       // the stream's length, not a cluster without a leader.
       if (outcome.code === Code.DeadlineExceeded && received > 0) {
         const err = toEtcdError(outcome);
-        err.hints.push(`the deadline (--command-timeout) passed while ${address(conn.endpoint)} was still sending the snapshot (${received} bytes so far): give a longer --command-timeout, or none (the stream then has no deadline)`);
+        err.hints.push(
+          `the deadline (--command-timeout) passed while ${address(conn.endpoint)} was still sending the snapshot (${received} bytes so far): give a longer --command-timeout, or none (the stream then has no deadline)`,
+        );
         throw err;
       }
       throw await this.explain(outcome);
@@ -660,24 +722,28 @@ export class EtcdClient {
       }
       const outcome = await new Promise<GrpcError | 'expired' | null>((resolve) => {
         let timer: NodeJS.Timeout | undefined;
-        const s = conn.open('/etcdserverpb.Lease/LeaseKeepAlive', { signal, metadata: this.metadata() }, {
-          onMessage: (m) => {
-            const r = decode(pb.LeaseKeepAliveResponse, m) as unknown as T.LeaseKeepAliveResponse;
-            if (r.TTL <= 0n) {
-              resolve('expired');
-              s.cancel();
-              return;
-            }
-            backoff = 25;
-            aliveUntil = Date.now() + Number(r.TTL) * 1000;
-            onResponse(r);
-            timer = setTimeout(() => s.write(request), (Number(r.TTL) * 1000) / 3);
+        const s = conn.open(
+          '/etcdserverpb.Lease/LeaseKeepAlive',
+          { signal, metadata: this.metadata() },
+          {
+            onMessage: (m) => {
+              const r = decode(pb.LeaseKeepAliveResponse, m) as unknown as T.LeaseKeepAliveResponse;
+              if (r.TTL <= 0n) {
+                resolve('expired');
+                s.cancel();
+                return;
+              }
+              backoff = 25;
+              aliveUntil = Date.now() + Number(r.TTL) * 1000;
+              onResponse(r);
+              timer = setTimeout(() => s.write(request), (Number(r.TTL) * 1000) / 3);
+            },
+            onEnd: (err) => {
+              if (timer) clearTimeout(timer);
+              resolve(err);
+            },
           },
-          onEnd: (err) => {
-            if (timer) clearTimeout(timer);
-            resolve(err);
-          },
-        });
+        );
         s.write(request);
       });
       if (outcome === 'expired') return 'expired';

@@ -141,7 +141,12 @@ export class PagedRange {
     this.pageKeys = o.pageSize && o.pageSize > 0 ? o.pageSize : FIRST_KEYS;
     // The server prunes by revision after reading the whole range, on
     // every page; here each page is read plainly and pruned the same way.
-    const [minMod, maxMod, minCreate, maxCreate] = [req.min_mod_revision ?? 0n, req.max_mod_revision ?? 0n, req.min_create_revision ?? 0n, req.max_create_revision ?? 0n];
+    const [minMod, maxMod, minCreate, maxCreate] = [
+      req.min_mod_revision ?? 0n,
+      req.max_mod_revision ?? 0n,
+      req.min_create_revision ?? 0n,
+      req.max_create_revision ?? 0n,
+    ];
     this.filtered = minMod > 0n || maxMod > 0n || minCreate > 0n || maxCreate > 0n;
     this.keep = (kv) =>
       (minMod === 0n || kv.mod_revision >= minMod) &&
@@ -253,7 +258,8 @@ export class PagedRange {
         if (more === undefined) {
           streamed = false;
           [key, end] = rest;
-          page = await this.awaitPage(this.request(key, (asked = end), emitted));
+          asked = end;
+          page = await this.awaitPage(this.request(key, asked, emitted));
           continue;
         }
         this.more = more;
@@ -307,7 +313,7 @@ export class PagedRange {
   }
 
   private async anyKept(next: Promise<Page>, key: Buffer, end: Buffer, asked: Buffer): Promise<boolean> {
-    for (let page = await this.awaitPage(next); ; page = await this.awaitPage(this.request(key, (asked = end), 0n))) {
+    for (let page = await this.awaitPage(next); ; asked = end, page = await this.awaitPage(this.request(key, asked, 0n))) {
       if ([...page.kvs].some(this.keep)) return true;
       const rest = this.rest(page, key, end, asked);
       if (!rest) return false;

@@ -119,8 +119,7 @@ function skip(wire: number): void {
     // the length was read.
     const len = varint();
     pos += len;
-  }
-  else if (wire === 5) pos += 4;
+  } else if (wire === 5) pos += 4;
   else throw new Error(`protobuf: unsupported wire type ${wire}`);
 }
 

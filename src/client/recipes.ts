@@ -62,7 +62,10 @@ function waitDelete(client: EtcdClient, key: Buffer, rev: bigint, signal: AbortS
 async function waitDeletes(client: EtcdClient, pfx: Buffer, maxRev: bigint, signal: AbortSignal): Promise<T.ResponseHeader | undefined> {
   for (;;) {
     if (signal.aborted) throw new Error('context canceled');
-    const r = await client.range({ key: pfx, range_end: prefixEnd(pfx), sort_target: T.SortTarget.Create, sort_order: T.SortOrder.Descend, limit: 1n, max_create_revision: maxRev }, { signal });
+    const r = await client.range(
+      { key: pfx, range_end: prefixEnd(pfx), sort_target: T.SortTarget.Create, sort_order: T.SortOrder.Descend, limit: 1n, max_create_revision: maxRev },
+      { signal },
+    );
     const last = [...r.kvs][0];
     if (!last) return r.header;
     await waitDelete(client, last.key, r.header!.revision, signal);

@@ -264,7 +264,12 @@ export class Connection {
       const createConnection = (): net.Socket => {
         const where = ep.socketPath ? { path: ep.socketPath } : { host: ep.host, port: ep.port || (ep.secure ? 443 : 80) };
         socket = ep.secure
-          ? tls.connect({ servername: net.isIP(ep.host) || ep.socketPath ? undefined : ep.host, ...opts.tls, ...where, ALPNProtocols: ['h2'] } as tls.ConnectionOptions)
+          ? tls.connect({
+              servername: net.isIP(ep.host) || ep.socketPath ? undefined : ep.host,
+              ...opts.tls,
+              ...where,
+              ALPNProtocols: ['h2'],
+            } as tls.ConnectionOptions)
           : net.connect(where as net.NetConnectOpts);
         socket.once(ep.secure ? 'secureConnect' : 'connect', () => {
           socketUp = true;

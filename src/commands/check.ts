@@ -15,7 +15,12 @@ import { startProgress, type Progress } from '../output/progress.js';
 const LOADS: Record<string, 's' | 'm' | 'l' | 'xl'> = { s: 's', small: 's', m: 'm', medium: 'm', l: 'l', large: 'l', xl: 'xl', xLarge: 'xl' };
 const PERF = { s: { limit: 150, clients: 50 }, m: { limit: 1000, clients: 200 }, l: { limit: 8000, clients: 500 }, xl: { limit: 15000, clients: 1000 } };
 const PERF_SECONDS = 60;
-const DATASCALE = { s: { limit: 10000, clients: 50 }, m: { limit: 100000, clients: 200 }, l: { limit: 1000000, clients: 500 }, xl: { limit: 3000000, clients: 1000 } };
+const DATASCALE = {
+  s: { limit: 10000, clients: 50 },
+  m: { limit: 100000, clients: 200 },
+  l: { limit: 1000000, clients: 500 },
+  xl: { limit: 3000000, clients: 1000 },
+};
 // Concurrent requests share a few HTTP/2 connections rather than one each.
 const MAX_CONNECTIONS = 16;
 
@@ -26,7 +31,7 @@ function model(f: Flags): 's' | 'm' | 'l' | 'xl' {
 }
 
 const out = (line: string) => {
-  stdout.write(line + '\n');
+  stdout.write(`${line}\n`);
   stdout.flush();
 };
 
@@ -90,7 +95,8 @@ async function prepare(ctx: Context, f: Flags, workers: number): Promise<{ prefi
   for (let i = 0; i < Math.min(workers, MAX_CONNECTIONS); i++) clients.push(await ctx.clientFor(endpoints));
   const first = clients[0]!;
   const used = await first.range({ key: prefix, range_end: prefixEnd(prefix), limit: 1n });
-  if (used.count > 0n) throw new CliError(`prefix ${JSON.stringify(f.prefix)} has keys. Delete with etcdctl del --prefix ${f.prefix} first`, ExitCode.InvalidInput);
+  if (used.count > 0n)
+    throw new CliError(`prefix ${JSON.stringify(f.prefix)} has keys. Delete with etcdctl del --prefix ${f.prefix} first`, ExitCode.InvalidInput);
   return { prefix, clients, first };
 }
 
@@ -119,7 +125,14 @@ async function cleanUp(ctx: Context, client: EtcdClient, prefix: Buffer, f: Flag
 }
 
 // Runs `workers` loops that each take the next job until `next` returns undefined.
-async function pool(clients: EtcdClient[], workers: number, next: () => Promise<Buffer | undefined>, value: Buffer, report: Report, done: () => void): Promise<void> {
+async function pool(
+  clients: EtcdClient[],
+  workers: number,
+  next: () => Promise<Buffer | undefined>,
+  value: Buffer,
+  report: Report,
+  done: () => void,
+): Promise<void> {
   await Promise.all(
     Array.from({ length: workers }, async (_, w) => {
       const client = clients[w % clients.length]!;
@@ -223,7 +236,14 @@ async function residentBytes(ctx: Context): Promise<number> {
   const opts: https.RequestOptions = { path: '/metrics', timeout: Math.max(0, cfg.dialTimeoutMs) };
   if (ep.socketPath) opts.socketPath = ep.socketPath;
   else [opts.host, opts.port] = [ep.host, ep.port];
-  if (ep.secure) Object.assign(opts, { ca: cfg.tls.ca, cert: cfg.tls.cert, key: cfg.tls.key, rejectUnauthorized: !cfg.tls.insecureSkipVerify, servername: cfg.tls.serverName });
+  if (ep.secure)
+    Object.assign(opts, {
+      ca: cfg.tls.ca,
+      cert: cfg.tls.cert,
+      key: cfg.tls.key,
+      rejectUnauthorized: !cfg.tls.insecureSkipVerify,
+      servername: cfg.tls.serverName,
+    });
   // Loaded here only (a bundled import() of a builtin would bypass require).
   const get = ep.secure ? (require('node:https') as typeof import('node:https')).get : (require('node:http') as typeof import('node:http')).get;
   const body = await new Promise<string>((resolve) => {
@@ -261,10 +281,21 @@ const datascaleCommand: CommandDef = {
     const progress = await startProgress(`0 / ${cfg.limit}`);
     let issued = 0;
     let finished = 0;
-    await pool(clients, cfg.clients, async () => (issued < cfg.limit ? (issued++, randomKey(prefix, 512)) : undefined), Buffer.alloc(512), report, () => {
-      finished++;
-      if (finished % 100 === 0) progress.update(`${finished} / ${cfg.limit}`);
-    });
+    await pool(
+      clients,
+      cfg.clients,
+      async () => {
+        if (issued >= cfg.limit) return undefined;
+        issued++;
+        return randomKey(prefix, 512);
+      },
+      Buffer.alloc(512),
+      report,
+      () => {
+        finished++;
+        if (finished % 100 === 0) progress.update(`${finished} / ${cfg.limit}`);
+      },
+    );
     report.finish();
     progress.done();
 

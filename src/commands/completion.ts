@@ -12,11 +12,18 @@ export const completionCommand: CommandDef = {
   name: 'completion',
   usage: 'completion [bash|zsh|fish]',
   summary: 'Generate completion script',
-  description: 'To load completions:\n\nbash:  source <(etcdctl-ts completion bash)\nzsh:   source <(etcdctl-ts completion zsh)   (after compinit)\nfish:  etcdctl-ts completion fish | source',
+  description:
+    'To load completions:\n\nbash:  source <(etcdctl-ts completion bash)\nzsh:   source <(etcdctl-ts completion zsh)   (after compinit)\nfish:  etcdctl-ts completion fish | source',
   flags: [],
   async run(_ctx, args) {
     const file = args.length === 1 ? SCRIPTS[args[0]!] : undefined;
-    if (!file) throw new CliError(args.length === 1 ? `invalid argument ${JSON.stringify(args[0])} for "etcdctl-ts completion": one of bash, zsh, fish` : 'completion takes one argument: bash, zsh or fish', ExitCode.BadArgs);
+    if (!file)
+      throw new CliError(
+        args.length === 1
+          ? `invalid argument ${JSON.stringify(args[0])} for "etcdctl-ts completion": one of bash, zsh, fish`
+          : 'completion takes one argument: bash, zsh or fish',
+        ExitCode.BadArgs,
+      );
     stdout.write(__COMPLETIONS__[file]!);
   },
 };

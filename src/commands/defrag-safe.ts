@@ -15,15 +15,45 @@ import { jsonText, type JsonObject } from '../base/json-text.js';
 import { parseRule, RuleError, type Rule, type Variables } from '../defrag/rule.js';
 
 export const SAFE_FLAGS = [
-  { name: 'safe', kind: 'bool' as const, def: 'false', help: 'etcdctl-ts: check every member first, followers before the leader, wait for each to catch up (implied by the flags below)' },
-  { name: 'move-leader', kind: 'bool' as const, def: 'false', help: 'etcdctl-ts (--safe): hand leadership to the most caught-up follower before the leader is defragmented' },
+  {
+    name: 'safe',
+    kind: 'bool' as const,
+    def: 'false',
+    help: 'etcdctl-ts: check every member first, followers before the leader, wait for each to catch up (implied by the flags below)',
+  },
+  {
+    name: 'move-leader',
+    kind: 'bool' as const,
+    def: 'false',
+    help: 'etcdctl-ts (--safe): hand leadership to the most caught-up follower before the leader is defragmented',
+  },
   { name: 'wait-between-defrags', kind: 'duration' as const, def: '0s', help: 'etcdctl-ts (--safe): a pause after each member has caught up' },
-  { name: 'defrag-rule', kind: 'string' as const, def: '', help: 'etcdctl-ts (--safe): defragment a member only where this holds, e.g. "dbSizeFree > 100MiB || dbQuotaUsage > 0.8"' },
-  { name: 'etcd-storage-quota-bytes', kind: 'int' as const, def: String(2 * 1024 ** 3), help: 'etcdctl-ts (--safe): the quota dbQuota means (etcd --quota-backend-bytes) where the server does not report its own (before 3.6)' },
+  {
+    name: 'defrag-rule',
+    kind: 'string' as const,
+    def: '',
+    help: 'etcdctl-ts (--safe): defragment a member only where this holds, e.g. "dbSizeFree > 100MiB || dbQuotaUsage > 0.8"',
+  },
+  {
+    name: 'etcd-storage-quota-bytes',
+    kind: 'int' as const,
+    def: String(2 * 1024 ** 3),
+    help: 'etcdctl-ts (--safe): the quota dbQuota means (etcd --quota-backend-bytes) where the server does not report its own (before 3.6)',
+  },
   { name: 'compaction', kind: 'bool' as const, def: 'false', help: 'etcdctl-ts (--safe): compact to the current revision first' },
   { name: 'dry-run', kind: 'bool' as const, def: 'false', help: 'etcdctl-ts (--safe): print the plan, change nothing' },
-  { name: 'auto-disalarm', kind: 'bool' as const, def: 'false', help: 'etcdctl-ts (--safe): afterwards, disarm NOSPACE if every member is below --disalarm-threshold of its quota' },
-  { name: 'disalarm-threshold', kind: 'string' as const, def: '0.9', help: 'etcdctl-ts (--safe): the share of the quota --auto-disalarm wants every member below' },
+  {
+    name: 'auto-disalarm',
+    kind: 'bool' as const,
+    def: 'false',
+    help: 'etcdctl-ts (--safe): afterwards, disarm NOSPACE if every member is below --disalarm-threshold of its quota',
+  },
+  {
+    name: 'disalarm-threshold',
+    kind: 'string' as const,
+    def: '0.9',
+    help: 'etcdctl-ts (--safe): the share of the quota --auto-disalarm wants every member below',
+  },
   { name: 'continue-on-error', kind: 'bool' as const, def: 'false', help: 'etcdctl-ts (--safe): go on with the next members after a failure' },
 ];
 
@@ -67,7 +97,8 @@ export async function safeDefrag(ctx: Context, f: Flags): Promise<void> {
     throw e;
   }
   const threshold = Number(f['disalarm-threshold']);
-  if (!(threshold > 0 && threshold <= 1)) throw new CliError(`--disalarm-threshold must be a number above 0 and at most 1, not ${JSON.stringify(f['disalarm-threshold'])}`, ExitCode.BadArgs);
+  if (!(threshold > 0 && threshold <= 1))
+    throw new CliError(`--disalarm-threshold must be a number above 0 and at most 1, not ${JSON.stringify(f['disalarm-threshold'])}`, ExitCode.BadArgs);
   const quota = Number(f['etcd-storage-quota-bytes'] as bigint);
   const json = ctx.settings.format === 'json';
   const say = (s: string) => {
@@ -96,14 +127,17 @@ export async function safeDefrag(ctx: Context, f: Flags): Promise<void> {
   const broken = targets.filter((t) => t.problems.length > 0);
   if (broken.length > 0) {
     for (const t of broken) process.stderr.write(`etcdctl-ts: member ${t.member.name || hex(t.member.ID)} (${t.endpoint}): ${t.problems.join('; ')}\n`);
-    throw new CliError(`refusing to defragment: ${broken.length} of ${targets.length} members ${broken.length === 1 ? 'is' : 'are'} not healthy; no member was touched`, ExitCode.Error);
+    throw new CliError(
+      `refusing to defragment: ${broken.length} of ${targets.length} members ${broken.length === 1 ? 'is' : 'are'} not healthy; no member was touched`,
+      ExitCode.Error,
+    );
   }
 
   // Followers first (largest first), the leader last; learners are left out.
   const voters = targets.filter((t) => !t.member.isLearner);
   for (const t of voters) t.planned = !rule || rule.test(sizes(t.status!, quota));
   const order = voters.filter((t) => t.planned).sort((a, b) => Number(a.leader) - Number(b.leader) || Number(b.status!.dbSize - a.status!.dbSize));
-  order.forEach((t, i) => (t.order = i + 1));
+  for (const [i, t] of order.entries()) t.order = i + 1;
   const plan = () =>
     drawTable(
       'table',
@@ -124,7 +158,7 @@ export async function safeDefrag(ctx: Context, f: Flags): Promise<void> {
     );
   say(plan());
   if (f['dry-run']) {
-    if (json) stdout.write(jsonText(report(targets, true, quota)) + '\n');
+    if (json) stdout.write(`${jsonText(report(targets, true, quota))}\n`);
     return;
   }
 
@@ -148,7 +182,9 @@ export async function safeDefrag(ctx: Context, f: Flags): Promise<void> {
       }
       await defragOne(ctx, t, targets);
       t.result = 'done';
-      say(`Defragmented member ${t.member.name} (${hex(t.member.ID)}) at ${t.endpoint}: ${humanizeBytes(Number(t.before))} → ${humanizeBytes(Number(t.after))} in ${goDuration(BigInt(t.tookMs!) * 1000000n)}\n`);
+      say(
+        `Defragmented member ${t.member.name} (${hex(t.member.ID)}) at ${t.endpoint}: ${humanizeBytes(Number(t.before))} → ${humanizeBytes(Number(t.after))} in ${goDuration(BigInt(t.tookMs!) * 1000000n)}\n`,
+      );
       const pause = f['wait-between-defrags'] as number;
       if (pause > 0 && t !== order.at(-1)) await new Promise((r) => setTimeout(r, pause));
     } catch (e) {
@@ -162,18 +198,26 @@ export async function safeDefrag(ctx: Context, f: Flags): Promise<void> {
     await Promise.all(targets.map((t) => preflight(ctx, t)));
     const full = targets.filter((t) => !t.status || Number(t.status.dbSize) >= threshold * quotaOf(t.status, quota));
     if (full.length === 0) {
-      for (const a of alarms.filter((x) => x.alarm === AlarmType.NoSpace)) await first.alarm(AlarmAction.Deactivate, a.memberID, AlarmType.NoSpace, { deadline: ctx.commandDeadline() });
+      for (const a of alarms.filter((x) => x.alarm === AlarmType.NoSpace))
+        await first.alarm(AlarmAction.Deactivate, a.memberID, AlarmType.NoSpace, { deadline: ctx.commandDeadline() });
       say('Disarmed the NOSPACE alarm\n');
     } else say(`NOSPACE alarm left armed: ${full.map((t) => t.member.name).join(', ')} still at or above ${threshold} of the quota\n`);
   }
 
-  if (json) stdout.write(jsonText(report(targets, false, quota)) + '\n');
+  if (json) stdout.write(`${jsonText(report(targets, false, quota))}\n`);
   else
     say(
       drawTable(
         'table',
         ['ENDPOINT', 'ID', 'BEFORE', 'AFTER', 'TOOK', 'RESULT'],
-        targets.map((t) => [t.endpoint, hex(t.member.ID), t.before !== undefined ? humanizeBytes(Number(t.before)) : '', t.after !== undefined ? humanizeBytes(Number(t.after)) : '', t.tookMs !== undefined ? goDuration(BigInt(t.tookMs) * 1000000n) : '', t.result ?? (t.member.isLearner ? 'learner, skipped' : 'rule does not hold')]),
+        targets.map((t) => [
+          t.endpoint,
+          hex(t.member.ID),
+          t.before !== undefined ? humanizeBytes(Number(t.before)) : '',
+          t.after !== undefined ? humanizeBytes(Number(t.after)) : '',
+          t.tookMs !== undefined ? goDuration(BigInt(t.tookMs) * 1000000n) : '',
+          t.result ?? (t.member.isLearner ? 'learner, skipped' : 'rule does not hold'),
+        ]),
       ),
     );
   for (const t of targets) t.client?.close();

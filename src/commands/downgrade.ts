@@ -33,13 +33,24 @@ export const downgradeCommand: CommandDef = {
   summary: 'Downgrade related commands',
   flags: [],
   subcommands: [
-    withTarget('validate', DowngradeAction.Validate, 'Validate downgrade capability before starting downgrade', 'Asks the cluster whether it can go down to TARGET_VERSION (X.Y or X.Y.Z: one minor below the cluster version, with no downgrade under way); changes nothing.'),
-    withTarget('enable', DowngradeAction.Enable, 'Start a downgrade action to cluster', 'Starts the downgrade to TARGET_VERSION: the cluster version drops, then every member migrates its storage to it; `endpoint status -w json` shows storageVersion and downgradeInfo. Then replace the members\' binaries one at a time.'),
+    withTarget(
+      'validate',
+      DowngradeAction.Validate,
+      'Validate downgrade capability before starting downgrade',
+      'Asks the cluster whether it can go down to TARGET_VERSION (X.Y or X.Y.Z: one minor below the cluster version, with no downgrade under way); changes nothing.',
+    ),
+    withTarget(
+      'enable',
+      DowngradeAction.Enable,
+      'Start a downgrade action to cluster',
+      "Starts the downgrade to TARGET_VERSION: the cluster version drops, then every member migrates its storage to it; `endpoint status -w json` shows storageVersion and downgradeInfo. Then replace the members' binaries one at a time.",
+    ),
     {
       name: 'cancel',
       usage: 'cancel',
       summary: 'Cancel the ongoing downgrade action to cluster',
-      description: 'Cancels a downgrade: the cluster version and the storage go back up. The server answers success also when no downgrade was under way, as etcdctl shows.',
+      description:
+        'Cancels a downgrade: the cluster version and the storage go back up. The server answers success also when no downgrade was under way, as etcdctl shows.',
       flags: [],
       async run(ctx) {
         const client = await ctx.client();

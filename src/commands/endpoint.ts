@@ -32,7 +32,7 @@ async function targets(ctx: Context, cluster: boolean, strict = true): Promise<s
 
 // A per-endpoint failure line, with our explanation of it underneath.
 function reportFailure(line: string | undefined, e: unknown): void {
-  let s = line === undefined ? '' : line + '\n';
+  let s = line === undefined ? '' : `${line}\n`;
   for (const h of (e as EtcdError).hints ?? []) s += `etcdctl-ts: ${h}\n`;
   process.stderr.write(s);
 }
@@ -63,7 +63,7 @@ async function checkHealth(ctx: Context, ep: string): Promise<EndpointHealth> {
     const alarms = await client.alarm(0, 0n, 0, { deadline });
     if (alarms.alarms.length > 0) {
       h.health = false;
-      h.error = 'Active Alarm(s): ' + alarms.alarms.map((a) => ALARM_WORDS[a.alarm] ?? 'UNKNOWN ').join('');
+      h.error = `Active Alarm(s): ${alarms.alarms.map((a) => ALARM_WORDS[a.alarm] ?? 'UNKNOWN ').join('')}`;
     }
   } catch {
     h.health = false;
@@ -152,7 +152,8 @@ export const defragCommand: CommandDef = {
   persistentFlags: [CLUSTER_FLAG],
   async run(ctx, _args, f) {
     if (wantsSafe(f)) {
-      if (f['data-dir']) throw new CliError('--data-dir defragments a stopped member offline; --safe and its flags are for a running cluster', ExitCode.BadArgs);
+      if (f['data-dir'])
+        throw new CliError('--data-dir defragments a stopped member offline; --safe and its flags are for a running cluster', ExitCode.BadArgs);
       return safeDefrag(ctx, f);
     }
     if (f['data-dir']) return defragDataDir(f['data-dir'] as string);
@@ -178,7 +179,8 @@ async function defragDataDir(dataDir: string): Promise<void> {
   const db = join(dataDir, 'member', 'snap', 'db');
   if (!existsSync(db)) throw new CliError(`cannot open database at ${db}: no such file or directory`);
   const { compactDb, withFileLock } = await import('../snapshot/compact.js');
-  const waiting = () => process.stderr.write(`waiting for etcd to close and release its lock on "${db}". To defrag a running etcd instance, omit --data-dir.\n`);
+  const waiting = () =>
+    process.stderr.write(`waiting for etcd to close and release its lock on "${db}". To defrag a running etcd instance, omit --data-dir.\n`);
   try {
     await withFileLock(db, waiting, () => compactDb(db));
   } catch (e) {

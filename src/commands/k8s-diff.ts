@@ -78,7 +78,12 @@ export const diff: CommandDef = {
   flags: [
     ...NS_FLAGS,
     ENCRYPTION_FLAG,
-    { name: 'snapshot', kind: 'stringArray', def: '[]', help: 'A snapshot file (or a member\'s db) to compare: once against the cluster, twice against each other' },
+    {
+      name: 'snapshot',
+      kind: 'stringArray',
+      def: '[]',
+      help: "A snapshot file (or a member's db) to compare: once against the cluster, twice against each other",
+    },
     { name: 'rev', kind: 'int', def: '0', help: 'Compare the cluster at this revision with the cluster now' },
     { name: 'all', kind: 'bool', def: 'false', help: 'Count changes to resourceVersion and managedFields times too' },
     { name: 'force', kind: 'bool', def: 'false', help: 'Compare what a damaged snapshot still holds, with a warning listing what could not be read' },

@@ -30,9 +30,14 @@ export const ENCRYPTION_FLAG = {
 };
 export const SOURCE_FLAGS = [
   ENCRYPTION_FLAG,
-  { name: 'snapshot', kind: 'string' as const, def: '', help: 'Read a snapshot file (or a member\'s db) instead of the cluster; no etcd is contacted' },
+  { name: 'snapshot', kind: 'string' as const, def: '', help: "Read a snapshot file (or a member's db) instead of the cluster; no etcd is contacted" },
   { name: 'rev', kind: 'int' as const, def: '0', help: 'Read the cluster at this revision (live only)' },
-  { name: 'force', kind: 'bool' as const, def: 'false', help: 'With --snapshot: print what a damaged file still holds, with a warning listing what could not be read' },
+  {
+    name: 'force',
+    kind: 'bool' as const,
+    def: 'false',
+    help: 'With --snapshot: print what a damaged file still holds, with a warning listing what could not be read',
+  },
 ];
 export const NS_FLAGS = [
   { name: 'namespace', short: 'n', kind: 'string' as const, def: '', help: 'Only objects in this namespace' },
@@ -106,7 +111,9 @@ export function decrypter(ring: Keyring | undefined, problems: Map<string, strin
 export function undecrypted(problems: Map<string, string>): void {
   if (problems.size === 0) return;
   const list = [...problems.values()];
-  throw new CliError(`${list.length} encrypted value${list.length === 1 ? '' : 's'} could not be decrypted: ${list.slice(0, 3).join('; ')}${list.length > 3 ? '; …' : ''}`);
+  throw new CliError(
+    `${list.length} encrypted value${list.length === 1 ? '' : 's'} could not be decrypted: ${list.slice(0, 3).join('; ')}${list.length > 3 ? '; …' : ''}`,
+  );
 }
 
 export interface Read {
@@ -193,7 +200,10 @@ export async function openSide(ctx: Context, f: Flags, source: { snapshot: strin
               digest: () => e.slice(17),
               load: () => {
                 const kv = ks.stored(at);
-                if (!kv) throw new CliError(`${source.snapshot}: the version of ${JSON.stringify(Buffer.from(id, 'latin1').toString('utf8'))} at revision ${at.readBigUInt64BE(0)} cannot be read back`);
+                if (!kv)
+                  throw new CliError(
+                    `${source.snapshot}: the version of ${JSON.stringify(Buffer.from(id, 'latin1').toString('utf8'))} at revision ${at.readBigUInt64BE(0)} cannot be read back`,
+                  );
                 return dec(kv);
               },
             };
@@ -213,7 +223,8 @@ export async function openSide(ctx: Context, f: Flags, source: { snapshot: strin
     },
     problems,
     entries: (async function* () {
-      const map = (kvs: Iterable<KeyValue>) => [...kvs].map((kv): DiffEntry => ({ id: kv.key.toString('latin1'), modRevision: kv.mod_revision, digest: () => digest(kv.value), load: () => dec(kv) }));
+      const map = (kvs: Iterable<KeyValue>) =>
+        [...kvs].map((kv): DiffEntry => ({ id: kv.key.toString('latin1'), modRevision: kv.mod_revision, digest: () => digest(kv.value), load: () => dec(kv) }));
       if (!first.done) yield map(first.value);
       for await (const kvs of pages) yield map(kvs);
     })(),

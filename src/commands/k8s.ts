@@ -91,7 +91,7 @@ function stripped(o: JsonObject): JsonObject {
   return rest;
 }
 
-const printOne = (output: string, o: JsonObject) => stdout.write(output === 'json' ? jsonText(o) + '\n' : yamlText(o));
+const printOne = (output: string, o: JsonObject) => stdout.write(output === 'json' ? `${jsonText(o)}\n` : yamlText(o));
 
 // `get <resource>` without a name: the matching objects as a `kind: List`,
 // as `kubectl get -o yaml` prints them; without -n or -A, the default
@@ -135,7 +135,10 @@ async function getList(ctx: Context, args: string[], f: Flags, output: string): 
   items.sort((a, b) => (byKey(a) < byKey(b) ? -1 : byKey(a) > byKey(b) ? 1 : 0));
   printOne(output, { apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } });
   undecrypted(read.problems);
-  if (failed.length > 0) throw new CliError(`${failed.length} object${failed.length === 1 ? '' : 's'} could not be decoded and are not in the list: ${failed.slice(0, 3).join('; ')}${failed.length > 3 ? '; …' : ''}`);
+  if (failed.length > 0)
+    throw new CliError(
+      `${failed.length} object${failed.length === 1 ? '' : 's'} could not be decoded and are not in the list: ${failed.slice(0, 3).join('; ')}${failed.length > 3 ? '; …' : ''}`,
+    );
 }
 
 const get: CommandDef = {
@@ -143,7 +146,7 @@ const get: CommandDef = {
   usage: 'get <resource> [name] [options] | get <key> [options]',
   summary: 'Prints Kubernetes objects stored in etcd, decoded',
   description:
-    'Prints the object as the API server would serve it (metadata.resourceVersion is the key\'s mod\n' +
+    "Prints the object as the API server would serve it (metadata.resourceVersion is the key's mod\n" +
     'revision), as YAML or with -o json; --meta-only prints what its metadata says in brief. Without a\n' +
     'name, the matching objects as a `kind: List` (as kubectl get -o yaml); --strip leaves out what\n' +
     'kubectl apply must not get back (resourceVersion, uid, creationTimestamp, managedFields, selfLink, status).',
@@ -152,7 +155,12 @@ const get: CommandDef = {
     { name: 'all-namespaces', short: 'A', kind: 'bool', def: 'false', help: 'Without a name: objects in every namespace' },
     { name: 'output', short: 'o', kind: 'string', def: 'yaml', help: 'yaml or json' },
     { name: 'meta-only', kind: 'bool', def: 'false', help: 'Print the kind, key, revisions and metadata summary only' },
-    { name: 'strip', kind: 'bool', def: 'false', help: 'Leave out what kubectl apply must not get back: resourceVersion, uid, creationTimestamp, managedFields, selfLink, status' },
+    {
+      name: 'strip',
+      kind: 'bool',
+      def: 'false',
+      help: 'Leave out what kubectl apply must not get back: resourceVersion, uid, creationTimestamp, managedFields, selfLink, status',
+    },
     ...SOURCE_FLAGS,
   ],
   async run(ctx, args, f) {
@@ -166,7 +174,11 @@ const get: CommandDef = {
     if (f['all-namespaces']) throw bad('--all-namespaces is for a list: give a resource without a name');
     const keys = candidates(args, f.namespace as string);
     const kv = await find(ctx, f, keys);
-    if (!kv) throw new CliError(`${args.length === 2 ? `${args[0]} ${JSON.stringify(args[1])}` : JSON.stringify(keys[0])} not found (looked at ${keys.join(', ')})`, ExitCode.Error);
+    if (!kv)
+      throw new CliError(
+        `${args.length === 2 ? `${args[0]} ${JSON.stringify(args[1])}` : JSON.stringify(keys[0])} not found (looked at ${keys.join(', ')})`,
+        ExitCode.Error,
+      );
     let v;
     try {
       v = classify(kv.value);
@@ -194,7 +206,7 @@ const usage: CommandDef = {
   summary: 'Shows what fills the Kubernetes keyspace, by resource or namespace',
   description:
     'Counts the objects and the bytes of their current values per resource (or namespace), with each\n' +
-    'one\'s share of the total and its largest object, then lists the largest objects. What to run when\n' +
+    "one's share of the total and its largest object, then lists the largest objects. What to run when\n" +
     'etcd reports "database space exceeded".',
   flags: [
     { name: 'by', kind: 'string', def: 'resource', help: 'resource or namespace' },
@@ -218,7 +230,12 @@ const usage: CommandDef = {
       // A snapshot's reader keeps one of these per key until its end: small,
       // with the strings many keys share held once.
       const shared = new Map<string, string>();
-      const once = (x: string) => shared.get(x) ?? (shared.set(x, x), x);
+      const once = (x: string) => {
+        const had = shared.get(x);
+        if (had !== undefined) return had;
+        shared.set(x, x);
+        return x;
+      };
       const brief = (kv: StoredKv): Brief => {
         const o = summarize(kv, 'count');
         return { key: o.key, resource: once(o.resource), namespace: once(o.namespace), name: o.name, kind: once(o.kind), encoding: o.encoding, size: o.size };
@@ -227,7 +244,10 @@ const usage: CommandDef = {
         for (const o of batch) {
           const name = by === 'resource' ? o.resource : o.namespace || '(cluster)';
           let g = groups.get(name);
-          if (!g) groups.set(name, (g = { name, objects: 0, bytes: 0 }));
+          if (!g) {
+            g = { name, objects: 0, bytes: 0 };
+            groups.set(name, g);
+          }
           g.objects++;
           g.bytes += o.size;
           if (!g.largest || o.size > g.largest.size) g.largest = o;
@@ -253,19 +273,37 @@ const usage: CommandDef = {
         by,
         objects,
         bytes: total,
-        groups: list.map((g) => ({ name: g.name, objects: g.objects, bytes: g.bytes, share: Number(share(g.bytes).toFixed(2)), largest: g.largest ? { key: g.largest.key, bytes: g.largest.size } : null })),
+        groups: list.map((g) => ({
+          name: g.name,
+          objects: g.objects,
+          bytes: g.bytes,
+          share: Number(share(g.bytes).toFixed(2)),
+          largest: g.largest ? { key: g.largest.key, bytes: g.largest.size } : null,
+        })),
         largest: largest.map((o) => ({ key: o.key, kind: o.kind, namespace: o.namespace, name: o.name, bytes: o.size })),
       };
-      stdout.write((fmt === 'json' ? jsonText(doc) : jsonLine(doc)) + '\n');
+      stdout.write(`${fmt === 'json' ? jsonText(doc) : jsonLine(doc)}\n`);
       undecrypted(problems);
       return;
     }
-    const rows = list.map((g) => [g.name, String(g.objects), humanSize(g.bytes), `${share(g.bytes).toFixed(1)}%`, g.largest ? `${g.largest.key} (${humanSize(g.largest.size)})` : '']);
+    const rows = list.map((g) => [
+      g.name,
+      String(g.objects),
+      humanSize(g.bytes),
+      `${share(g.bytes).toFixed(1)}%`,
+      g.largest ? `${g.largest.key} (${humanSize(g.largest.size)})` : '',
+    ]);
     rows.push(['TOTAL', String(objects), humanSize(total), total ? '100.0%' : '0.0%', '']);
     stdout.write(drawTable(fmt, [by === 'resource' ? 'RESOURCE' : 'NAMESPACE', 'OBJECTS', 'BYTES', 'SHARE', 'LARGEST'], rows));
     if (largest.length > 0) {
       stdout.write('\n');
-      stdout.write(drawTable(fmt, ['LARGEST OBJECTS', 'KIND', 'BYTES'], largest.map((o) => [o.key, o.kind || o.encoding, humanSize(o.size)])));
+      stdout.write(
+        drawTable(
+          fmt,
+          ['LARGEST OBJECTS', 'KIND', 'BYTES'],
+          largest.map((o) => [o.key, o.kind || o.encoding, humanSize(o.size)]),
+        ),
+      );
     }
     undecrypted(problems);
   },
@@ -275,7 +313,8 @@ const watch: CommandDef = {
   name: 'watch',
   usage: 'watch [resource[.group]] [options]',
   summary: 'Prints a line for every change to Kubernetes objects',
-  description: 'One line per change, as kubectl get -w would show it: time, ADDED, MODIFIED or DELETED, kind,\nnamespace/name, revision and size; -w jsonl writes one object a line.',
+  description:
+    'One line per change, as kubectl get -w would show it: time, ADDED, MODIFIED or DELETED, kind,\nnamespace/name, revision and size; -w jsonl writes one object a line.',
   flags: [
     { name: 'namespace', short: 'n', kind: 'string', def: '', help: 'Only objects in this namespace' },
     { name: 'rev', kind: 'int', def: '0', help: 'Start with the changes since this revision' },
@@ -287,7 +326,8 @@ const watch: CommandDef = {
     // A change that cannot be decrypted is shown encrypted, with a warning: the watch goes on.
     const problems = new Map<string, string>();
     const dec = decrypter(keyring(f), problems);
-    if (fmt === 'json' || fmt === 'table') throw new CliError(`${ctx.settings.format} not supported as output format (k8s watch writes simple and jsonl)`, ExitCode.BadFeature);
+    if (fmt === 'json' || fmt === 'table')
+      throw new CliError(`${ctx.settings.format} not supported as output format (k8s watch writes simple and jsonl)`, ExitCode.BadFeature);
     const s = scope(args, { ...f, 'all-namespaces': false }, 'k8s watch');
     if (args.length > 1) throw bad('k8s watch takes at most a resource');
     const client = await ctx.client();
@@ -299,9 +339,13 @@ const watch: CommandDef = {
       if (s.namespace && o.namespace !== s.namespace) return;
       const time = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
       if (fmt === 'jsonl') {
-        stdout.write(jsonLine({ time, type, kind: o.kind, apiVersion: o.apiVersion, namespace: o.namespace, name: o.name, key: o.key, revision: kv.mod_revision, size: kv.value.length }) + '\n');
+        stdout.write(
+          `${jsonLine({ time, type, kind: o.kind, apiVersion: o.apiVersion, namespace: o.namespace, name: o.name, key: o.key, revision: kv.mod_revision, size: kv.value.length })}\n`,
+        );
       } else {
-        stdout.write(`${time}  ${type.padEnd(8)}  ${(o.kind || o.encoding).padEnd(12)}  ${o.namespace ? `${o.namespace}/` : ''}${o.name}  rev ${kv.mod_revision}  ${humanSize(kv.value.length)}\n`);
+        stdout.write(
+          `${time}  ${type.padEnd(8)}  ${(o.kind || o.encoding).padEnd(12)}  ${o.namespace ? `${o.namespace}/` : ''}${o.name}  rev ${kv.mod_revision}  ${humanSize(kv.value.length)}\n`,
+        );
       }
       stdout.flush();
     };

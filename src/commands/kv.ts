@@ -231,7 +231,7 @@ export const putCommand: CommandDef = {
   description:
     'Stores <value> under <key>. Without a <value> argument (and without --ignore-value) the value is\n' +
     'all of standard input, so `cat file | etcdctl put <key>` stores the file.\n' +
-    'A value that starts with \'-\' goes after \'--\': put <key> -- <value>, or put -- <key> <value>.',
+    "A value that starts with '-' goes after '--': put <key> -- <value>, or put -- <key> <value>.",
   flags: PUT_FLAGS,
   async run(ctx, args, f) {
     const req = buildPut(args, f, readAllStdin);
@@ -267,10 +267,12 @@ export const delCommand: CommandDef = {
     const deadline = () => ({ deadline: ctx.commandDeadline() });
     const ranged = req.range_end !== undefined && req.range_end.length > 0;
     const count = async () => (await client.range({ key: req.key, range_end: req.range_end, count_only: true }, deadline())).count;
-    const first = async () => [...(await client.range({ key: req.key, range_end: req.range_end, keys_only: true, limit: DRY_RUN_SHOWN }, deadline())).kvs].map((kv) => kv.key);
+    const first = async () =>
+      [...(await client.range({ key: req.key, range_end: req.range_end, keys_only: true, limit: DRY_RUN_SHOWN }, deadline())).kvs].map((kv) => kv.key);
     if (f['dry-run']) {
       // Its own report, in the formats it has; checked before any request.
-      if (ctx.settings.format !== 'simple' && ctx.settings.format !== 'json') throw new CliError(`${ctx.settings.format} not supported as output format with --dry-run (it writes simple and json)`, ExitCode.BadFeature);
+      if (ctx.settings.format !== 'simple' && ctx.settings.format !== 'json')
+        throw new CliError(`${ctx.settings.format} not supported as output format with --dry-run (it writes simple and json)`, ExitCode.BadFeature);
       const [n, keys] = [await count(), await first()];
       printDryRun(ctx.settings.format, n, keys);
       return;

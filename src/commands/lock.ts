@@ -35,7 +35,8 @@ function runHeld(argv: string[], env: Record<string, string>): Promise<number> {
     const child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit', env: { ...env, ...process.env } });
     child.on('error', (e: NodeJS.ErrnoException) => {
       const name = argv[0]!;
-      if (e.code === 'ENOENT') reject(new CliError(name.includes('/') ? `fork/exec ${name}: no such file or directory` : `exec: "${name}": executable file not found in $PATH`));
+      if (e.code === 'ENOENT')
+        reject(new CliError(name.includes('/') ? `fork/exec ${name}: no such file or directory` : `exec: "${name}": executable file not found in $PATH`));
       else reject(new CliError(`fork/exec ${name}: ${e.message}`));
     });
     child.on('exit', (code, sig) => resolve(code ?? 128 + (sig === 'SIGKILL' ? 9 : sig === 'SIGTERM' ? 15 : 2)));

@@ -32,7 +32,12 @@ export const makeMirrorCommand: CommandDef = {
     { name: 'dest-cert', kind: 'string', def: '', help: 'Identify secure client using this TLS certificate file for the destination cluster' },
     { name: 'dest-insecure-transport', kind: 'bool', def: 'true', help: 'Disable transport security for client connections' },
     { name: 'dest-key', kind: 'string', def: '', help: 'Identify secure client using this TLS key file' },
-    { name: 'dest-password', kind: 'string', def: '', help: 'Destination password for authentication (if this option is used, --user option shouldn\'t include password)' },
+    {
+      name: 'dest-password',
+      kind: 'string',
+      def: '',
+      help: "Destination password for authentication (if this option is used, --user option shouldn't include password)",
+    },
     { name: 'dest-prefix', kind: 'string', def: '', help: 'destination prefix to mirror a prefix to a different prefix in the destination cluster' },
     { name: 'dest-user', kind: 'string', def: '', help: 'Destination username[:password] for authentication (prompt if password is not supplied)' },
     { name: 'no-dest-prefix', kind: 'bool', def: 'false', help: 'mirror key-values to the root of the destination cluster' },
@@ -46,7 +51,12 @@ export const makeMirrorCommand: CommandDef = {
     const dest = await ctx.derivedClient({
       endpoints: [args[0]!],
       tlsByDefault: Boolean(cert || key || ca) || !f['dest-insecure-transport'],
-      tls: { cert: cert ? readTlsFile(cert) : undefined, key: key ? readTlsFile(key) : undefined, ca: ca ? readTlsFile(ca) : undefined, insecureSkipVerify: false },
+      tls: {
+        cert: cert ? readTlsFile(cert) : undefined,
+        key: key ? readTlsFile(key) : undefined,
+        ca: ca ? readTlsFile(ca) : undefined,
+        insecureSkipVerify: false,
+      },
       auth: await credentials(f['dest-user'] as string, f['dest-password'] as string),
     });
     const src = await ctx.client();
@@ -89,18 +99,31 @@ async function copyBase(src: EtcdClient, dest: EtcdClient, prefix: Buffer, renam
 
 // Replays every later change on the destination, one transaction per
 // source revision (split every `maxOps` operations), until the watch fails.
-async function follow(src: EtcdClient, dest: EtcdClient, prefix: Buffer, rev: bigint, rename: (k: Buffer) => Buffer, maxOps: number, count: () => void): Promise<void> {
+async function follow(
+  src: EtcdClient,
+  dest: EtcdClient,
+  prefix: Buffer,
+  rev: bigint,
+  rename: (k: Buffer) => Buffer,
+  maxOps: number,
+  count: () => void,
+): Promise<void> {
   const queue: WatchResponse[] = [];
   let wake: (() => void) | undefined;
-  const w = src.watch({ key: prefix.length === 0 ? Buffer.from([0]) : prefix, range_end: prefix.length === 0 ? Buffer.from([0]) : prefixEnd(prefix), start_revision: rev + 1n }, (r) => {
-    queue.push(r);
-    wake?.();
-  });
+  const w = src.watch(
+    { key: prefix.length === 0 ? Buffer.from([0]) : prefix, range_end: prefix.length === 0 ? Buffer.from([0]) : prefixEnd(prefix), start_revision: rev + 1n },
+    (r) => {
+      queue.push(r);
+      wake?.();
+    },
+  );
   let ended: unknown = null;
-  w.done.then(
-    () => (ended = 'canceled'),
-    (e: unknown) => (ended = e),
-  ).finally(() => wake?.());
+  w.done
+    .then(
+      () => (ended = 'canceled'),
+      (e: unknown) => (ended = e),
+    )
+    .finally(() => wake?.());
   for (;;) {
     const r = queue.shift();
     if (!r) {

@@ -13,10 +13,20 @@ export const restoreCommand: CommandDef = {
   flags: [
     { name: 'bump-revision', kind: 'uint', def: '0', help: 'How much to increase the latest revision after restore' },
     { name: 'data-dir', kind: 'string', def: '', help: 'Path to the data directory' },
-    { name: 'initial-advertise-peer-urls', kind: 'string', def: 'http://localhost:2380', help: "List of this member's peer URLs to advertise to the rest of the cluster" },
+    {
+      name: 'initial-advertise-peer-urls',
+      kind: 'string',
+      def: 'http://localhost:2380',
+      help: "List of this member's peer URLs to advertise to the rest of the cluster",
+    },
     { name: 'initial-cluster', kind: 'string', def: 'default=http://localhost:2380', help: 'Initial cluster configuration for restore bootstrap' },
     { name: 'initial-cluster-token', kind: 'string', def: 'etcd-cluster', help: 'Initial cluster token for the etcd cluster during restore bootstrap' },
-    { name: 'mark-compacted', kind: 'bool', def: 'false', help: 'Mark the latest revision after restore as the point of scheduled compaction (required if --bump-revision > 0, disallowed otherwise)' },
+    {
+      name: 'mark-compacted',
+      kind: 'bool',
+      def: 'false',
+      help: 'Mark the latest revision after restore as the point of scheduled compaction (required if --bump-revision > 0, disallowed otherwise)',
+    },
     { name: 'name', kind: 'string', def: 'default', help: 'Human-readable name for this member' },
     { name: 'skip-hash-check', kind: 'bool', def: 'false', help: 'Ignore snapshot integrity hash value (required if copied from data directory)' },
     { name: 'wal-dir', kind: 'string', def: '', help: 'Path to the WAL directory (use --data-dir if none given)' },

@@ -82,7 +82,9 @@ function checkSaveTarget(path: string): void {
     throw new SnapshotError(`could not open ${path}.part (${goPathError('open', `${path}.part`, Object.assign(new Error(code), { code }))})`);
   }
   if (statSync(path, { throwIfNoEntry: false })?.isDirectory() && !lstatSync(path).isSymbolicLink()) {
-    throw new SnapshotError(`could not rename ${path}.part to ${path} (${goLinkError('rename', `${path}.part`, path, Object.assign(new Error('EEXIST'), { code: 'EEXIST' }))})`);
+    throw new SnapshotError(
+      `could not rename ${path}.part to ${path} (${goLinkError('rename', `${path}.part`, path, Object.assign(new Error('EEXIST'), { code: 'EEXIST' }))})`,
+    );
   }
   checkTarget(path);
 }
@@ -131,12 +133,14 @@ const saveCommand: CommandDef = {
   async run(ctx, args, f) {
     if (args.length !== 1) throw bad('snapshot save expects one argument');
     const compress = f.compress as string;
-    if (compress !== '' && compress !== 'gzip') throw new CliError(`unknown --compress ${JSON.stringify(compress)}: gzip is the one there is`, ExitCode.BadArgs);
+    if (compress !== '' && compress !== 'gzip')
+      throw new CliError(`unknown --compress ${JSON.stringify(compress)}: gzip is the one there is`, ExitCode.BadArgs);
     const keep = Number(f.keep as bigint);
     const within = f['keep-within'] as number;
     const toStdout = args[0] === '-';
     if (keep < 0) throw bad('--keep must not be negative');
-    if ((keep > 0 || within > 0) && !args[0]!.includes('{time}')) throw bad('--keep and --keep-within prune what earlier runs saved: the file name needs {time}');
+    if ((keep > 0 || within > 0) && !args[0]!.includes('{time}'))
+      throw bad('--keep and --keep-within prune what earlier runs saved: the file name needs {time}');
     if (toStdout && f['checksum-file']) throw bad('--checksum-file needs a file name, not - (standard output)');
     if (toStdout && ctx.settings.format === 'json') throw bad('-w json cannot share standard output with the snapshot (-): drop one');
     const metricsFile = f['metrics-file'] as string;
@@ -188,7 +192,9 @@ const saveCommand: CommandDef = {
       const progress = await startProgress('Saving snapshot');
       const ticker = setInterval(() => {
         const secs = (performance.now() - started) / 1000;
-        progress.update(`Saving snapshot from ${src.endpoint}: ${humanizeBytes(w.size)}${total ? ` of ${humanizeBytes(total)}` : ''} (${humanizeBytes(Math.round(w.size / secs))}/s)`);
+        progress.update(
+          `Saving snapshot from ${src.endpoint}: ${humanizeBytes(w.size)}${total ? ` of ${humanizeBytes(total)}` : ''} (${humanizeBytes(Math.round(w.size / secs))}/s)`,
+        );
       }, 200);
       try {
         await src.client.snapshot(
@@ -201,7 +207,11 @@ const saveCommand: CommandDef = {
       } catch (e) {
         // Our own side (the disk, the pipe) says what failed itself.
         if (abort.signal.aborted || e instanceof SnapshotError || e instanceof FileError) throw e;
-        throw failWith(e, ExitCode.Interrupted, (m) => `the snapshot stream from ${src.endpoint} (member ${hexId(src.status.header?.member_id ?? 0n)}) broke after ${w.size} bytes: ${m}`);
+        throw failWith(
+          e,
+          ExitCode.Interrupted,
+          (m) => `the snapshot stream from ${src.endpoint} (member ${hexId(src.status.header?.member_id ?? 0n)}) broke after ${w.size} bytes: ${m}`,
+        );
       } finally {
         clearInterval(ticker);
         progress.done();
@@ -224,7 +234,11 @@ const saveCommand: CommandDef = {
       // The new backup is in place: only now may older ones go.
       if (keep > 0 || within > 0) {
         const found = produced(args[0]!, member);
-        remove(toPrune(found.files, path, keep > 0 ? keep : undefined, within > 0 ? within : undefined, now).map((p) => p.path), pruned, problems);
+        remove(
+          toPrune(found.files, path, keep > 0 ? keep : undefined, within > 0 ? within : undefined, now).map((p) => p.path),
+          pruned,
+          problems,
+        );
       }
       const durationMs = Math.round(performance.now() - started);
       if (metricsFile) {
@@ -356,7 +370,7 @@ const listCommand: CommandDef = {
     const format = ctx.settings.format;
     if (format === 'json') {
       stdout.write(
-        jsonText({
+        `${jsonText({
           snapshots: list.map((l) => ({
             name: l.name,
             path: l.path,
@@ -370,15 +384,27 @@ const listCommand: CommandDef = {
             status: l.status,
             error: l.error ?? null,
           })),
-        }) + '\n',
+        })}\n`,
       );
     } else if (format === 'simple' || format === 'table') {
-      const rows = list.map((l) => [l.name, l.modified.toISOString().replace(/\.\d+Z$/, 'Z'), humanizeBytes(l.size), l.revision?.toString() ?? '', l.totalKey?.toString() ?? '', l.trailer, l.checksumFile, l.status]);
-      stdout.write(drawTable(format === 'table' ? 'table' : 'plain', ['NAME', 'TIME', 'SIZE', 'REVISION', 'TOTAL KEYS', 'TRAILER', 'SHA256 FILE', 'STATUS'], rows));
+      const rows = list.map((l) => [
+        l.name,
+        l.modified.toISOString().replace(/\.\d+Z$/, 'Z'),
+        humanizeBytes(l.size),
+        l.revision?.toString() ?? '',
+        l.totalKey?.toString() ?? '',
+        l.trailer,
+        l.checksumFile,
+        l.status,
+      ]);
+      stdout.write(
+        drawTable(format === 'table' ? 'table' : 'plain', ['NAME', 'TIME', 'SIZE', 'REVISION', 'TOTAL KEYS', 'TRAILER', 'SHA256 FILE', 'STATUS'], rows),
+      );
     } else throw new CliError(`${format} not supported as output format (snapshot list writes simple, table and json)`, ExitCode.BadFeature);
     for (const l of list) if (l.error) process.stderr.write(`etcdctl-ts: ${l.name}: ${l.error}\n`);
     const failed = list.filter((l) => l.status === 'bad' || l.status === 'leftover');
-    if (failed.length > 0) throw new CliError(`${failed.length} of ${list.length} snapshot files failed verification: ${failed.map((l) => l.name).join(', ')}`, ExitCode.Error);
+    if (failed.length > 0)
+      throw new CliError(`${failed.length} of ${list.length} snapshot files failed verification: ${failed.map((l) => l.name).join(', ')}`, ExitCode.Error);
   },
 };
 

@@ -210,7 +210,7 @@ export const txnCommand: CommandDef = {
     const reader = new LineReader();
     const prompt = (s: string) => {
       if (!f.interactive) return;
-      stdout.write(s + '\n');
+      stdout.write(`${s}\n`);
       stdout.flush();
     };
     prompt('compares:');

@@ -41,7 +41,13 @@ export function buildWatch(watchArgs: string[], f: Flags): WatchCreateRequest {
   if (watchArgs.length === 2 && f.prefix) throw bad('`range_end` and `--prefix` are mutually exclusive');
   const r = rangeOf(watchArgs[0]!, watchArgs[1], Boolean(f.prefix), false);
   const rev = f.rev as bigint;
-  return { key: r.key, range_end: r.rangeEnd, start_revision: rev > 0n ? rev : 0n, prev_kv: Boolean(f['prev-kv']), progress_notify: Boolean(f['progress-notify']) };
+  return {
+    key: r.key,
+    range_end: r.rangeEnd,
+    start_revision: rev > 0n ? rev : 0n,
+    prev_kv: Boolean(f['prev-kv']),
+    progress_notify: Boolean(f['progress-notify']),
+  };
 }
 
 function isProgressNotify(r: WatchResponse): boolean {
@@ -68,7 +74,9 @@ function runExec(execArgs: string[], r: WatchResponse): void {
     const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
     const res = spawnSync(execArgs[0]!, execArgs.slice(1), { env, stdio: 'inherit' });
     let err: string | undefined;
-    if (res.error) err = (res.error as NodeJS.ErrnoException).code === 'ENOENT' ? `exec: ${JSON.stringify(execArgs[0])}: executable file not found in $PATH` : res.error.message;
+    if (res.error)
+      err =
+        (res.error as NodeJS.ErrnoException).code === 'ENOENT' ? `exec: ${JSON.stringify(execArgs[0])}: executable file not found in $PATH` : res.error.message;
     else if (res.signal) err = `signal: ${res.signal}`;
     else if (res.status !== 0) err = `exit status ${res.status}`;
     if (err !== undefined) {
@@ -114,8 +122,7 @@ async function* stdinLines(): AsyncGenerator<string> {
   let pending = Buffer.alloc(0);
   for await (const chunk of process.stdin) {
     pending = Buffer.concat([pending, chunk as Buffer]);
-    let nl: number;
-    while ((nl = pending.indexOf(0x0a)) >= 0) {
+    for (let nl = pending.indexOf(0x0a); nl >= 0; nl = pending.indexOf(0x0a)) {
       yield text(pending.subarray(0, nl));
       pending = pending.subarray(nl + 1);
     }

@@ -77,10 +77,13 @@ const POSITIONALS: Record<string, (Lookup | 'file' | string[])[]> = {
 
 // A subcommand by name or unambiguous prefix, as etcdctl resolves them.
 function findSub(c: CmdSpec, word: string): CmdSpec | undefined {
-  return c.subcommands.find((s) => s.name === word) ?? (() => {
-    const m = c.subcommands.filter((s) => s.name.startsWith(word));
-    return m.length === 1 ? m[0] : undefined;
-  })();
+  return (
+    c.subcommands.find((s) => s.name === word) ??
+    (() => {
+      const m = c.subcommands.filter((s) => s.name.startsWith(word));
+      return m.length === 1 ? m[0] : undefined;
+    })()
+  );
 }
 
 const offer = (words: string[], cur: string, extra: Partial<Completion> = {}): Completion => ({
@@ -98,7 +101,7 @@ export interface Position {
   flagWords: string[];
   positionals: string[];
   // The flag whose value is being typed as a separate word.
-  valueOf?: FlagInfo;
+  valueFlag?: FlagInfo;
 }
 
 // Where the cursor is: which command, which flags and positionals before it.
@@ -107,12 +110,12 @@ export function locate(root: CmdSpec, globals: FlagInfo[], before: string[]): Po
   const positionals: string[] = [];
   const flagWords: string[] = [];
   const visible = () => [...path.at(-1)!.flags, ...path.flatMap((c) => c.persistent), ...globals];
-  let valueOf: FlagInfo | undefined;
+  let valueFlag: FlagInfo | undefined;
   let dashed = false;
   for (const w of before) {
-    if (valueOf) {
+    if (valueFlag) {
       flagWords.push(w);
-      valueOf = undefined;
+      valueFlag = undefined;
       continue;
     }
     if (dashed) {
@@ -127,7 +130,7 @@ export function locate(root: CmdSpec, globals: FlagInfo[], before: string[]): Po
       flagWords.push(w);
       const name = w.startsWith('--') ? w.slice(2).split('=')[0] : undefined;
       const f = visible().find((x) => (name !== undefined ? x.name === name : w.length === 2 && x.short === w[1]));
-      if (f?.value && !w.includes('=')) valueOf = f;
+      if (f?.value && !w.includes('=')) valueFlag = f;
       continue;
     }
     const cur = path.at(-1)!;
@@ -135,19 +138,22 @@ export function locate(root: CmdSpec, globals: FlagInfo[], before: string[]): Po
     if (sub) path.push(sub);
     else positionals.push(w);
   }
-  return { path, flags: visible(), flagWords, positionals, valueOf };
+  return { path, flags: visible(), flagWords, positionals, valueFlag };
 }
 
 function flagValue(f: FlagInfo, cur: string, lead = ''): Completion {
   if (FILE_FLAGS.has(f.name)) return { candidates: [], nospace: false, files: true };
-  return offer((VALUES[f.name] ?? []).map((v) => lead + v), lead + cur);
+  return offer(
+    (VALUES[f.name] ?? []).map((v) => lead + v),
+    lead + cur,
+  );
 }
 
 export function complete(root: CmdSpec, globals: FlagInfo[], words: string[]): Completion & { position: Position; prefix: string } {
   const cur = words.at(-1) ?? '';
   const pos = locate(root, globals, words.slice(0, -1));
   const done = (c: Completion) => ({ ...c, position: pos, prefix: cur });
-  if (pos.valueOf) return done(flagValue(pos.valueOf, cur));
+  if (pos.valueFlag) return done(flagValue(pos.valueFlag, cur));
   if (cur.startsWith('--') && cur.includes('=')) {
     const name = cur.slice(2, cur.indexOf('='));
     const f = pos.flags.find((x) => x.name === name);
@@ -165,8 +171,17 @@ export function complete(root: CmdSpec, globals: FlagInfo[], words: string[]): C
     for (const w of pos.positionals) node = node && findSub(node, w);
     return done(offer(node?.subcommands.map((s) => s.name) ?? [], cur));
   }
-  if (leaf.subcommands.length > 0 && pos.positionals.length === 0) return done(offer(leaf.subcommands.map((s) => s.name), cur));
-  const key = pos.path.slice(1).map((c) => c.name).join(' ');
+  if (leaf.subcommands.length > 0 && pos.positionals.length === 0)
+    return done(
+      offer(
+        leaf.subcommands.map((s) => s.name),
+        cur,
+      ),
+    );
+  const key = pos.path
+    .slice(1)
+    .map((c) => c.name)
+    .join(' ');
   const want = POSITIONALS[key]?.[pos.positionals.length];
   if (want === undefined) return done(offer([], cur));
   if (want === 'file') return done({ candidates: [], nospace: false, files: true });

@@ -98,7 +98,13 @@ async function resources(client: EtcdClient, deadline: number): Promise<string[]
   return [...new Set(out)].sort();
 }
 
-export async function lookup(what: Lookup, prefix: string, flagWords: string[], env: NodeJS.ProcessEnv, deadline: number): Promise<{ candidates: string[]; nospace: boolean }> {
+export async function lookup(
+  what: Lookup,
+  prefix: string,
+  flagWords: string[],
+  env: NodeJS.ProcessEnv,
+  deadline: number,
+): Promise<{ candidates: string[]; nospace: boolean }> {
   const client = await EtcdClient.create(config(settings(flagWords, env), deadline));
   try {
     const o = { deadline };

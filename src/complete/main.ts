@@ -37,11 +37,14 @@ async function main(words: string[]): Promise<void> {
   let nospace = c.nospace;
   if (c.lookup) {
     const { lookup } = await import('./live.js');
-    const found = await lookup(c.lookup, c.prefix, c.position.flagWords, process.env, Date.now() + BUDGET_MS - 50).catch(() => ({ candidates: [], nospace: false }));
+    const found = await lookup(c.lookup, c.prefix, c.position.flagWords, process.env, Date.now() + BUDGET_MS - 50).catch(() => ({
+      candidates: [],
+      nospace: false,
+    }));
     candidates = found.candidates;
     nospace = found.nospace;
   }
-  process.stdout.write([...candidates, directive({ ...c, candidates, nospace })].join('\n') + '\n');
+  process.stdout.write(`${[...candidates, directive({ ...c, candidates, nospace })].join('\n')}\n`);
 }
 
 const guard = setTimeout(() => {

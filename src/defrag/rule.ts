@@ -16,7 +16,11 @@ export class RuleError extends Error {
   }
 }
 
-type Token = { kind: 'num'; value: number; at: number } | { kind: 'id'; name: string; at: number } | { kind: 'op'; op: string; at: number } | { kind: 'end'; at: number };
+type Token =
+  | { kind: 'num'; value: number; at: number }
+  | { kind: 'id'; name: string; at: number }
+  | { kind: 'op'; op: string; at: number }
+  | { kind: 'end'; at: number };
 
 const UNITS: Record<string, number> = { KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4 };
 const MAX_DEPTH = 64;
@@ -49,7 +53,8 @@ function tokenize(src: string): Token[] {
     }
     const id = /^[A-Za-z_]\w*/.exec(src.slice(i));
     if (id) {
-      if (!(VARIABLES as readonly string[]).includes(id[0])) throw new RuleError(`unknown name ${JSON.stringify(id[0])} (known: ${VARIABLES.join(', ')})`, src, i);
+      if (!(VARIABLES as readonly string[]).includes(id[0]))
+        throw new RuleError(`unknown name ${JSON.stringify(id[0])} (known: ${VARIABLES.join(', ')})`, src, i);
       out.push({ kind: 'id', name: id[0], at: i });
       i += id[0].length;
       continue;
@@ -64,7 +69,12 @@ function tokenize(src: string): Token[] {
 }
 
 // The parsed rule: a tree of nodes, each evaluating to a number or a boolean.
-type Node = { at: number } & ({ t: 'num'; v: number } | { t: 'var'; name: keyof Variables } | { t: 'un'; op: string; e: Node } | { t: 'bin'; op: string; l: Node; r: Node });
+type Node = { at: number } & (
+  | { t: 'num'; v: number }
+  | { t: 'var'; name: keyof Variables }
+  | { t: 'un'; op: string; e: Node }
+  | { t: 'bin'; op: string; l: Node; r: Node }
+);
 type Kind = 'number' | 'boolean';
 
 export interface Rule {
@@ -81,7 +91,13 @@ export function parseRule(source: string): Rule {
     return t.kind === 'op' && ops.includes(t.op);
   };
   const fail = (t: Token, what: string): never => {
-    throw new RuleError(t.kind === 'end' ? `${what}, but the rule ends` : `${what}, found ${JSON.stringify(source.slice(t.at, t.at + (t.kind === 'op' ? t.op.length : t.kind === 'id' ? t.name.length : 1)))}`, source, t.at);
+    throw new RuleError(
+      t.kind === 'end'
+        ? `${what}, but the rule ends`
+        : `${what}, found ${JSON.stringify(source.slice(t.at, t.at + (t.kind === 'op' ? t.op.length : t.kind === 'id' ? t.name.length : 1)))}`,
+      source,
+      t.at,
+    );
   };
   // Precedence climbing: || < && < comparisons < + - < * / < unary.
   const levels = [['||'], ['&&'], ['==', '!=', '<', '<=', '>', '>='], ['+', '-'], ['*', '/']];

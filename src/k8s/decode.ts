@@ -55,11 +55,15 @@ export type Detail = 'full' | 'table' | 'count';
 // when the value is not encrypted.
 export function encryptedHeader(value: Buffer): string[] | undefined {
   if (!value.subarray(0, ENCRYPTED.length).equals(ENCRYPTED)) return undefined;
-  return value.subarray(ENCRYPTED.length, ENCRYPTED.length + 512).toString('latin1').split(':');
+  return value
+    .subarray(ENCRYPTED.length, ENCRYPTED.length + 512)
+    .toString('latin1')
+    .split(':');
 }
 
 export function classify(value: Buffer, detail: Detail = 'full'): K8sValue {
-  if (value.length >= 4 && value[0] === MAGIC[0] && value[1] === MAGIC[1] && value[2] === MAGIC[2] && value[3] === MAGIC[3]) return unknownEnvelope(value, detail);
+  if (value.length >= 4 && value[0] === MAGIC[0] && value[1] === MAGIC[1] && value[2] === MAGIC[2] && value[3] === MAGIC[3])
+    return unknownEnvelope(value, detail);
   const parts = encryptedHeader(value);
   if (parts) return { type: 'encrypted', provider: parts.length > 1 ? `${parts[0]} ${parts[1]}` : (parts[0] ?? ''), key: parts.length > 3 ? parts[2]! : '' };
   if (value[0] === 0x7b) {
@@ -110,9 +114,15 @@ const NONE = Buffer.alloc(0);
 const objectMetaOf = new Map<string, Map<string, boolean>>();
 function hasObjectMeta(apiVersion: string, kind: string): boolean {
   let byKind = objectMetaOf.get(apiVersion);
-  if (!byKind) objectMetaOf.set(apiVersion, (byKind = new Map()));
+  if (!byKind) {
+    byKind = new Map();
+    objectMetaOf.set(apiVersion, byKind);
+  }
   let known = byKind.get(kind);
-  if (known === undefined) byKind.set(kind, (known = schema().kind(apiVersion, kind)?.objectMeta !== false));
+  if (known === undefined) {
+    known = schema().kind(apiVersion, kind)?.objectMeta !== false;
+    byKind.set(kind, known);
+  }
   return known;
 }
 
@@ -193,7 +203,20 @@ function entry(b: Buffer): [string, string] {
 }
 
 function emptyMeta(): MetaSummary {
-  return { name: '', namespace: '', uid: '', generation: 0n, creationTimestamp: null, deletionTimestamp: null, labels: {}, annotationNames: [], ownerReferences: [], finalizers: [], managedFields: 0, managedFieldsBytes: 0 };
+  return {
+    name: '',
+    namespace: '',
+    uid: '',
+    generation: 0n,
+    creationTimestamp: null,
+    deletionTimestamp: null,
+    labels: {},
+    annotationNames: [],
+    ownerReferences: [],
+    finalizers: [],
+    managedFields: 0,
+    managedFieldsBytes: 0,
+  };
 }
 
 function jsonMeta(md: unknown): MetaSummary {
@@ -210,7 +233,8 @@ function jsonMeta(md: unknown): MetaSummary {
   if (isObject(md.annotations)) m.annotationNames = Object.keys(md.annotations);
   if (Array.isArray(md.ownerReferences)) {
     for (const r of md.ownerReferences) {
-      if (isObject(r)) m.ownerReferences.push({ apiVersion: str(r.apiVersion), kind: str(r.kind), name: str(r.name), uid: str(r.uid), controller: r.controller === true });
+      if (isObject(r))
+        m.ownerReferences.push({ apiVersion: str(r.apiVersion), kind: str(r.kind), name: str(r.name), uid: str(r.uid), controller: r.controller === true });
     }
   }
   if (Array.isArray(md.finalizers)) m.finalizers = md.finalizers.map(str);

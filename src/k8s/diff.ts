@@ -46,7 +46,9 @@ function withoutBookkeeping(o: JsonObject): string {
   const md = o.metadata;
   if (md === null || typeof md !== 'object' || Array.isArray(md)) return JSON.stringify(o, big);
   const { resourceVersion: _r, managedFields, ...rest } = md;
-  const fields = Array.isArray(managedFields) ? managedFields.map((m) => (m !== null && typeof m === 'object' && !Array.isArray(m) ? { ...m, time: null } : m)) : managedFields;
+  const fields = Array.isArray(managedFields)
+    ? managedFields.map((m) => (m !== null && typeof m === 'object' && !Array.isArray(m) ? { ...m, time: null } : m))
+    : managedFields;
   return JSON.stringify({ ...o, metadata: { ...rest, managedFields: fields ?? null } }, big);
 }
 const big = (_k: string, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v);

@@ -55,9 +55,15 @@ export class Keyring {
   // `config` is the parsed file (YAML or JSON).
   static from(config: unknown, file: string): Keyring {
     const parsed = Config.safeParse(config);
-    if (!parsed.success) throw new EncryptionError(`${file} is not an EncryptionConfiguration: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'the document'}: ${i.message}`).join('; ')}`);
+    if (!parsed.success)
+      throw new EncryptionError(
+        `${file} is not an EncryptionConfiguration: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'the document'}: ${i.message}`).join('; ')}`,
+      );
     const c = parsed.data;
-    const kinds = [['EncryptionConfiguration', 'apiserver.config.k8s.io/v1'], ['EncryptionConfig', 'v1']];
+    const kinds = [
+      ['EncryptionConfiguration', 'apiserver.config.k8s.io/v1'],
+      ['EncryptionConfig', 'v1'],
+    ];
     if (!kinds.some(([k, v]) => c.kind === k && c.apiVersion === v)) {
       throw new EncryptionError(`${file} is a ${c.apiVersion} ${c.kind}, not an EncryptionConfiguration (apiserver.config.k8s.io/v1)`);
     }
@@ -69,7 +75,9 @@ export class Keyring {
             const secret = Buffer.from(k.secret, 'base64');
             // Said without the secret: its length only.
             if (!KEY_SIZES[cipher].includes(secret.length) || secret.toString('base64').replace(/=+$/, '') !== k.secret.replace(/=+$/, '')) {
-              throw new EncryptionError(`${file}: ${cipher} key "${k.name}" is not ${KEY_SIZES[cipher].join(', ')} bytes of base64 (${secret.length} bytes decoded)`);
+              throw new EncryptionError(
+                `${file}: ${cipher} key "${k.name}" is not ${KEY_SIZES[cipher].join(', ')} bytes of base64 (${secret.length} bytes decoded)`,
+              );
             }
             keys.push({ cipher, name: k.name, secret, resources: entry.resources });
           }
@@ -87,19 +95,30 @@ export class Keyring {
     const head = encryptedHeader(value);
     if (!head) return undefined;
     const [provider = '', version = '', name = ''] = head;
-    if (provider === 'kms') throw new EncryptionError(`${etcdKey} is encrypted by the KMS plugin "${name}" (kms ${version}): the key is held by the plugin, so it cannot be decrypted offline`);
-    if (!(provider in KEY_SIZES) || head.length < 4) throw new EncryptionError(`${etcdKey} is encrypted with ${provider || 'an unnamed provider'} ${version}, which etcdctl-ts cannot decrypt (aescbc, aesgcm and secretbox it can)`);
+    if (provider === 'kms')
+      throw new EncryptionError(
+        `${etcdKey} is encrypted by the KMS plugin "${name}" (kms ${version}): the key is held by the plugin, so it cannot be decrypted offline`,
+      );
+    if (!(provider in KEY_SIZES) || head.length < 4)
+      throw new EncryptionError(
+        `${etcdKey} is encrypted with ${provider || 'an unnamed provider'} ${version}, which etcdctl-ts cannot decrypt (aescbc, aesgcm and secretbox it can)`,
+      );
     const cipher = provider as Cipher;
     const data = value.subarray(PREFIX_LENGTH + provider.length + version.length + name.length + 3);
     const candidates = this.keys.filter((k) => k.cipher === cipher && k.name === name);
     if (candidates.length === 0) throw new EncryptionError(`${etcdKey} is encrypted with ${cipher} key "${name}", which ${this.file} does not have`);
-    const matches = (k: Key) => k.resources.some((r) => r === resource || r === '*.*' || (r.startsWith('*.') && resource.endsWith(r.slice(1))) || (r === '*.' && !resource.includes('.')));
+    const matches = (k: Key) =>
+      k.resources.some(
+        (r) => r === resource || r === '*.*' || (r.startsWith('*.') && resource.endsWith(r.slice(1))) || (r === '*.' && !resource.includes('.')),
+      );
     candidates.sort((a, b) => Number(matches(b)) - Number(matches(a)));
     for (const k of candidates) {
       const plain = open(k, data, etcdKey);
       if (plain) return { plain, provider: `${cipher} ${version}`, key: name };
     }
-    throw new EncryptionError(`${etcdKey} does not decrypt with ${cipher} key "${name}" from ${this.file} (a different key under that name, or a damaged value)`);
+    throw new EncryptionError(
+      `${etcdKey} does not decrypt with ${cipher} key "${name}" from ${this.file} (a different key under that name, or a damaged value)`,
+    );
   }
 }
 

@@ -82,7 +82,11 @@ export function resolveResource(word: string): ResourceRef {
   const w = word.toLowerCase();
   const dot = w.indexOf('.');
   const [plural, group] = dot < 0 ? [w, undefined] : [w.slice(0, dot), w.slice(dot + 1)];
-  const found = BUILTIN.find((r) => (r.name === plural || r.short.includes(plural) || r.name === `${plural}s`) && (group === undefined || group === r.group || (r.group === '' && group === 'core')));
+  const found = BUILTIN.find(
+    (r) =>
+      (r.name === plural || r.short.includes(plural) || r.name === `${plural}s`) &&
+      (group === undefined || group === r.group || (r.group === '' && group === 'core')),
+  );
   if (found) return { name: found.group ? `${found.name}.${found.group}` : found.name, prefix: `${REGISTRY}${found.prefix ?? found.name}/` };
   if (group !== undefined) return { name: w, prefix: `${REGISTRY}${group}/${plural}/` };
   return { name: w, prefix: `${REGISTRY}${w}/` };
@@ -112,4 +116,3 @@ export function resourceOfPrefix(storage: string): string {
   const slash = s.indexOf('/');
   return slash > 0 && s.slice(0, slash).includes('.') ? `${s.slice(slash + 1)}.${s.slice(0, slash)}` : s;
 }
-

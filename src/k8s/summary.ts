@@ -40,14 +40,26 @@ export interface StoredKv {
 // encrypted value): the last segment, and the one before it when the key
 // has one more than its resource's prefix.
 function fromKey(key: string, resource: string): { namespace: string; name: string } {
-  const rest = key.startsWith(REGISTRY + resource + '/') ? key.slice(REGISTRY.length + resource.length + 1).split('/') : [key];
+  const rest = key.startsWith(`${REGISTRY + resource}/`) ? key.slice(REGISTRY.length + resource.length + 1).split('/') : [key];
   return rest.length >= 2 ? { namespace: rest[rest.length - 2]!, name: rest[rest.length - 1]! } : { namespace: '', name: rest[0] ?? '' };
 }
 
 export function summarize(kv: StoredKv, detail: Detail = 'full'): ObjectSummary {
   const key = kv.key.toString('utf8');
   const resource = resourceOfKey(key);
-  const o: ObjectSummary = { key, resource, namespace: '', name: '', kind: '', apiVersion: '', encoding: 'other', size: kv.stored ?? kv.value.length, createRevision: kv.create_revision, modRevision: kv.mod_revision, version: kv.version };
+  const o: ObjectSummary = {
+    key,
+    resource,
+    namespace: '',
+    name: '',
+    kind: '',
+    apiVersion: '',
+    encoding: 'other',
+    size: kv.stored ?? kv.value.length,
+    createRevision: kv.create_revision,
+    modRevision: kv.mod_revision,
+    version: kv.version,
+  };
   let v;
   try {
     v = classify(kv.value, detail);

@@ -11,7 +11,35 @@ const WIDTH = 80;
 const INDENT = 2;
 
 // go-yaml's resolve: whether a plain scalar reads back as a string.
-const BOOL_NULL = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON', 'n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF', '', '~', 'null', 'Null', 'NULL']);
+const BOOL_NULL = new Set([
+  'y',
+  'Y',
+  'yes',
+  'Yes',
+  'YES',
+  'true',
+  'True',
+  'TRUE',
+  'on',
+  'On',
+  'ON',
+  'n',
+  'N',
+  'no',
+  'No',
+  'NO',
+  'false',
+  'False',
+  'FALSE',
+  'off',
+  'Off',
+  'OFF',
+  '',
+  '~',
+  'null',
+  'Null',
+  'NULL',
+]);
 const SPECIAL_FLOATS = new Set(['.nan', '.NaN', '.NAN', '.inf', '.Inf', '.INF', '+.inf', '+.Inf', '+.INF', '-.inf', '-.Inf', '-.INF', '<<']);
 const YAML_STYLE_FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
 const BASE60_FLOAT = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/;
@@ -36,7 +64,9 @@ function goInteger(s: string, signed: boolean): bigint | undefined {
 function goFloat(s: string): boolean {
   if (/^[-+]?(?:inf|infinity|nan)$/i.test(s)) return !/^[-+]nan$/i.test(s);
   const body = s.replace(/^[-+]/, '');
-  const ok = /^0[xX]/.test(body) ? /^0[xX](?:[0-9a-fA-F_]+\.?[0-9a-fA-F_]*|\.[0-9a-fA-F_]+)[pP][-+]?[0-9_]+$/.test(body) : /^(?:[0-9_]+\.?[0-9_]*|\.[0-9_]+)(?:[eE][-+]?[0-9_]+)?$/.test(body);
+  const ok = /^0[xX]/.test(body)
+    ? /^0[xX](?:[0-9a-fA-F_]+\.?[0-9a-fA-F_]*|\.[0-9a-fA-F_]+)[pP][-+]?[0-9_]+$/.test(body)
+    : /^(?:[0-9_]+\.?[0-9_]*|\.[0-9_]+)(?:[eE][-+]?[0-9_]+)?$/.test(body);
   return ok && /[0-9]/.test(body) && underscoreOk(body);
 }
 
@@ -394,7 +424,7 @@ class Emitter {
   // starts at the scalar's indentation.
   private fold(): string {
     this.column = this.indent;
-    return '\n' + ' '.repeat(this.indent);
+    return `\n${' '.repeat(this.indent)}`;
   }
 
   // Plain scalars hold no line breaks: only spaces past column 80 fold.
@@ -470,7 +500,7 @@ class Emitter {
       if (!printable(c) || bom || isBreak(c) || c === 0x22 || c === 0x5c) {
         const cp = s.codePointAt(i)!;
         if (cp > 0xffff) i++;
-        const e = escape(cp);
+        const e = escapeChar(cp);
         out += e;
         this.column += e.length;
         spaces = false;
@@ -508,7 +538,7 @@ class Emitter {
     if (chomp) this.indicator(chomp, false, false, false);
     const pad = ' '.repeat(this.indent);
     const lines = s.split('\n');
-    this.buf += '\n' + lines.map((l) => (l === '' ? '' : pad + l)).join('\n');
+    this.buf += `\n${lines.map((l) => (l === '' ? '' : pad + l)).join('\n')}`;
     const last = lines[lines.length - 1]!;
     this.column = last === '' ? 0 : this.indent + Array.from(last).length;
     this.indention = last === '';
@@ -516,10 +546,26 @@ class Emitter {
   }
 }
 
-const ESCAPES: { [c: string]: string } = { '\0': '0', '\x07': 'a', '\b': 'b', '\t': 't', '\n': 'n', '\v': 'v', '\f': 'f', '\r': 'r', '\x1b': 'e', '"': '"', '\\': '\\', '\u0085': 'N', '\u00a0': '_', '\u2028': 'L', '\u2029': 'P' };
+const ESCAPES: { [c: string]: string } = {
+  '\0': '0',
+  '\x07': 'a',
+  '\b': 'b',
+  '\t': 't',
+  '\n': 'n',
+  '\v': 'v',
+  '\f': 'f',
+  '\r': 'r',
+  '\x1b': 'e',
+  '"': '"',
+  '\\': '\\',
+  '\u0085': 'N',
+  '\u00a0': '_',
+  '\u2028': 'L',
+  '\u2029': 'P',
+};
 
 // A double-quoted escape, backslash included; hex digits in upper case.
-function escape(p: number): string {
+function escapeChar(p: number): string {
   const named = ESCAPES[String.fromCodePoint(p)];
   if (named) return `\\${named}`;
   const hex = p.toString(16).toUpperCase();

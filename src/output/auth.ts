@@ -33,7 +33,7 @@ export class AuthPrinter {
 
   // json and protobuf of the response itself; false for the other formats.
   private rpc(s: Schema, r: object): boolean {
-    if (this.format === 'json') this.out.write(pbJson(s, r as Msg) + '\n');
+    if (this.format === 'json') this.out.write(`${pbJson(s, r as Msg)}\n`);
     else if (this.format === 'protobuf') this.out.write(encode(s, r as Msg));
     else return false;
     return true;

@@ -2,7 +2,7 @@
 // --write-out format (etcdctl's printer*.go methods for them).
 import * as pb from '../client/messages.js';
 import { encode, type Msg, type Schema } from '../client/proto.js';
-import * as T from '../client/types.js';
+import type * as T from '../client/types.js';
 import { fieldsHeader } from './fields.js';
 import { goDuration, goJsonString, goQuote, hexId, humanizeBytes } from '../base/gofmt.js';
 import { pbJson } from './json.js';
@@ -51,7 +51,7 @@ export class ClusterPrinter {
 
   // json and protobuf of a protobuf message; false for the other formats.
   private rpc(s: Schema, m: object): boolean {
-    if (this.format === 'json') this.out.write(pbJson(s, m as Msg) + '\n');
+    if (this.format === 'json') this.out.write(`${pbJson(s, m as Msg)}\n`);
     else if (this.format === 'protobuf') this.out.write(encode(s, m as Msg));
     else return false;
     return true;
@@ -63,10 +63,17 @@ export class ClusterPrinter {
 
   memberList(r: T.MembersResponse): void {
     if (this.rpc(pb.MembersResponse, r)) return;
-    const rows = r.members.map((m) => [hexId(m.ID), m.name ? 'started' : 'unstarted', m.name, m.peerURLs.join(','), m.clientURLs.join(','), String(m.isLearner)]);
+    const rows = r.members.map((m) => [
+      hexId(m.ID),
+      m.name ? 'started' : 'unstarted',
+      m.name,
+      m.peerURLs.join(','),
+      m.clientURLs.join(','),
+      String(m.isLearner),
+    ]);
     if (this.format === 'table') return this.table(['ID', 'Status', 'Name', 'Peer Addrs', 'Client Addrs', 'Is Learner'], rows);
     if (this.format === 'simple') {
-      for (const row of rows) this.out.write(row.join(', ') + '\n');
+      for (const row of rows) this.out.write(`${row.join(', ')}\n`);
       return;
     }
     let s = fieldsHeader(r.header);
@@ -93,11 +100,17 @@ export class ClusterPrinter {
     switch (this.format) {
       case 'simple':
         for (const h of list) {
-          this.out.write(h.error === '' ? `${h.ep} is healthy: successfully committed proposal: took = ${took(h)}\n` : `${h.ep} is unhealthy: failed to commit proposal: ${h.error}\n`);
+          this.out.write(
+            h.error === ''
+              ? `${h.ep} is healthy: successfully committed proposal: took = ${took(h)}\n`
+              : `${h.ep} is unhealthy: failed to commit proposal: ${h.error}\n`,
+          );
         }
         return;
       case 'json': {
-        const items = list.map((h) => `{"endpoint":${goJsonString(h.ep)},"health":${h.health},"took":${goJsonString(took(h))}${h.error ? `,"error":${goJsonString(h.error)}` : ''}}`);
+        const items = list.map(
+          (h) => `{"endpoint":${goJsonString(h.ep)},"health":${h.health},"took":${goJsonString(took(h))}${h.error ? `,"error":${goJsonString(h.error)}` : ''}}`,
+        );
         this.out.write(`[${items.join(',')}]\n`);
         return;
       }
@@ -105,7 +118,10 @@ export class ClusterPrinter {
         for (const h of list) this.out.write(`"Endpoint" : ${goQuote(h.ep)}\n"Health" : ${h.health}\n"Took" : ${took(h)}\n"Error" : ${h.error}\n\n`);
         return;
       default:
-        this.table(['endpoint', 'health', 'took', 'error'], list.map((h) => [h.ep, String(h.health), took(h), h.error]));
+        this.table(
+          ['endpoint', 'health', 'took', 'error'],
+          list.map((h) => [h.ep, String(h.health), took(h), h.error]),
+        );
     }
   }
 
@@ -125,10 +141,12 @@ export class ClusterPrinter {
     ]);
     switch (this.format) {
       case 'simple':
-        for (const row of rows) this.out.write(row.join(', ') + '\n');
+        for (const row of rows) this.out.write(`${row.join(', ')}\n`);
         return;
       case 'json':
-        this.out.write(`[${list.map((s) => `{"Endpoint":${goJsonString(s.ep)},"Status":${pbJson(pb.StatusResponse, s.resp as unknown as Msg)}}`).join(',')}]\n`);
+        this.out.write(
+          `[${list.map((s) => `{"Endpoint":${goJsonString(s.ep)},"Status":${pbJson(pb.StatusResponse, s.resp as unknown as Msg)}}`).join(',')}]\n`,
+        );
         return;
       case 'fields':
         for (const { ep, resp: r } of list) {
@@ -152,13 +170,18 @@ export class ClusterPrinter {
         for (const h of list) this.out.write(`${h.ep}, ${h.resp.hash}\n`);
         return;
       case 'json':
-        this.out.write(`[${list.map((h) => `{"Endpoint":${goJsonString(h.ep)},"HashKV":${pbJson(pb.HashKVResponse, h.resp as unknown as Msg)}}`).join(',')}]\n`);
+        this.out.write(
+          `[${list.map((h) => `{"Endpoint":${goJsonString(h.ep)},"HashKV":${pbJson(pb.HashKVResponse, h.resp as unknown as Msg)}}`).join(',')}]\n`,
+        );
         return;
       case 'fields':
         for (const h of list) this.out.write(`${fieldsHeader(h.resp.header)}"Endpoint" : ${goQuote(h.ep)}\n"Hash" : ${h.resp.hash}\n\n`);
         return;
       default:
-        this.table(['endpoint', 'hash'], list.map((h) => [h.ep, String(h.resp.hash)]));
+        this.table(
+          ['endpoint', 'hash'],
+          list.map((h) => [h.ep, String(h.resp.hash)]),
+        );
     }
   }
 
@@ -166,7 +189,7 @@ export class ClusterPrinter {
     this.refuse('table');
     if (this.rpc(pb.AlarmResponse, r)) return;
     if (this.format === 'simple') {
-      for (const a of r.alarms) this.out.write(alarmText(a) + '\n');
+      for (const a of r.alarms) this.out.write(`${alarmText(a)}\n`);
       return;
     }
     let s = fieldsHeader(r.header);

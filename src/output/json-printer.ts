@@ -9,7 +9,7 @@ export class JsonPrinter implements Printer {
   constructor(private readonly out: Out) {}
 
   private print(s: Schema, m: object): void {
-    this.out.write(pbJson(s, m as Msg) + '\n');
+    this.out.write(`${pbJson(s, m as Msg)}\n`);
   }
 
   // pbJson of a RangeResponse, in pieces: header, kvs, more, count

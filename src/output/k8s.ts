@@ -45,15 +45,16 @@ export function summaryJson(s: ObjectSummary): JsonObject {
 }
 
 // What the KIND column shows of an object.
-const placeholder = (s: ObjectSummary) => (s.encoding === 'invalid' ? '<invalid>' : s.encoding === 'other' ? '<not an object>' : s.kind || (s.encryption ? '<encrypted>' : ''));
+const placeholder = (s: ObjectSummary) =>
+  s.encoding === 'invalid' ? '<invalid>' : s.encoding === 'other' ? '<not an object>' : s.kind || (s.encryption ? '<encrypted>' : '');
 
 export function printObjects(format: K8sFormat, list: ObjectSummary[], revision: bigint, now: number, withNamespace: boolean): void {
   if (format === 'json') {
-    stdout.write(jsonText({ revision, items: list.map(summaryJson) }) + '\n');
+    stdout.write(`${jsonText({ revision, items: list.map(summaryJson) })}\n`);
     return;
   }
   if (format === 'jsonl') {
-    for (const s of list) stdout.write(jsonLine(summaryJson(s)) + '\n');
+    for (const s of list) stdout.write(`${jsonLine(summaryJson(s))}\n`);
     return;
   }
   const encrypted = list.some((s) => s.encryption);
@@ -82,10 +83,18 @@ export interface DiffState {
   revision: bigint;
 }
 
-
 function diffRecord(d: Difference): JsonObject {
   const s = d.summary;
-  return { change: d.change, key: s.key, kind: s.kind, apiVersion: s.apiVersion, namespace: s.namespace, name: s.name, fromRevision: d.from?.kv.mod_revision ?? null, toRevision: d.to?.kv.mod_revision ?? null };
+  return {
+    change: d.change,
+    key: s.key,
+    kind: s.kind,
+    apiVersion: s.apiVersion,
+    namespace: s.namespace,
+    name: s.name,
+    fromRevision: d.from?.kv.mod_revision ?? null,
+    toRevision: d.to?.kv.mod_revision ?? null,
+  };
 }
 
 // k8s diff's output: a line per changed object and, for a modified one,
@@ -104,7 +113,7 @@ export class DiffPrinter {
   add(d: Difference): void {
     this.counts[d.change]++;
     if (this.format === 'jsonl') {
-      stdout.write(jsonLine(diffRecord(d)) + '\n');
+      stdout.write(`${jsonLine(diffRecord(d))}\n`);
       return;
     }
     if (this.format === 'json') {
@@ -114,7 +123,7 @@ export class DiffPrinter {
     const c = colour();
     const s = d.summary;
     const what = `${d.change.padEnd(9)} ${placeholder(s) || `<${s.encoding}>`} ${s.namespace ? `${s.namespace}/` : ''}${s.name}`;
-    stdout.write((c ? c.bold(what) : what) + '\n');
+    stdout.write(`${c ? c.bold(what) : what}\n`);
     if (d.change !== 'modified') return;
     const from = d.from!;
     const to = d.to!;
@@ -125,11 +134,11 @@ export class DiffPrinter {
     }
     const label = (st: DiffState, v: typeof from) => `${s.key}\t${st.source}, revision ${v.kv.mod_revision}`;
     for (const line of unifiedDiff(yamlText(from.object), yamlText(to.object), [label(this.from, from), label(this.to, to)])) {
-      if (!c) stdout.write(line + '\n');
-      else if (line.startsWith('@@')) stdout.write(c.cyan(line) + '\n');
-      else if (line.startsWith('-')) stdout.write(c.red(line) + '\n');
-      else if (line.startsWith('+')) stdout.write(c.green(line) + '\n');
-      else stdout.write(line + '\n');
+      if (!c) stdout.write(`${line}\n`);
+      else if (line.startsWith('@@')) stdout.write(`${c.cyan(line)}\n`);
+      else if (line.startsWith('-')) stdout.write(`${c.red(line)}\n`);
+      else if (line.startsWith('+')) stdout.write(`${c.green(line)}\n`);
+      else stdout.write(`${line}\n`);
     }
   }
 
@@ -137,11 +146,15 @@ export class DiffPrinter {
     const state = (st: DiffState) => ({ source: st.source, revision: st.revision });
     const { added, deleted, modified } = this.counts;
     if (this.format === 'json') {
-      stdout.write(jsonText({ from: state(this.from), to: state(this.to), added, deleted, modified, changes: this.records }) + '\n');
+      stdout.write(`${jsonText({ from: state(this.from), to: state(this.to), added, deleted, modified, changes: this.records })}\n`);
     } else if (this.format === 'plain') {
       const total = added + deleted + modified;
       const states = `from ${this.from.source} (revision ${this.from.revision}) to ${this.to.source} (revision ${this.to.revision})`;
-      stdout.write(total === 0 ? `no objects changed ${states}\n` : `${total} object${total === 1 ? '' : 's'} changed ${states}: ${added} added, ${deleted} deleted, ${modified} modified\n`);
+      stdout.write(
+        total === 0
+          ? `no objects changed ${states}\n`
+          : `${total} object${total === 1 ? '' : 's'} changed ${states}: ${added} added, ${deleted} deleted, ${modified} modified\n`,
+      );
     }
   }
 }

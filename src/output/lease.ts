@@ -79,9 +79,9 @@ export class LeasePrinter {
         if (r.grantedTTL === 0n && r.TTL === -1n) return `lease ${hexId16(r.ID)} already expired\n`;
         let s = `lease ${hexId16(r.ID)} granted with TTL(${r.grantedTTL}s), remaining(${r.TTL}s)`;
         if (withKeys) s += `, attached keys([${r.keys.map((k) => k.toString('utf8')).join(' ')}])`;
-        return s + '\n';
+        return `${s}\n`;
       },
-      () => `"ID" : ${r.ID}\n"TTL" : ${r.TTL}\n"GrantedTTL" : ${r.grantedTTL}\n` + r.keys.map((k) => `"Key" : ${goQuote(k)}\n`).join(''),
+      () => `"ID" : ${r.ID}\n"TTL" : ${r.TTL}\n"GrantedTTL" : ${r.grantedTTL}\n${r.keys.map((k) => `"Key" : ${goQuote(k)}\n`).join('')}`,
     );
   }
 
@@ -89,7 +89,7 @@ export class LeasePrinter {
     this.wrapper(
       r.header,
       [`"leases":[${r.leases.map((l) => `{"id":${l.ID}}`).join(',')}]`],
-      () => `found ${r.leases.length} leases\n` + r.leases.map((l) => hexId16(l.ID) + '\n').join(''),
+      () => `found ${r.leases.length} leases\n${r.leases.map((l) => `${hexId16(l.ID)}\n`).join('')}`,
       () => r.leases.map((l) => `"ID" : ${l.ID}\n`).join(''),
     );
   }
@@ -99,7 +99,7 @@ export class LeasePrinter {
       case 'simple':
         return this.out.write(`lease ${hexId16(id)} revoked\n`);
       case 'json':
-        return this.out.write(pbJson(pb.HeaderOnly, r as Msg) + '\n');
+        return this.out.write(`${pbJson(pb.HeaderOnly, r as Msg)}\n`);
       case 'fields':
         return this.out.write(fieldsHeader(r.header));
       case 'protobuf':

@@ -10,7 +10,7 @@ export class SimplePrinter implements Printer {
   ) {}
 
   private line(b: Uint8Array): void {
-    if (this.opts.hex) this.out.write(hexEscape(b) + '\n');
+    if (this.opts.hex) this.out.write(`${hexEscape(b)}\n`);
     else this.out.line(b);
   }
 

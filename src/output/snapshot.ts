@@ -35,7 +35,7 @@ export class SnapshotPrinter {
     const row = [s.hash.toString(16), String(s.revision), String(s.totalKey), humanizeBytes(s.totalSize)];
     switch (this.format) {
       case 'simple':
-        return this.out.write(row.join(', ') + '\n');
+        return this.out.write(`${row.join(', ')}\n`);
       case 'json':
         return this.out.write(`{"hash":${s.hash},"revision":${s.revision},"totalKey":${s.totalKey},"totalSize":${s.totalSize}}\n`);
       case 'fields':
@@ -52,7 +52,7 @@ export class SnapshotPrinter {
     const row = [String(h.hash), String(h.revision), String(h.compactRevision)];
     switch (this.format) {
       case 'simple':
-        return this.out.write(row.join(', ') + '\n');
+        return this.out.write(`${row.join(', ')}\n`);
       case 'json':
         return this.out.write(`{"hash":${h.hash},"hashRevision":${h.revision},"compactRevision":${h.compactRevision}}\n`);
       case 'fields':

@@ -103,11 +103,11 @@ export function renderTable(header: string[], rows: string[][]): string {
     });
   const head = wrapRow(header.map(headerTitle));
   const body = rows.map(wrapRow);
-  const border = '+' + widths.map((w) => '-'.repeat(w + 2)).join('+') + '+\n';
+  const border = `+${widths.map((w) => '-'.repeat(w + 2)).join('+')}+\n`;
   const renderLines = (cells: string[][], align: (s: string, w: number) => string) => {
     const height = Math.max(...cells.map((c) => c.length));
     let out = '';
-    for (let l = 0; l < height; l++) out += '|' + cells.map((c, i) => ` ${align(c[l] ?? '', widths[i]!)} `).join('|') + '|\n';
+    for (let l = 0; l < height; l++) out += `|${cells.map((c, i) => ` ${align(c[l] ?? '', widths[i]!)} `).join('|')}|\n`;
     return out;
   };
   let out = border + renderLines(head, center) + border;

@@ -17,7 +17,11 @@ export function drawTable(format: 'plain' | 'table', head: string[], rawRows: st
   const widths = head.map((h, i) => rows.reduce((w, r) => Math.max(w, r[i]!.length), h.length));
   // Borderless, as kubectl prints: columns three spaces apart.
   if (format === 'plain') {
-    const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 3))).join('').trimEnd() + '\n';
+    const line = (r: string[]) =>
+      `${r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 3)))
+        .join('')
+        .trimEnd()}\n`;
     return [head, ...rows].map(line).join('');
   }
   // Loaded here: only these commands draw tables of their own.
@@ -33,11 +37,14 @@ export function drawTable(format: 'plain' | 'table', head: string[], rawRows: st
       colWidths: widths.map((w) => w + 2),
       // A chunk continues the one before: no border above it, and the
       // closing border only under the last.
-      chars: { ...(first ? {} : { top: '', 'top-mid': '', 'top-left': '', 'top-right': '' }), ...(last ? {} : { bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '' }) },
+      chars: {
+        ...(first ? {} : { top: '', 'top-mid': '', 'top-left': '', 'top-right': '' }),
+        ...(last ? {} : { bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '' }),
+      },
       style: { head: [], border: [] },
     });
     t.push(...rows.slice(i, i + CHUNK));
     out.push(t.toString());
   }
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }

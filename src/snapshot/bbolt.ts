@@ -150,7 +150,9 @@ export class BoltFile {
     this.meta = valid.reduce((a, b) => (b.txid > a.txid ? b : a));
     const need = this.meta.pgid * this.meta.pageSize;
     if (this.fileSize < need) {
-      throw new BoltError(`the file is truncated: its database needs ${need} bytes (${this.meta.pgid} pages of ${this.meta.pageSize}) but the file has ${this.fileSize}`);
+      throw new BoltError(
+        `the file is truncated: its database needs ${need} bytes (${this.meta.pgid} pages of ${this.meta.pageSize}) but the file has ${this.fileSize}`,
+      );
     }
   }
 

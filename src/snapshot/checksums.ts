@@ -23,15 +23,7 @@ export function crc32c(crc: number, b: Uint8Array): number {
   const end8 = b.length - (b.length % 8);
   for (; i < end8; i += 8) {
     const lo = (c ^ (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24))) >>> 0;
-    c =
-      t7[lo & 0xff]! ^
-      t6[(lo >>> 8) & 0xff]! ^
-      t5[(lo >>> 16) & 0xff]! ^
-      t4[lo >>> 24]! ^
-      t3[b[i + 4]!]! ^
-      t2[b[i + 5]!]! ^
-      t1[b[i + 6]!]! ^
-      t0[b[i + 7]!]!;
+    c = t7[lo & 0xff]! ^ t6[(lo >>> 8) & 0xff]! ^ t5[(lo >>> 16) & 0xff]! ^ t4[lo >>> 24]! ^ t3[b[i + 4]!]! ^ t2[b[i + 5]!]! ^ t1[b[i + 6]!]! ^ t0[b[i + 7]!]!;
   }
   for (; i < b.length; i++) c = t0[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;

@@ -68,7 +68,8 @@ export async function gunzipStream(path: string, onChunk: (b: Buffer) => void | 
     if (head.length < 2 * 65536) head = Buffer.concat([head, b.subarray(0, 2 * 65536 - head.length)]);
     if (limit === Infinity && head.length >= PAGE_HEADER + 64) {
       const m0 = parseMeta(head);
-      if (typeof m0 === 'string') throw new GzipError(`${path} does not hold an etcd snapshot: what it decompresses to is not a bbolt database (meta page: ${m0})`);
+      if (typeof m0 === 'string')
+        throw new GzipError(`${path} does not hold an etcd snapshot: what it decompresses to is not a bbolt database (meta page: ${m0})`);
       limit = Math.max(2, m0.pgid) * m0.pageSize + 32;
       if (head.length >= 2 * m0.pageSize) {
         const m1 = parseMeta(head.subarray(m0.pageSize));

@@ -32,7 +32,8 @@ export function hashKV(path: string, rev: bigint, shown = path): KvHash {
   // A running member holds bbolt's lock and rewrites pages as it goes: a
   // read then could mix two states. (etcdutl waits for the lock, forever.)
   const pid = lockHolder(path);
-  if (pid !== undefined) throw new SnapshotError(`${shown} is in use by a running process (pid ${pid}, an etcd member?): ask the member with \`endpoint hashkv\`, or stop it first`);
+  if (pid !== undefined)
+    throw new SnapshotError(`${shown} is in use by a running process (pid ${pid}, an etcd member?): ask the member with \`endpoint hashkv\`, or stop it first`);
   const db = openSnapshotDb(path, shown);
   try {
     const buckets = new Map([...db.buckets()].map((b) => [b.key.toString('latin1'), b.value]));

@@ -43,7 +43,8 @@ export function keyOf(value: Buffer): Buffer {
 }
 
 // A record of the key bucket that does not decode, named by its revision.
-const undecodable = (rev: Buffer, e: unknown) => `revision ${rev.length >= 8 ? rev.readBigUInt64BE(0) : '?'}: the stored key-value does not decode (${(e as Error).message})`;
+const undecodable = (rev: Buffer, e: unknown) =>
+  `revision ${rev.length >= 8 ? rev.readBigUInt64BE(0) : '?'}: the stored key-value does not decode (${(e as Error).message})`;
 
 // The file's sha256 trailer, where it has one (a member's db has none),
 // is checked on a worker thread while the keys are read: `trailer`

@@ -13,13 +13,15 @@ export interface RestoreMember {
 
 // sha1 of the sorted peer URLs and the token; its first 8 bytes, big-endian.
 export function memberId(peerURLs: string[], token: string): bigint {
-  const sum = createHash('sha1').update([...peerURLs].sort().join('') + token).digest();
+  const sum = createHash('sha1')
+    .update([...peerURLs].sort().join('') + token)
+    .digest();
   return sum.readBigUInt64BE(0);
 }
 
 export function clusterId(ids: bigint[]): bigint {
   const b = Buffer.alloc(8 * ids.length);
-  [...ids].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)).forEach((id, i) => b.writeBigUInt64BE(id, i * 8));
+  for (const [i, id] of [...ids].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)).entries()) b.writeBigUInt64BE(id, i * 8);
   return createHash('sha1').update(b).digest().readBigUInt64BE(0);
 }
 

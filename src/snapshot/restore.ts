@@ -72,10 +72,13 @@ async function checkAdvertised(name: string, advertised: string[], mine: string[
   const asCluster = advertised.map((u) => `${name}=${u}`).join(',');
   const notAdvertised = mine.filter((u) => !advertised.includes(u));
   if (notAdvertised.length) {
-    throw new SnapshotError(`--initial-cluster has ${notAdvertised.map((u) => `${name}=${u}`).join(',')} but missing from --initial-advertise-peer-urls=${advertised.join(',')} (${why})`);
+    throw new SnapshotError(
+      `--initial-cluster has ${notAdvertised.map((u) => `${name}=${u}`).join(',')} but missing from --initial-advertise-peer-urls=${advertised.join(',')} (${why})`,
+    );
   }
   const notInCluster = advertised.filter((u) => !mine.includes(u));
-  if (notInCluster.length) throw new SnapshotError(`--initial-advertise-peer-urls has ${notInCluster.join(',')} but missing from --initial-cluster=${asCluster}`);
+  if (notInCluster.length)
+    throw new SnapshotError(`--initial-advertise-peer-urls has ${notInCluster.join(',')} but missing from --initial-cluster=${asCluster}`);
   throw new SnapshotError(`failed to resolve ${advertised.join(',')} to match --initial-cluster=${asCluster} (${why})`);
 }
 
@@ -165,7 +168,8 @@ async function copyDb(src: string, dst: string, skipHashCheck: boolean): Promise
     if ('rest' in end) {
       if (!skipHashCheck) throw new SnapshotError('snapshot missing hash but --skip-hash-check=false');
       write(end.rest);
-    } else if (!skipHashCheck && !end.digest.equals(end.trailer)) throw new SnapshotError(`expected sha256 ${goBytes(end.trailer)}, got ${goBytes(end.digest)}`);
+    } else if (!skipHashCheck && !end.digest.equals(end.trailer))
+      throw new SnapshotError(`expected sha256 ${goBytes(end.trailer)}, got ${goBytes(end.digest)}`);
     try {
       fsyncSync(to);
     } catch (e) {
@@ -179,7 +183,10 @@ async function copyDb(src: string, dst: string, skipHashCheck: boolean): Promise
     try {
       dbStatus(dst, statSync(dst).size);
     } catch (e) {
-      if (e instanceof SnapshotError) throw new SnapshotError(`${src} is not a usable snapshot (--skip-hash-check skips the sha256, not the structure): ${e.message.replace(`${dst} is not a usable snapshot: `, '')}`);
+      if (e instanceof SnapshotError)
+        throw new SnapshotError(
+          `${src} is not a usable snapshot (--skip-hash-check skips the sha256, not the structure): ${e.message.replace(`${dst} is not a usable snapshot: `, '')}`,
+        );
       throw e;
     }
   }
@@ -234,7 +241,10 @@ function rewriteDb(path: string, all: RestoreMember[], bump: bigint, markCompact
       if (markCompacted) put('scheduledCompactRev', bumped);
     }
     top.set('meta', bucketValue('meta', [...meta.values()].sort(byKey)));
-    top.set('members', bucketValue('members', all.map((m) => ({ flags: 0, key: Buffer.from(m.id.toString(16)), value: Buffer.from(memberJson(m)) })).sort(byKey)));
+    top.set(
+      'members',
+      bucketValue('members', all.map((m) => ({ flags: 0, key: Buffer.from(m.id.toString(16)), value: Buffer.from(memberJson(m)) })).sort(byKey)),
+    );
     top.set('members_removed', bucketValue('members_removed', []));
 
     const rootItems = [...top].map(([name, value]) => ({ flags: BUCKET_LEAF, key: Buffer.from(name, 'latin1'), value })).sort(byKey);
@@ -316,7 +326,12 @@ export async function restore(o: RestoreOptions): Promise<void> {
   const nested = within(dataFinal, walFinal);
   const dataTmp = temporary(dataFinal);
   const walTmp = nested ? join(dataTmp, relative(dataFinal, walFinal)) : temporary(walFinal);
-  const renames: [string, string][] = nested ? [[dataTmp, dataFinal]] : [[walTmp, walFinal], [dataTmp, dataFinal]];
+  const renames: [string, string][] = nested
+    ? [[dataTmp, dataFinal]]
+    : [
+        [walTmp, walFinal],
+        [dataTmp, dataFinal],
+      ];
   const placed: string[] = [];
   sweepLeftovers(dataFinal);
   if (!nested) sweepLeftovers(walFinal);

@@ -66,7 +66,9 @@ export class SnapshotWriter {
     if (!('trailer' in end)) throw new SnapshotError(`sha256 checksum not found [bytes: ${this.size}]`);
     const { trailer, digest } = end;
     if (!digest.equals(trailer)) {
-      throw new SnapshotError(`the received snapshot is corrupt: its sha256 trailer says ${trailer.toString('hex')} but the data hashes to ${digest.toString('hex')}`);
+      throw new SnapshotError(
+        `the received snapshot is corrupt: its sha256 trailer says ${trailer.toString('hex')} but the data hashes to ${digest.toString('hex')}`,
+      );
     }
     const { revision, totalKey } = this.summary.finish();
     this.gzip?.end();

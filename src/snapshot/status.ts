@@ -80,7 +80,8 @@ export function readTrailer(path: string, size: number): Buffer {
 }
 
 // One wording for a trailer that does not match, wherever it is checked.
-const trailerMismatch = (want: string, got: string) => new SnapshotError(`snapshot file is corrupt: its sha256 trailer says ${want} but its content hashes to ${got}`);
+const trailerMismatch = (want: string, got: string) =>
+  new SnapshotError(`snapshot file is corrupt: its sha256 trailer says ${want} but its content hashes to ${got}`);
 
 // Whether the file behind `db` ends in a sha256 trailer of its database
 // (a member's db file has none).

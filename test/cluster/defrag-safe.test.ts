@@ -38,7 +38,9 @@ interface Status {
 async function statuses(): Promise<Map<string, Status>> {
   const r = await ours([all(), 'endpoint', 'status', '-w', 'json']);
   const out = new Map<string, Status>();
-  for (const m of r.stdout.toString().matchAll(/"Endpoint":"([^"]+)","Status":\{"header":\{"cluster_id":\d+,"member_id":(\d+),[^}]*\},"version":"[^"]*","dbSize":(\d+),"leader":(\d+)/g)) {
+  for (const m of r.stdout
+    .toString()
+    .matchAll(/"Endpoint":"([^"]+)","Status":\{"header":\{"cluster_id":\d+,"member_id":(\d+),[^}]*\},"version":"[^"]*","dbSize":(\d+),"leader":(\d+)/g)) {
     out.set(m[1]!, { member: BigInt(m[2]!), leader: BigInt(m[4]!), dbSize: Number(m[3]) });
   }
   return out;
@@ -108,7 +110,10 @@ describe('defrag --cluster --safe', () => {
     const r = await ours([all(), 'defrag', '--cluster', '--move-leader', '-w', 'json']);
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout.toString()) as { members: { endpoint: string; result: string; idHex: string }[] };
-    assert.deepEqual(report.members.map((m) => m.result), ['done', 'done', 'done']);
+    assert.deepEqual(
+      report.members.map((m) => m.result),
+      ['done', 'done', 'done'],
+    );
     assert.notEqual((await leader()).name, old.name);
     const runs = defrags(old);
     assert.equal(runs.length, 2);
@@ -132,8 +137,14 @@ describe('defrag --cluster --safe', () => {
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout.toString()) as { members: { endpoint: string; result: string }[] };
     const results = new Map(report.members.map((m) => [m.endpoint, m.result]));
-    assert.deepEqual(cl.members.map((m) => results.get(`http://${m.endpoint}`)), cl.members.map((m) => (m === big ? 'done' : 'skipped')));
-    assert.deepEqual(cl.members.map((m) => defrags(m).length), counts.map((c, i) => (i === 0 ? c + 1 : c)));
+    assert.deepEqual(
+      cl.members.map((m) => results.get(`http://${m.endpoint}`)),
+      cl.members.map((m) => (m === big ? 'done' : 'skipped')),
+    );
+    assert.deepEqual(
+      cl.members.map((m) => defrags(m).length),
+      counts.map((c, i) => (i === 0 ? c + 1 : c)),
+    );
   });
 
   test('a bad rule is refused before anything runs, pointing at the token', async () => {
@@ -157,7 +168,10 @@ describe('defrag --cluster --safe', () => {
       assert.equal(r.code, 1);
       assert.match(r.stderr, new RegExp(`etcdctl-ts: member ${down.name} \\(http://${down.endpoint}\\): unreachable or not serving`));
       assert.deepEqual(errorLines(r.stderr), ['Error: refusing to defragment: 1 of 3 members is not healthy; no member was touched']);
-      assert.deepEqual(cl.members.slice(0, 2).map((m) => defrags(m).length), counts.slice(0, 2));
+      assert.deepEqual(
+        cl.members.slice(0, 2).map((m) => defrags(m).length),
+        counts.slice(0, 2),
+      );
     } finally {
       await down.start();
     }
@@ -179,11 +193,18 @@ describe('defrag --safe when it matters', () => {
 
   test('dbQuota is the quota a 3.6+ server reports, else --etcd-storage-quota-bytes (2 GiB by default)', async () => {
     const own = atLeast('3.6');
-    for (const [flag, want] of [[[], own ? QUOTA : 2 * 1024 ** 3], [['--etcd-storage-quota-bytes=1048576'], own ? QUOTA : 1048576]] as const) {
+    for (const [flag, want] of [
+      [[], own ? QUOTA : 2 * 1024 ** 3],
+      [['--etcd-storage-quota-bytes=1048576'], own ? QUOTA : 1048576],
+    ] as const) {
       const r = await ours([eps(), 'defrag', '--cluster', '--dry-run', '-w', 'json', `--defrag-rule=dbQuota == ${want}`, ...flag]);
       assert.equal(r.code, 0, r.stderr);
       const report = JSON.parse(r.stdout.toString()) as { members: { result: string; dbQuota: number }[] };
-      assert.deepEqual(report.members.map((m) => [m.result, m.dbQuota]), small.members.map(() => ['planned', want]), flag.join(' '));
+      assert.deepEqual(
+        report.members.map((m) => [m.result, m.dbQuota]),
+        small.members.map(() => ['planned', want]),
+        flag.join(' '),
+      );
     }
   });
 
@@ -215,7 +236,10 @@ describe('defrag --safe when it matters', () => {
       assert.equal(await run.exited, 1);
       assert.match(run.err(), new RegExp(`^Failed to defragment member ${victim.name} \\([0-9a-f]+\\) at http://${victim.endpoint}: `, 'm'));
       assert.match(run.out(), /not started/);
-      const rest = small.members.filter((m) => m !== victim).map((m) => m.endpoint).join(',');
+      const rest = small.members
+        .filter((m) => m !== victim)
+        .map((m) => m.endpoint)
+        .join(',');
       const health = await etcdctl([`--endpoints=${rest}`, 'endpoint', 'health']);
       assert.equal(health.code, 0, health.stderr);
     } finally {

@@ -76,7 +76,9 @@ describe('downgrade answers, as etcdctl 3.6 prints them', () => {
   });
 });
 
-describe(`a downgrade under way${atLeast('3.6') ? '' : ' (3.6+ only: earlier servers have no storage version to lower)'}`, { skip: !atLeast('3.6') && 'storage versions are new in 3.6' }, () => {
+describe(`a downgrade under way${atLeast('3.6') ? '' : ' (3.6+ only: earlier servers have no storage version to lower)'}`, {
+  skip: !atLeast('3.6') && 'storage versions are new in 3.6',
+}, () => {
   let cl: EtcdCluster;
   before(async () => {
     cl = await startCluster(3);
@@ -108,7 +110,11 @@ describe(`a downgrade under way${atLeast('3.6') ? '' : ' (3.6+ only: earlier ser
       await until(second.endpoints, (s) => s.Status.downgradeInfo?.enabled === true, 'downgrade enabled');
       const cancelled = await ours([ep, 'downgrade', 'cancel']);
       assert.deepEqual([cancelled.code, cancelled.stdout.toString()], [0, `Downgrade cancel success, cluster version ${server().minor}\n`]);
-      await until(second.endpoints, (s) => s.Status.downgradeInfo?.enabled === undefined && s.Status.storageVersion === `${server().minor}.0`, 'downgrade cancelled');
+      await until(
+        second.endpoints,
+        (s) => s.Status.downgradeInfo?.enabled === undefined && s.Status.storageVersion === `${server().minor}.0`,
+        'downgrade cancelled',
+      );
       // With none under way, a new one may be validated again.
       assert.equal((await ours([ep, 'downgrade', 'validate', below()])).code, 0);
     } finally {

@@ -27,7 +27,9 @@ const endpointsFrom = (first: EtcdServer) => `--endpoints=${[first, ...cl.member
 // The member that says it leads, among `among`; undefined while none does.
 async function findLeader(among: EtcdServer[]): Promise<EtcdServer | undefined> {
   const r = await etcdctl([`--endpoints=${among.map((m) => m.endpoint).join(',')}`, 'endpoint', 'status', '-w', 'json']);
-  for (const m of r.stdout.toString().matchAll(/"Endpoint":"([^"]+)","Status":\{"header":\{"cluster_id":\d+,"member_id":(\d+),[^}]*\},"version":"[^"]*","dbSize":\d+,"leader":(\d+)/g)) {
+  for (const m of r.stdout
+    .toString()
+    .matchAll(/"Endpoint":"([^"]+)","Status":\{"header":\{"cluster_id":\d+,"member_id":(\d+),[^}]*\},"version":"[^"]*","dbSize":\d+,"leader":(\d+)/g)) {
     if (m[2] === m[3]) return cl.members.find((s) => s.endpoint === m[1])!;
   }
   return undefined;
@@ -89,7 +91,10 @@ describe('quorum lost', () => {
       assert.match(line!, /^Error: (context deadline exceeded|etcdserver: request timed out.*)$/);
       for (const m of dead) assert.match(got.stderr, new RegExp(`^etcdctl-ts: nothing is listening at ${m.endpoint} \\(connection refused\\)`, 'm'));
       if (line === 'Error: context deadline exceeded') {
-        assert.match(got.stderr, new RegExp(`^etcdctl-ts: ${live.endpoint} accepted the request but gave no answer in time: the cluster may have no leader`, 'm'));
+        assert.match(
+          got.stderr,
+          new RegExp(`^etcdctl-ts: ${live.endpoint} accepted the request but gave no answer in time: the cluster may have no leader`, 'm'),
+        );
       }
       // member list --consistency: s is the survivor's own view; l (the
       // default) needs the leader on 3.5+ servers, and 3.4 ignores it.
@@ -151,14 +156,17 @@ function requestWaiting(port: number): boolean {
 }
 
 describe('a paged read outlives its member', () => {
-  test('the member serving a paged get is killed (SIGKILL) or stopped (SIGTERM) with a page request under way: the output is whole and identical to etcdctl\'s', async () => {
+  test("the member serving a paged get is killed (SIGKILL) or stopped (SIGTERM) with a page request under way: the output is whole and identical to etcdctl's", async () => {
     // 20,000 keys of about 100 bytes: far more than a pipe holds.
     const all = `--endpoints=${cl.endpoints}`;
     for (let t = 0; t < 160; t++) {
       const ops = Array.from({ length: 125 }, (_, i) => `put pg/${String(t * 125 + i).padStart(6, '0')} ${'p'.repeat(90)}${i}`);
       assert.equal((await etcdctl([all, 'txn'], { stdin: `\n${ops.join('\n')}\n\n\n` })).code, 0);
     }
-    for (const [format, signal] of [['simple', 'SIGKILL'], ['json', 'SIGTERM']] as const) {
+    for (const [format, signal] of [
+      ['simple', 'SIGKILL'],
+      ['json', 'SIGTERM'],
+    ] as const) {
       const serving = cl.members[0]!;
       const others = cl.members.filter((m) => m !== serving);
       const args = ['get', 'pg/', '--prefix', `-w=${format}`];
@@ -195,7 +203,10 @@ describe('a paged read outlives its member', () => {
         const got = Buffer.concat(out).toString();
         // The header names the member that answered the first page: compare the rest.
         if (format === 'json') {
-          const [g, w] = [JSON.parse(got) as { header: { revision: number }; kvs: unknown[]; count: number }, JSON.parse(want.stdout.toString()) as { kvs: unknown[]; count: number }];
+          const [g, w] = [
+            JSON.parse(got) as { header: { revision: number }; kvs: unknown[]; count: number },
+            JSON.parse(want.stdout.toString()) as { kvs: unknown[]; count: number },
+          ];
           assert.deepEqual([g.kvs, g.count], [w.kvs, w.count]);
         } else assert.equal(got, want.stdout.toString());
       } finally {

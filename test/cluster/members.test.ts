@@ -72,7 +72,10 @@ describe('member list and endpoint commands, every format', () => {
       const [ref, got] = await both([one(), 'endpoint', 'health', '--cluster', '-w', w]);
       assert.equal(got.code, 0, got.stderr);
       assert.equal(ref.code, 0);
-      const norm = (s: string) => maskTook(w === 'json' ? JSON.stringify(JSON.parse(s).sort((a: { endpoint: string }, b: { endpoint: string }) => a.endpoint.localeCompare(b.endpoint))) : s);
+      const norm = (s: string) =>
+        maskTook(
+          w === 'json' ? JSON.stringify(JSON.parse(s).sort((a: { endpoint: string }, b: { endpoint: string }) => a.endpoint.localeCompare(b.endpoint))) : s,
+        );
       assert.equal(norm(got.stdout.toString()), norm(ref.stdout.toString()));
     });
   }
@@ -81,7 +84,13 @@ describe('member list and endpoint commands, every format', () => {
     const [ref, got] = await both([all(), 'endpoint', 'health']);
     assert.equal(got.code, 0);
     // etcdctl 3.4 writes these lines to stderr; 3.5 moved them to stdout.
-    const lines = (s: string) => maskTook(s.split('\n').filter((l) => l.includes(' is healthy')).join('\n'));
+    const lines = (s: string) =>
+      maskTook(
+        s
+          .split('\n')
+          .filter((l) => l.includes(' is healthy'))
+          .join('\n'),
+      );
     assert.equal(lines(got.stdout.toString()), lines(ref.stderr));
     assert.equal(got.stdout.toString().trim().split('\n').length, 3);
   });
@@ -150,7 +159,10 @@ describe('member add, update, promote and remove', () => {
     const r = await run([one(), 'member', 'add', 'newbie', `--peer-urls=${url}`, '--learner', ...extra]);
     assert.equal(r.code, 0, r.stderr);
     const list = await etcdctl([one(), 'member', 'list']);
-    const line = list.stdout.toString().split('\n').find((l) => l.includes(url))!;
+    const line = list.stdout
+      .toString()
+      .split('\n')
+      .find((l) => l.includes(url))!;
     const id = line.split(',')[0]!;
     assert.match(line, /, unstarted, , .*, true$/);
     // A learner that never started is not in sync: promote must fail alike on both.
@@ -177,7 +189,10 @@ describe('member add, update, promote and remove', () => {
     const ref = await addLearner(etcdctl, []);
     const got = await addLearner(ours, []);
     assert.equal(got.out, ref.out);
-    assert.match(got.out, /ETCD_INITIAL_CLUSTER=".*newbie=http:\/\/127\.0\.0\.1:PORT.*"\nETCD_INITIAL_ADVERTISE_PEER_URLS="http:\/\/127\.0\.0\.1:PORT"\nETCD_INITIAL_CLUSTER_STATE="existing"\n/);
+    assert.match(
+      got.out,
+      /ETCD_INITIAL_CLUSTER=".*newbie=http:\/\/127\.0\.0\.1:PORT.*"\nETCD_INITIAL_ADVERTISE_PEER_URLS="http:\/\/127\.0\.0\.1:PORT"\nETCD_INITIAL_CLUSTER_STATE="existing"\n/,
+    );
   });
 
   test('json output', async () => {
@@ -194,7 +209,11 @@ describe('member add, update, promote and remove', () => {
     assert.equal(r.code, 4);
     assert.deepEqual(errorLines(r.stderr), ['Error: fields not supported as output format']);
     const list = await ours([one(), 'member', 'list']);
-    const id = list.stdout.toString().split('\n').find((l) => l.includes(url))!.split(',')[0]!;
+    const id = list.stdout
+      .toString()
+      .split('\n')
+      .find((l) => l.includes(url))!
+      .split(',')[0]!;
     assert.equal((await ours([one(), 'member', 'remove', id])).code, 0);
   });
 
@@ -204,7 +223,11 @@ describe('member add, update, promote and remove', () => {
 describe('move-leader', () => {
   async function leader(): Promise<{ id: string; follower: string }> {
     const r = await etcdctl([all(), 'endpoint', 'status']);
-    const rows = r.stdout.toString().trim().split('\n').map((l) => l.split(', '));
+    const rows = r.stdout
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => l.split(', '));
     return { id: rows.find((x) => x[4] === 'true')![1]!, follower: rows.find((x) => x[4] === 'false')![1]! };
   }
 
@@ -220,7 +243,11 @@ describe('move-leader', () => {
 
   test('no leader among the endpoints', async () => {
     const { id, follower } = await leader();
-    const rows = (await etcdctl([all(), 'endpoint', 'status'])).stdout.toString().trim().split('\n').map((l) => l.split(', '));
+    const rows = (await etcdctl([all(), 'endpoint', 'status'])).stdout
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => l.split(', '));
     const ep = rows.find((x) => x[1] === follower)![0]!;
     await same([`--endpoints=${ep}`, 'move-leader', id]);
   });
@@ -256,7 +283,13 @@ describe('one member stopped', () => {
   test('defrag --cluster defragments the live members and exits 1', async () => {
     const [ref, got] = await both([one(), t, 'defrag', '--cluster']);
     assert.equal(got.stdout.toString(), ref.stdout.toString());
-    assert.equal(got.stdout.toString().split('\n').filter((l) => l.startsWith('Finished')).length, 2);
+    assert.equal(
+      got.stdout
+        .toString()
+        .split('\n')
+        .filter((l) => l.startsWith('Finished')).length,
+      2,
+    );
     assert.equal(got.code, 1);
     assert.equal(ref.code, 1);
     assert.ok(got.stderr.includes(`Failed to defragment etcd member[http://${dead().endpoint}] (context deadline exceeded)`));
@@ -273,7 +306,13 @@ describe('one member stopped', () => {
     const got = await ours([all(), t, 'endpoint', 'health']);
     assert.equal(got.code, 1);
     assert.ok(got.stdout.toString().includes(`${dead().endpoint} is unhealthy: failed to commit proposal: context deadline exceeded\n`));
-    assert.equal(got.stdout.toString().split('\n').filter((l) => l.includes(' is healthy')).length, 2);
+    assert.equal(
+      got.stdout
+        .toString()
+        .split('\n')
+        .filter((l) => l.includes(' is healthy')).length,
+      2,
+    );
     assert.deepEqual(errorLines(got.stderr), ['Error: unhealthy cluster']);
   });
 });

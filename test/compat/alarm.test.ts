@@ -44,7 +44,7 @@ describe('NOSPACE', () => {
     assert.match(list.stdout.toString(), /^memberID:\d+ alarm:NOSPACE \n$/);
   });
 
-  test('a write is refused with etcdctl\'s error, and the way out is named', async () => {
+  test("a write is refused with etcdctl's error, and the way out is named", async () => {
     await same(['put', '/more', 'v']);
     const got = await ours([ep(), 'put', '/more', 'v']);
     assert.equal(got.code, 1);

@@ -39,7 +39,9 @@ describe(`check datascale${onEdge() ? '' : ` (${EDGES_ONLY})`}`, { skip: !onEdge
     assert.equal(skeleton(got.stdout.toString()), skeleton(ref.stdout.toString()));
     assert.match(
       got.stdout.toString(),
-      new RegExp(`^Start data scale check for work load \\[10000 key-value pairs, 1024 bytes per key-value, 50 concurrent clients\\]\\.\nCompacting with revision (\\d+)\nCompacted with revision \\1\nDefragmenting "${srv.endpoint}"\nDefragmented "${srv.endpoint}"\nPASS: Approximate system memory used : -?\\d+\\.\\d\\d MB\\.\n$`),
+      new RegExp(
+        `^Start data scale check for work load \\[10000 key-value pairs, 1024 bytes per key-value, 50 concurrent clients\\]\\.\nCompacting with revision (\\d+)\nCompacted with revision \\1\nDefragmenting "${srv.endpoint}"\nDefragmented "${srv.endpoint}"\nPASS: Approximate system memory used : -?\\d+\\.\\d\\d MB\\.\n$`,
+      ),
     );
     assert.equal(got.stderr, '');
     assert.equal(await count('/etcdctl-check-datascale/'), 0);
@@ -76,7 +78,7 @@ describe(`check datascale${onEdge() ? '' : ` (${EDGES_ONLY})`}`, { skip: !onEdge
 });
 
 describe(`check perf${onEdge() ? '' : ` (${EDGES_ONLY})`}`, { skip: !onEdge() && EDGES_ONLY }, () => {
-  test('a 60 s load: etcdctl\'s result lines, exit code by verdict, keys removed', async () => {
+  test("a 60 s load: etcdctl's result lines, exit code by verdict, keys removed", async () => {
     const got = await ours([ep(), 'check', 'perf', '--prefix=/perf/', '--auto-compact'], { timeoutMs: 150000 });
     const out = got.stdout.toString();
     const m = new RegExp(
@@ -105,7 +107,10 @@ describe('refusals, as etcdctl', () => {
   test('an unknown load and a prefix that has keys', async () => {
     await etcdctl([ep(), 'put', '/used/x', '1']);
     for (const sub of ['perf', 'datascale']) {
-      for (const args of [[ep(), 'check', sub, '--load=bogus'], [ep(), 'check', sub, '--prefix=/used/']]) {
+      for (const args of [
+        [ep(), 'check', sub, '--load=bogus'],
+        [ep(), 'check', sub, '--prefix=/used/'],
+      ]) {
         const [ref, got] = await Promise.all([etcdctl(args), ours(args)]);
         assert.deepEqual(errorLines(got.stderr), errorLines(ref.stderr), args.join(' '));
         assert.equal(got.code, ref.code);

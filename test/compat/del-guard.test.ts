@@ -51,15 +51,27 @@ describe('del --dry-run', () => {
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.toString().split('\n');
     assert.equal(lines[0], '25 keys would be deleted (dry run: nothing was deleted)');
-    assert.deepEqual(lines.slice(1, 11), Array.from({ length: 10 }, (_, i) => `dry/${String(i).padStart(5, '0')}`));
+    assert.deepEqual(
+      lines.slice(1, 11),
+      Array.from({ length: 10 }, (_, i) => `dry/${String(i).padStart(5, '0')}`),
+    );
     assert.equal(lines[11], '… and 15 more');
-    const j = JSON.parse((await ours([at(), 'del', 'dry/00003', 'dry/00007', '--dry-run', '-w', 'json'])).stdout.toString()) as { count: number; first: { key: string }[] };
+    const j = JSON.parse((await ours([at(), 'del', 'dry/00003', 'dry/00007', '--dry-run', '-w', 'json'])).stdout.toString()) as {
+      count: number;
+      first: { key: string }[];
+    };
     assert.equal(j.count, 4);
-    assert.deepEqual(j.first.map((k) => k.key), ['dry/00003', 'dry/00004', 'dry/00005', 'dry/00006']);
+    assert.deepEqual(
+      j.first.map((k) => k.key),
+      ['dry/00003', 'dry/00004', 'dry/00005', 'dry/00006'],
+    );
     // Formats it has no report in are refused, not answered with the human text.
     for (const format of ['fields', 'protobuf', 'table']) {
       const x = await ours([at(), 'del', 'dry/', '--prefix', '--dry-run', '-w', format]);
-      assert.deepEqual([x.code, x.stdout.toString(), errorLines(x.stderr)], [4, '', [`Error: ${format} not supported as output format with --dry-run (it writes simple and json)`]]);
+      assert.deepEqual(
+        [x.code, x.stdout.toString(), errorLines(x.stderr)],
+        [4, '', [`Error: ${format} not supported as output format with --dry-run (it writes simple and json)`]],
+      );
     }
     assert.equal(await count('dry/'), 25);
   });

@@ -14,17 +14,22 @@ function sections(text: string): Sections {
   let name = '';
   for (const line of text.split('\n')) {
     if (/^[A-Z][A-Z ]+:$/.test(line)) name = line;
-    else out.set(name, (out.get(name) ?? '') + line + '\n');
+    else out.set(name, `${(out.get(name) ?? '') + line}\n`);
   }
   return out;
 }
 
-const flagNames = (s: string | undefined) => (s ?? '').split('\n').map((l) => /^ {2}(?:-\w, )?\s*(--[\w-]+)/.exec(l)?.[1]).filter((n): n is string => n !== undefined);
+const flagNames = (s: string | undefined) =>
+  (s ?? '')
+    .split('\n')
+    .map((l) => /^ {2}(?:-\w, )?\s*(--[\w-]+)/.exec(l)?.[1])
+    .filter((n): n is string => n !== undefined);
 
 // etcdctl 3.4.23 lists cobra's own completion subcommands and v2 `migrate`;
 // etcdctl-ts has one `completion` command, 3.5's `auth status`, 3.6's `downgrade`, 3.7's `options`, `k8s`, `snapshot list` and `snapshot hashkv`.
 const ONLY_THEIRS = /^\t(completion (bash|fish|powershell|zsh)|migrate)\t/;
-const ONLY_OURS = /^\t(?:(completion|auth status|status)\t+(Generate completion script|Returns authentication status)|k8s(?: (?:get|ls|usage|watch|diff))?\t+\S.*|(?:snapshot )?list\t+Lists and verifies the snapshot files in a directory \(etcdctl-ts\)|options\t+Show the global command-line flags|downgrade (?:cancel|enable|validate)\t+\S.*|(?:snapshot )?hashkv\t+Prints the KV history hash of a snapshot or db file \(etcdutl 3\.6\))$/;
+const ONLY_OURS =
+  /^\t(?:(completion|auth status|status)\t+(Generate completion script|Returns authentication status)|k8s(?: (?:get|ls|usage|watch|diff))?\t+\S.*|(?:snapshot )?list\t+Lists and verifies the snapshot files in a directory \(etcdctl-ts\)|options\t+Show the global command-line flags|downgrade (?:cancel|enable|validate)\t+\S.*|(?:snapshot )?hashkv\t+Prints the KV history hash of a snapshot or db file \(etcdutl 3\.6\))$/;
 
 async function compare(args: string[]): Promise<void> {
   const [ref, got] = await Promise.all([etcdctl(args), ours(args)]);
@@ -36,7 +41,11 @@ async function compare(args: string[]): Promise<void> {
   for (const s of ['', 'NAME:', 'USAGE:', 'VERSION:', 'API VERSION:']) assert.equal(b.get(s), a.get(s), `${label}: ${s}`);
   if (a.has('DESCRIPTION:')) assert.ok(b.has('DESCRIPTION:'), `${label}: no DESCRIPTION`);
   const cmds = (t: string | undefined) => (t ?? '').split('\n');
-  assert.deepEqual(cmds(b.get('COMMANDS:')).filter((l) => !ONLY_OURS.test(l)), cmds(a.get('COMMANDS:')).filter((l) => !ONLY_THEIRS.test(l)), `${label}: COMMANDS`);
+  assert.deepEqual(
+    cmds(b.get('COMMANDS:')).filter((l) => !ONLY_OURS.test(l)),
+    cmds(a.get('COMMANDS:')).filter((l) => !ONLY_THEIRS.test(l)),
+    `${label}: COMMANDS`,
+  );
   for (const s of ['OPTIONS:', 'GLOBAL OPTIONS:']) {
     const mine = new Set(flagNames(b.get(s)));
     for (const f of flagNames(a.get(s))) assert.ok(mine.has(f), `${label}: ${s} lacks ${f}`);
@@ -73,7 +82,7 @@ describe('help as etcdctl prints it', () => {
     assert.match(got.stdout.toString(), /^NAME:\n\tetcdctl - /);
   });
 
-  test('options lists the global flags in etcdctl 3.7\'s layout', async () => {
+  test("options lists the global flags in etcdctl 3.7's layout", async () => {
     const [ref, got] = await Promise.all([exec(SERVERS['3.7'].etcdctl, ['options']), ours(['options'])]);
     assert.equal(got.code, 0);
     const [a, b] = [ref.stdout.toString().split('\n'), got.stdout.toString().split('\n')];

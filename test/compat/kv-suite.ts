@@ -25,15 +25,26 @@ export function kvSuite(mode: 'plain' | 'tls'): void {
   // Connection flags for a server, with extra endpoints listed first.
   const conn = (s: EtcdServer, first: string[] = []): string[] => {
     if (!tls) return [`--endpoints=${[...first, s.endpoint].join(',')}`];
-    return [`--endpoints=${[...first, s.endpoint].map((e) => `https://${e}`).join(',')}`, `--cacert=${tls.ca}`, `--cert=${tls.clientCert}`, `--key=${tls.clientKey}`];
+    return [
+      `--endpoints=${[...first, s.endpoint].map((e) => `https://${e}`).join(',')}`,
+      `--cacert=${tls.ca}`,
+      `--cert=${tls.clientCert}`,
+      `--key=${tls.clientKey}`,
+    ];
   };
   // The same through ETCDCTL_* variables.
   const connEnv = (s: EtcdServer): Record<string, string> =>
-    tls ? { ETCDCTL_ENDPOINTS: `https://${s.endpoint}`, ETCDCTL_CACERT: tls.ca, ETCDCTL_CERT: tls.clientCert!, ETCDCTL_KEY: tls.clientKey! } : { ETCDCTL_ENDPOINTS: s.endpoint };
+    tls
+      ? { ETCDCTL_ENDPOINTS: `https://${s.endpoint}`, ETCDCTL_CACERT: tls.ca, ETCDCTL_CERT: tls.clientCert!, ETCDCTL_KEY: tls.clientKey! }
+      : { ETCDCTL_ENDPOINTS: s.endpoint };
 
   // etcdctl 3.4 names txn's oneof responses in Go style; 3.5+, and etcdctl-ts, use the proto names.
   const TXN_JSON_35 = (s: string) =>
-    s.replace(/"ResponsePut":/g, '"response_put":').replace(/"ResponseRange":/g, '"response_range":').replace(/"ResponseDeleteRange":/g, '"response_delete_range":').replace(/"ResponseTxn":/g, '"response_txn":');
+    s
+      .replace(/"ResponsePut":/g, '"response_put":')
+      .replace(/"ResponseRange":/g, '"response_range":')
+      .replace(/"ResponseDeleteRange":/g, '"response_delete_range":')
+      .replace(/"ResponseTxn":/g, '"response_txn":');
 
   async function same(args: string[], o: RunOptions & { refStdout?: (s: string) => string } = {}) {
     const [ref, got] = await Promise.all([etcdctl([...conn(a), ...args], o), ours([...conn(b), ...args], o)]);
@@ -108,9 +119,10 @@ export function kvSuite(mode: 'plain' | 'tls'): void {
       ['get', 'key1', '-wjson'],
       ['get', 'key1', '--write-out=fields'],
     ];
-    for (const args of cases) test(args.join(' '), async () => {
-      await same(args);
-    });
+    for (const args of cases)
+      test(args.join(' '), async () => {
+        await same(args);
+      });
     for (const format of FORMATS) {
       test(`formats: ${format}`, async () => {
         await same(['get', '', '--prefix', '-w', format]);
@@ -134,9 +146,10 @@ export function kvSuite(mode: 'plain' | 'tls'): void {
       ['get', 'a', '-w', 'yaml'],
       ['get', 'a', '--print-value-only', '-w', 'json'],
     ];
-    for (const args of bad) test(`bad: ${args.join(' ')}`, async () => {
-      await same(args);
-    });
+    for (const args of bad)
+      test(`bad: ${args.join(' ')}`, async () => {
+        await same(args);
+      });
   });
 
   describe('put, del, txn, compaction (in lockstep on both twins)', () => {
@@ -165,12 +178,15 @@ export function kvSuite(mode: 'plain' | 'tls'): void {
       await same(['put', 'p9', 'v', '--lease=1234']);
       await same(['put', 'nokey', '--ignore-value']);
     });
-    test('values too large for the server, and for the client: etcdctl\'s errors, and the limits named', async () => {
+    test("values too large for the server, and for the client: etcdctl's errors, and the limits named", async () => {
       const server = await same(['put', 'huge'], { stdin: 'x'.repeat(1600000) });
       assert.match(server.stderr, /^etcdctl-ts: the request is larger than the server accepts \(etcd --max-request-bytes, 1\.5 MiB unless set\)/);
       const client = await same(['put', 'huge'], { stdin: 'x'.repeat(2200000) });
       assert.match(client.stderr, /^etcdctl-ts: the request is larger than --max-request-bytes allows \(2 MiB unless set\)/);
-      assert.match(errorLines(client.stderr)[0]!, /^Error: rpc error: code = ResourceExhausted desc = trying to send message larger than max \(\d+ vs\. 2097152\)$/);
+      assert.match(
+        errorLines(client.stderr)[0]!,
+        /^Error: rpc error: code = ResourceExhausted desc = trying to send message larger than max \(\d+ vs\. 2097152\)$/,
+      );
     });
     test('del', async () => {
       await same(['del', 'nokey']);
@@ -267,11 +283,26 @@ export function kvSuite(mode: 'plain' | 'tls'): void {
       for (const t of ['0', '-1s']) {
         const got = await same([`--command-timeout=${t}`, 'get', 'key1']);
         assert.equal(got.code, 1);
-        assert.equal(got.stderr, 'etcdctl-ts: the request was given no time: --command-timeout must be longer than 0s (the default is 5s)\nError: context deadline exceeded\n');
+        assert.equal(
+          got.stderr,
+          'etcdctl-ts: the request was given no time: --command-timeout must be longer than 0s (the default is 5s)\nError: context deadline exceeded\n',
+        );
       }
     });
-    test('no endpoints at all: etcdctl\'s error and exit code 2 wherever etcdctl makes a client', async () => {
-      const cases = [['get', 'a'], ['put', 'a', 'b'], ['member', 'list'], ['endpoint', 'status'], ['endpoint', 'hashkv'], ['endpoint', 'health'], ['defrag'], ['move-leader', '1'], ['watch', 'a'], ['lock', 'l'], ['check', 'perf']];
+    test("no endpoints at all: etcdctl's error and exit code 2 wherever etcdctl makes a client", async () => {
+      const cases = [
+        ['get', 'a'],
+        ['put', 'a', 'b'],
+        ['member', 'list'],
+        ['endpoint', 'status'],
+        ['endpoint', 'hashkv'],
+        ['endpoint', 'health'],
+        ['defrag'],
+        ['move-leader', '1'],
+        ['watch', 'a'],
+        ['lock', 'l'],
+        ['check', 'perf'],
+      ];
       for (const args of cases) {
         const full = ['--endpoints=', ...args];
         const [ref, got] = await Promise.all([etcdctl(full), ours(full)]);
@@ -307,9 +338,18 @@ export function kvSuite(mode: 'plain' | 'tls'): void {
       const env = { ETCDCTL_PREFIX: 'true', ETCDCTL_USER: '', ETCDCTL_HEX: '' };
       const [ref, got] = await Promise.all([etcdctl([...conn(a), 'get', 'key1'], { env }), ours([...conn(b), 'get', 'key1'], { env })]);
       assert.equal(got.stdout.toString(), 'key1\nval1\n');
-      const warnings = (s: string) => s.split('\n').filter((l) => l.includes('pkg/flags')).map((l) => l.replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} /, '')).sort();
+      const warnings = (s: string) =>
+        s
+          .split('\n')
+          .filter((l) => l.includes('pkg/flags'))
+          .map((l) => l.replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} /, ''))
+          .sort();
       assert.deepEqual(warnings(got.stderr), warnings(ref.stderr));
-      assert.deepEqual(warnings(got.stderr), ['W | pkg/flags: unrecognized environment variable ETCDCTL_HEX=', 'W | pkg/flags: unrecognized environment variable ETCDCTL_PREFIX=true', 'W | pkg/flags: unrecognized environment variable ETCDCTL_USER=']);
+      assert.deepEqual(warnings(got.stderr), [
+        'W | pkg/flags: unrecognized environment variable ETCDCTL_HEX=',
+        'W | pkg/flags: unrecognized environment variable ETCDCTL_PREFIX=true',
+        'W | pkg/flags: unrecognized environment variable ETCDCTL_USER=',
+      ]);
     });
     test('ETCDCTL_API', async () => {
       const ok = await ours([...conn(b), 'get', 'key1'], { env: { ETCDCTL_API: '3' } });
@@ -335,7 +375,10 @@ export function kvSuite(mode: 'plain' | 'tls'): void {
     test('help', async () => {
       const got = await ours(['get', '--help']);
       assert.equal(got.code, 0);
-      assert.match(got.stdout.toString(), /^NAME:\n\tget - Gets the key or a range of keys\n\nUSAGE:\n\tetcdctl get \[options\] <key> \[range_end\] \[flags\]\n/);
+      assert.match(
+        got.stdout.toString(),
+        /^NAME:\n\tget - Gets the key or a range of keys\n\nUSAGE:\n\tetcdctl get \[options\] <key> \[range_end\] \[flags\]\n/,
+      );
       assert.match(got.stdout.toString(), /\n {6}--prefix\[=false\]\t+Get keys with matching prefix\n/);
     });
   });

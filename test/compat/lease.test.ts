@@ -24,7 +24,11 @@ async function grant(ttl: number): Promise<string> {
 }
 
 // Remaining TTLs can tick between the two runs.
-const maskTtl = (s: string) => s.replace(/remaining\(\d+s\)/g, 'remaining(Ns)').replace(/"ttl":\d+/g, '"ttl":N').replace(/"TTL" : \d+/g, '"TTL" : N');
+const maskTtl = (s: string) =>
+  s
+    .replace(/remaining\(\d+s\)/g, 'remaining(Ns)')
+    .replace(/"ttl":\d+/g, '"ttl":N')
+    .replace(/"TTL" : \d+/g, '"TTL" : N');
 
 async function same(args: string[], norm = (s: string) => s): Promise<void> {
   const full = [ep(), ...args];
@@ -48,7 +52,10 @@ describe('lease, every format', () => {
     const two = await grant(1000);
     for (const k of ['lk2', 'lk3']) assert.equal((await etcdctl([ep(), 'put', k, 'v', `--lease=${two}`])).code, 0);
     const r = await ours([ep(), 'lease', 'timetolive', '--keys', two]);
-    assert.match(r.stdout.toString(), new RegExp(`^lease ${two} granted with TTL\\(1000s\\), remaining\\(\\d+s\\), attached keys\\(\\[(lk2 lk3|lk3 lk2)\\]\\)\n$`));
+    assert.match(
+      r.stdout.toString(),
+      new RegExp(`^lease ${two} granted with TTL\\(1000s\\), remaining\\(\\d+s\\), attached keys\\(\\[(lk2 lk3|lk3 lk2)\\]\\)\n$`),
+    );
   });
 
   for (const w of FORMATS) {
@@ -77,7 +84,16 @@ describe('lease, every format', () => {
       const [a, b] = [await grant(100), await grant(100)];
       const ref = await etcdctl([ep(), 'lease', 'revoke', a, '-w', w]);
       const got = await ours([ep(), 'lease', 'revoke', b, '-w', w]);
-      assert.equal(got.stdout.toString().replaceAll(b, 'ID').replace(/"revision":\d+/, ''), ref.stdout.toString().replaceAll(a, 'ID').replace(/"revision":\d+/, ''));
+      assert.equal(
+        got.stdout
+          .toString()
+          .replaceAll(b, 'ID')
+          .replace(/"revision":\d+/, ''),
+        ref.stdout
+          .toString()
+          .replaceAll(a, 'ID')
+          .replace(/"revision":\d+/, ''),
+      );
       assert.equal(got.code, ref.code);
       const norm = (s: string) => errorLines(s).map((l) => l.replace(/revision:\d+/, ''));
       assert.deepEqual(norm(got.stderr), norm(ref.stderr));

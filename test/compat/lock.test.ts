@@ -55,7 +55,14 @@ describe('lock', () => {
       for (const bin of [ETCDCTL, OURS]) {
         const p = start(bin, [ep(), 'lock', 'fmt', '-w', w]);
         await p.waitFor(w === 'simple' ? /\n\n$/ : w === 'json' ? /\}\n$/ : /"Count" : 1\n$/);
-        outs.push(p.out().replace(/fmt\/[0-9a-f]+/g, 'fmt/L').replace(/\b\d{6,}\b/g, 'N').replace(/"(revision|create_revision|mod_revision|Revision|CreateRevision|ModRevision)"( : |:)\d+/g, '"$1"$2R').replace(/"(a2V5|Zm10)[A-Za-z0-9+/=]*"/g, 'K'));
+        outs.push(
+          p
+            .out()
+            .replace(/fmt\/[0-9a-f]+/g, 'fmt/L')
+            .replace(/\b\d{6,}\b/g, 'N')
+            .replace(/"(revision|create_revision|mod_revision|Revision|CreateRevision|ModRevision)"( : |:)\d+/g, '"$1"$2R')
+            .replace(/"(a2V5|Zm10)[A-Za-z0-9+/=]*"/g, 'K'),
+        );
         assert.equal(await p.stop(), 0);
       }
       assert.equal(outs[1], outs[0], `-w ${w}`);

@@ -65,11 +65,12 @@ describe('make-mirror', () => {
     }
   });
 
-  test('between etcd 3.4 and 3.5: this run\'s server to one of the other version', async () => {
+  test("between etcd 3.4 and 3.5: this run's server to one of the other version", async () => {
     const other = server().minor === '3.4' ? SERVERS['3.5'] : SERVERS['3.4'];
     const far = await startEtcd([], undefined, other);
     try {
-      const version = async (s: EtcdServer) => JSON.parse((await etcdctl([at(s), 'endpoint', 'status', '-w', 'json'])).stdout.toString())[0].Status.version as string;
+      const version = async (s: EtcdServer) =>
+        JSON.parse((await etcdctl([at(s), 'endpoint', 'status', '-w', 'json'])).stdout.toString())[0].Status.version as string;
       assert.deepEqual([await version(src), await version(far)], [server().version, other.version]);
       await fill('/x/');
       const mirror = start(OURS, [at(src), 'make-mirror', '--prefix=/x/', far.endpoint]);
@@ -118,7 +119,10 @@ describe('make-mirror', () => {
 
   test('--max-txn-ops splits a source transaction on the destination (etcdctl 3.6; 128 by default)', async () => {
     const revision = async (s: EtcdServer) => BigInt(/"revision":(\d+)/.exec((await etcdctl([at(s), 'get', 'x', '-w', 'json'])).stdout.toString())![1]!);
-    for (const [max, txns] of [[2, 3], [128, 1]] as const) {
+    for (const [max, txns] of [
+      [2, 3],
+      [128, 1],
+    ] as const) {
       const p = `/t${max}/`;
       const mirror = start(OURS, [at(src), 'make-mirror', `--prefix=${p}`, `--max-txn-ops=${max}`, dst.endpoint]);
       try {
@@ -150,10 +154,14 @@ describe('make-mirror', () => {
     }
   });
 
-  test('a destination with authentication: --dest-user logs in, and without it the error is etcdctl\'s', async () => {
+  test("a destination with authentication: --dest-user logs in, and without it the error is etcdctl's", async () => {
     const secure = await startEtcd();
     try {
-      for (const args of [['user', 'add', 'root:rootpw'], ['auth', 'enable']]) assert.equal((await etcdctl([at(secure), ...args])).code, 0);
+      for (const args of [
+        ['user', 'add', 'root:rootpw'],
+        ['auth', 'enable'],
+      ])
+        assert.equal((await etcdctl([at(secure), ...args])).code, 0);
       await etcdctl([at(src), 'put', 'sec/k', 'v']);
       const args = [at(src), 'make-mirror', '--prefix=sec/', secure.endpoint];
       const [ref, got] = await Promise.all([etcdctl(args), ours(args)]);
@@ -175,11 +183,26 @@ describe('make-mirror', () => {
 
   test('a TLS destination with client certificates: --dest-cacert, --dest-cert, --dest-key', async () => {
     const pki = makePki();
-    const secure = await startEtcd([], { cert: pki.serverCert, key: pki.serverKey, ca: pki.ca, clientCertAuth: true, clientCert: pki.clientCert, clientKey: pki.clientKey });
+    const secure = await startEtcd([], {
+      cert: pki.serverCert,
+      key: pki.serverKey,
+      ca: pki.ca,
+      clientCertAuth: true,
+      clientCert: pki.clientCert,
+      clientKey: pki.clientKey,
+    });
     const tlsRead = ['--cacert', pki.ca, '--cert', pki.clientCert, '--key', pki.clientKey];
     try {
       await etcdctl([at(src), 'put', 'tls/k', 'v']);
-      const mirror = start(OURS, [at(src), 'make-mirror', '--prefix=tls/', `--dest-cacert=${pki.ca}`, `--dest-cert=${pki.clientCert}`, `--dest-key=${pki.clientKey}`, secure.endpoint]);
+      const mirror = start(OURS, [
+        at(src),
+        'make-mirror',
+        '--prefix=tls/',
+        `--dest-cacert=${pki.ca}`,
+        `--dest-cert=${pki.clientCert}`,
+        `--dest-key=${pki.clientKey}`,
+        secure.endpoint,
+      ]);
       try {
         await arrived(secure, 'tls/k', mirror, tlsRead);
         await etcdctl([at(src), 'put', 'tls/later', 'w']);

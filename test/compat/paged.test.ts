@@ -17,7 +17,10 @@ const FORMATS = ['simple', 'json', 'fields', 'protobuf'];
 
 // Through the JSON gateway: keys and values with any bytes.
 async function put(s: EtcdServer, key: Buffer, value: Buffer): Promise<void> {
-  const r = await fetch(`http://${s.endpoint}/v3/kv/put`, { method: 'POST', body: JSON.stringify({ key: key.toString('base64'), value: value.toString('base64') }) });
+  const r = await fetch(`http://${s.endpoint}/v3/kv/put`, {
+    method: 'POST',
+    body: JSON.stringify({ key: key.toString('base64'), value: value.toString('base64') }),
+  });
   assert.equal(r.status, 200, await r.text());
 }
 
@@ -67,7 +70,13 @@ async function same(args: string[], page: number): Promise<Result> {
 }
 
 describe(`many small pages print what one request prints${onEdge() ? '' : ` (${EDGES_ONLY})`}`, { skip: !onEdge() && EDGES_ONLY }, () => {
-  const ranges = [['p/', '--prefix'], ['', '--from-key'], ['p/a', 'p/k10'], ['p/', '--prefix', '--order=DESCEND'], ['', '--prefix', '--order=descend']];
+  const ranges = [
+    ['p/', '--prefix'],
+    ['', '--from-key'],
+    ['p/a', 'p/k10'],
+    ['p/', '--prefix', '--order=DESCEND'],
+    ['', '--prefix', '--order=descend'],
+  ];
   for (const w of FORMATS) {
     for (const range of ranges) {
       test(`get ${range.join(' ')} -w ${w}`, async () => {
@@ -102,7 +111,11 @@ describe(`many small pages print what one request prints${onEdge() ? '' : ` (${E
 // pages pruned by etcdctl-ts (these flags are etcdctl 3.6's: no reference here).
 describe('revision filters across pages', () => {
   const gateway = async (body: object) => {
-    const r = (await (await fetch(`http://${a.endpoint}/v3/kv/range`, { method: 'POST', body: JSON.stringify(body) })).json()) as { kvs?: { key: string }[]; more?: boolean; count?: string };
+    const r = (await (await fetch(`http://${a.endpoint}/v3/kv/range`, { method: 'POST', body: JSON.stringify(body) })).json()) as {
+      kvs?: { key: string }[];
+      more?: boolean;
+      count?: string;
+    };
     return { keys: (r.kvs ?? []).map((kv) => kv.key), more: r.more ?? false, count: r.count };
   };
   const cases: [string[], object][] = [
@@ -110,7 +123,10 @@ describe('revision filters across pages', () => {
     [['--min-mod-rev=5', '--limit=3'], { min_mod_revision: 5, limit: 3 }],
     [['--min-mod-rev=30', '--limit=1'], { min_mod_revision: 30, limit: 1 }],
     [['--max-mod-rev=3', '--limit=1'], { max_mod_revision: 3, limit: 1 }],
-    [['--min-create-rev=3', '--max-create-rev=9', '--order=DESCEND', '--limit=2'], { min_create_revision: 3, max_create_revision: 9, sort_order: 'DESCEND', limit: 2 }],
+    [
+      ['--min-create-rev=3', '--max-create-rev=9', '--order=DESCEND', '--limit=2'],
+      { min_create_revision: 3, max_create_revision: 9, sort_order: 'DESCEND', limit: 2 },
+    ],
   ];
   for (const [flags, body] of cases) {
     test(flags.join(' '), async () => {
@@ -123,7 +139,6 @@ describe('revision filters across pages', () => {
     });
   }
 });
-
 
 describe('one revision for the whole read', () => {
   // 2,000 keys of 1 kB: megabytes of output, far more than a pipe holds.
@@ -146,12 +161,18 @@ describe('one revision for the whole read', () => {
       assert.equal(got.code, 0, got.stderr);
       const mine = JSON.parse(got.stdout.toString()) as { header: { revision: number }; kvs: unknown[]; count: number };
       const r = mine.header.revision;
-      const then = JSON.parse((await etcdctl([at(srv), 'get', 'w/', '--prefix', '-w', 'json', `--rev=${r}`])).stdout.toString()) as { kvs: unknown[]; count: number };
+      const then = JSON.parse((await etcdctl([at(srv), 'get', 'w/', '--prefix', '-w', 'json', `--rev=${r}`])).stdout.toString()) as {
+        kvs: unknown[];
+        count: number;
+      };
       assert.equal(mine.kvs.length, 2000);
       assert.deepEqual(mine.kvs, then.kvs);
       assert.equal(mine.count, then.count);
       // The writes did land after the pinned revision, inside the range.
-      const now = JSON.parse((await etcdctl([at(srv), 'get', 'w/', '--prefix', '-w', 'json'])).stdout.toString()) as { header: { revision: number }; count: number };
+      const now = JSON.parse((await etcdctl([at(srv), 'get', 'w/', '--prefix', '-w', 'json'])).stdout.toString()) as {
+        header: { revision: number };
+        count: number;
+      };
       assert.ok(now.header.revision > r + 20);
       assert.notEqual(now.count, mine.count);
     } finally {
@@ -159,7 +180,7 @@ describe('one revision for the whole read', () => {
     }
   });
 
-  test('a compaction past the pinned revision mid-read: etcd\'s error, a line saying what happened, nothing after', async () => {
+  test("a compaction past the pinned revision mid-read: etcd's error, a line saying what happened, nothing after", async () => {
     const srv = await startEtcd();
     try {
       await fill(srv, 'c/');
@@ -172,7 +193,13 @@ describe('one revision for the whole read', () => {
       });
       assert.equal(got.code, 1);
       assert.deepEqual(errorLines(got.stderr), ['Error: etcdserver: mvcc: required revision has been compacted']);
-      assert.match(got.stderr, new RegExp(`^etcdctl-ts: the cluster compacted past revision ${r} while this read was under way .*run it again, or read a newer revision with --rev$`, 'm'));
+      assert.match(
+        got.stderr,
+        new RegExp(
+          `^etcdctl-ts: the cluster compacted past revision ${r} while this read was under way .*run it again, or read a newer revision with --rev$`,
+          'm',
+        ),
+      );
       // What came out is whole key/value pairs of the range at r, then nothing.
       assert.ok(got.stdout.length > 0 && got.stdout.length < whole.length);
       assert.ok(whole.subarray(0, got.stdout.length).equals(got.stdout));
@@ -182,7 +209,7 @@ describe('one revision for the whole read', () => {
     }
   });
 
-  test('values near the server\'s request size limit page by bytes', async () => {
+  test("values near the server's request size limit page by bytes", async () => {
     const srv = await startEtcd();
     try {
       for (let i = 0; i < 6; i++) assert.equal((await etcdctl([at(srv), 'put', `big/${i}`], { stdin: Buffer.alloc(1400 * 1024, 97 + i) })).code, 0);
@@ -223,7 +250,12 @@ describe('page ends guessed from the keys', () => {
   });
 
   test('digits, names and random bytes print what one request prints', async () => {
-    for (const args of [['', '--from-key'], ['/registry/', '--prefix'], ['n/', '--prefix', '-w', 'json', '--limit=2345'], ['b/', '--prefix', '--keys-only']]) {
+    for (const args of [
+      ['', '--from-key'],
+      ['/registry/', '--prefix'],
+      ['n/', '--prefix', '-w', 'json', '--limit=2345'],
+      ['b/', '--prefix', '--keys-only'],
+    ]) {
       for (const page of [7, 100, 1000]) {
         const [ref, got] = await Promise.all([etcdctl([at(srv), 'get', ...args]), ours([at(srv), 'get', ...args, `--page-size=${page}`])]);
         assert.equal(got.code, 0, got.stderr);
@@ -233,9 +265,19 @@ describe('page ends guessed from the keys', () => {
   });
 
   test('the server walks a few pages of keys for each page, not the rest of the range', async () => {
-    const client = await EtcdClient.create({ endpoints: [srv.endpoint], dialTimeoutMs: 5000, tlsByDefault: false, tls: { insecureSkipVerify: false }, maxRequestBytes: 0, maxRecvBytes: 0 });
+    const client = await EtcdClient.create({
+      endpoints: [srv.endpoint],
+      dialTimeoutMs: 5000,
+      tlsByDefault: false,
+      tls: { insecureSkipVerify: false },
+      maxRequestBytes: 0,
+      maxRecvBytes: 0,
+    });
     try {
-      for (const [key, end, keys] of [['n/', 'n0', 3000], ['\0', '\0', total]] as const) {
+      for (const [key, end, keys] of [
+        ['n/', 'n0', 3000],
+        ['\0', '\0', total],
+      ] as const) {
         const walked: bigint[] = [];
         const range = client.range.bind(client);
         client.range = async (r, o) => {
@@ -263,12 +305,17 @@ describe('-w jsonl', () => {
   test('one object a key; UTF-8 as strings, other bytes as base64; the same data as -w json', async () => {
     const got = await ours([at(b), 'get', '', '--from-key', '-w', 'jsonl', '--page-size=2']);
     assert.equal(got.code, 0, got.stderr);
-    const lines = got.stdout.toString().trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = got.stdout
+      .toString()
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const ref = JSON.parse((await etcdctl([at(a), 'get', '', '--from-key', '-w', 'json'])).stdout.toString()) as { kvs: Record<string, unknown>[] };
     assert.equal(lines.length, ref.kvs.length);
     lines.forEach((l, i) => {
       const r = ref.kvs[i]!;
-      const bytes = (name: string) => (typeof l[name] === 'string' ? Buffer.from(l[name] as string, 'utf8') : Buffer.from(l[`${name}_base64`] as string, 'base64'));
+      const bytes = (name: string) =>
+        typeof l[name] === 'string' ? Buffer.from(l[name] as string, 'utf8') : Buffer.from(l[`${name}_base64`] as string, 'base64');
       assert.deepEqual(bytes('key'), Buffer.from(r.key as string, 'base64'));
       assert.deepEqual(bytes('value'), Buffer.from((r.value as string | undefined) ?? '', 'base64'));
       for (const f of ['create_revision', 'mod_revision', 'version']) assert.equal(l[f], r[f]);

@@ -20,7 +20,10 @@ const KEYS = 600;
 async function streamed(s: EtcdServer): Promise<{ calls: number; chunks: number }> {
   const text = await (await fetch(`http://${s.endpoint}/metrics`)).text();
   const read = (metric: string) => Number(new RegExp(`^${metric}\\{[^}]*grpc_method="RangeStream"[^}]*\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
-  return { calls: Number(/^grpc_server_handled_total\{grpc_code="OK",grpc_method="RangeStream"[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0), chunks: read('grpc_server_msg_sent_total') };
+  return {
+    calls: Number(/^grpc_server_handled_total\{grpc_code="OK",grpc_method="RangeStream"[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0),
+    chunks: read('grpc_server_msg_sent_total'),
+  };
 }
 
 before(async () => {
@@ -101,10 +104,16 @@ describe('ETCDCTL_TS_RANGE_STREAM=on: first page, then the rest as one stream on
       });
       assert.equal(got.code, 0, got.stderr);
       const mine = JSON.parse(got.stdout.toString()) as { header: { revision: number }; kvs: unknown[]; count: number };
-      const then = JSON.parse((await etcdctl([at(srv), 'get', 's/', '--prefix', '-w', 'json', `--rev=${mine.header.revision}`])).stdout.toString()) as { kvs: unknown[]; count: number };
+      const then = JSON.parse((await etcdctl([at(srv), 'get', 's/', '--prefix', '-w', 'json', `--rev=${mine.header.revision}`])).stdout.toString()) as {
+        kvs: unknown[];
+        count: number;
+      };
       assert.equal(mine.kvs.length, KEYS - 10);
       assert.deepEqual(mine.kvs, then.kvs);
-      const now = JSON.parse((await etcdctl([at(srv), 'get', 's/', '--prefix', '-w', 'json'])).stdout.toString()) as { header: { revision: number }; count: number };
+      const now = JSON.parse((await etcdctl([at(srv), 'get', 's/', '--prefix', '-w', 'json'])).stdout.toString()) as {
+        header: { revision: number };
+        count: number;
+      };
       assert.ok(now.header.revision > mine.header.revision + 10);
       assert.notEqual(now.count, mine.count);
     } finally {
@@ -174,7 +183,9 @@ async function cuttingProxy(target: EtcdServer, cut: number): Promise<{ endpoint
   return { endpoint: `127.0.0.1:${(server.address() as net.AddressInfo).port}`, cuts: () => cuts, close: () => server.close() };
 }
 
-describe(`a stream at a pinned revision cut mid-way goes on after its last key on the next endpoint${atLeast('3.7') ? '' : ' (3.7 only: the first to have RangeStream)'}`, { skip: !atLeast('3.7') && 'RangeStream is new in 3.7' }, () => {
+describe(`a stream at a pinned revision cut mid-way goes on after its last key on the next endpoint${atLeast('3.7') ? '' : ' (3.7 only: the first to have RangeStream)'}`, {
+  skip: !atLeast('3.7') && 'RangeStream is new in 3.7',
+}, () => {
   for (const [label, extra, env] of [
     ['get --stream --rev', ['--stream', '--rev=7'], {}],
     ['ETCDCTL_TS_RANGE_STREAM=on', ['--rev=7'], ON.env],
@@ -186,7 +197,10 @@ describe(`a stream at a pinned revision cut mid-way goes on after its last key o
         for (const w of ['simple', 'json']) {
           const args = ['get', 's/', '--prefix', ...extra, '-w', w];
           const before = await streamed(b);
-          const [ref, got] = await Promise.all([etcdctl([at(a), ...args.filter((x) => x !== '--stream')]), exec(OURS, [`--endpoints=${proxy.endpoint},${b.endpoint}`, ...args], { env })]);
+          const [ref, got] = await Promise.all([
+            etcdctl([at(a), ...args.filter((x) => x !== '--stream')]),
+            exec(OURS, [`--endpoints=${proxy.endpoint},${b.endpoint}`, ...args], { env }),
+          ]);
           assert.equal(got.code, 0, got.stderr);
           assert.equal(got.stdout.toString('latin1'), ref.stdout.toString('latin1'), args.join(' '));
           // The cut stream and the one that finished it.

@@ -11,7 +11,8 @@ import { startEtcd, type EtcdServer } from '../harness/etcd.js';
 
 let srv: EtcdServer;
 const ep = () => `--endpoints=${srv.endpoint}`;
-const b = (...parts: (string | number[] | Buffer)[]) => Buffer.concat(parts.map((p) => (Buffer.isBuffer(p) ? p : typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+const b = (...parts: (string | number[] | Buffer)[]) =>
+  Buffer.concat(parts.map((p) => (Buffer.isBuffer(p) ? p : typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
 
 before(async () => {
   srv = await startEtcd();
@@ -30,11 +31,25 @@ async function stored(prefix: string): Promise<Buffer[]> {
 // Sequences that are not UTF-8 in the ways a decoder can go wrong: lone
 // continuation and lead bytes, overlong forms, encoded surrogates, past
 // U+10FFFF, cut short; and U+FFFD itself, which is valid.
-const TRICKY = [[0xfa, 0xfb], [0xff, 0xfe], [0x80], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xed, 0xb2, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82], [0xef, 0xbf, 0xbd], [0xc3, 0xa9, 0xff]];
+const TRICKY = [
+  [0xfa, 0xfb],
+  [0xff, 0xfe],
+  [0x80],
+  [0xc0, 0x80],
+  [0xed, 0xa0, 0x80],
+  [0xed, 0xb2, 0x80],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0xe2, 0x82],
+  [0xef, 0xbf, 0xbd],
+  [0xc3, 0xa9, 0xff],
+];
 
 describe('keys are bytes', () => {
   test('put with every byte value 1..255 in one key, and with each tricky sequence, stores those bytes', async () => {
-    const all = b('/all/', Array.from({ length: 255 }, (_, i) => i + 1));
+    const all = b(
+      '/all/',
+      Array.from({ length: 255 }, (_, i) => i + 1),
+    );
     const r = await execRaw(OURS, [ep(), 'put', all, 'v']);
     assert.equal(r.stdout.toString(), 'OK\n', r.stderr);
     assert.deepEqual(await stored('/all/'), [all]);
@@ -53,13 +68,19 @@ describe('keys are bytes', () => {
     const [a, c] = [b('/c/', [0xfa, 0xfb]), b('/c/', [0xff, 0xfe])];
     assert.equal((await execRaw(ETCDCTL, [ep(), 'put', a, 'A'])).code, 0);
     assert.equal((await execRaw(ETCDCTL, [ep(), 'put', c, 'C'])).code, 0);
-    for (const [key, value] of [[a, 'A'], [c, 'C']] as const) {
+    for (const [key, value] of [
+      [a, 'A'],
+      [c, 'C'],
+    ] as const) {
       const [ref, got] = await Promise.all([execRaw(ETCDCTL, [ep(), 'get', key]), execRaw(OURS, [ep(), 'get', key])]);
       assert.deepEqual(got.stdout, ref.stdout);
       assert.deepEqual(got.stdout, b(key, '\n', value, '\n'));
     }
     // A range end and a prefix of raw bytes.
-    const [ref, got] = await Promise.all([execRaw(ETCDCTL, [ep(), 'get', b('/c/', [0xfa]), b('/c/', [0xff]), '--keys-only']), execRaw(OURS, [ep(), 'get', b('/c/', [0xfa]), b('/c/', [0xff]), '--keys-only'])]);
+    const [ref, got] = await Promise.all([
+      execRaw(ETCDCTL, [ep(), 'get', b('/c/', [0xfa]), b('/c/', [0xff]), '--keys-only']),
+      execRaw(OURS, [ep(), 'get', b('/c/', [0xfa]), b('/c/', [0xff]), '--keys-only']),
+    ]);
     assert.deepEqual(got.stdout, ref.stdout);
     const del = await execRaw(OURS, [ep(), 'del', c]);
     assert.equal(del.stdout.toString(), '1\n', del.stderr);
@@ -72,10 +93,16 @@ describe('keys are bytes', () => {
     // Bare words: no space, tab, quote or backslash among the bytes.
     const bytes = Array.from({ length: 255 }, (_, i) => i + 1).filter((x) => ![0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0x22, 0x27, 0x5c].includes(x));
     const stdin = (prefix: string) => b('\nput ', prefix, bytes, ' ', [0xfe, 0xff], '\n\n\n');
-    const [ref, got] = await Promise.all([etcdctl([ep(), 'txn'], { stdin: stdin('/txn-etcdctl/') }), execRaw(OURS, [ep(), 'txn'], { stdin: stdin('/txn-ours/') })]);
+    const [ref, got] = await Promise.all([
+      etcdctl([ep(), 'txn'], { stdin: stdin('/txn-etcdctl/') }),
+      execRaw(OURS, [ep(), 'txn'], { stdin: stdin('/txn-ours/') }),
+    ]);
     assert.equal(got.stdout.toString(), ref.stdout.toString(), got.stderr);
     const [r, g] = [await stored('/txn-etcdctl/'), await stored('/txn-ours/')];
-    assert.deepEqual(g.map((k) => k.subarray('/txn-ours/'.length)), r.map((k) => k.subarray('/txn-etcdctl/'.length)));
+    assert.deepEqual(
+      g.map((k) => k.subarray('/txn-ours/'.length)),
+      r.map((k) => k.subarray('/txn-etcdctl/'.length)),
+    );
     assert.deepEqual(g, [b('/txn-ours/', bytes)]);
   });
 
@@ -101,7 +128,7 @@ describe('keys are bytes', () => {
     }
   });
 
-  test('a lock name of raw bytes holds a key under those bytes, as etcdctl\'s does', async () => {
+  test("a lock name of raw bytes holds a key under those bytes, as etcdctl's does", async () => {
     const name = b('/lk', [0xff, 0xfe]);
     for (const bin of [OURS, ETCDCTL]) {
       const child = spawn('sh', rawCommand(bin, [ep(), 'lock', name]), { stdio: ['ignore', 'pipe', 'pipe'] });

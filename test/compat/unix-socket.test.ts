@@ -8,7 +8,9 @@ import { errorLines, exec, ours } from '../harness/cli.js';
 import { startEtcd, tempDir, type EtcdServer } from '../harness/etcd.js';
 import { atLeast, server } from '../harness/servers.js';
 
-describe(`a member serving and advertising a unix socket${atLeast('3.7') ? '' : ' (3.7 only: earlier servers refuse such client URLs)'}`, { skip: !atLeast('3.7') && 'unix client URLs are new in 3.7' }, () => {
+describe(`a member serving and advertising a unix socket${atLeast('3.7') ? '' : ' (3.7 only: earlier servers refuse such client URLs)'}`, {
+  skip: !atLeast('3.7') && 'unix client URLs are new in 3.7',
+}, () => {
   let srv: EtcdServer;
   let sock: string;
   before(async () => {

@@ -53,7 +53,9 @@ function watchUntil(bin: string, args: string[], marker: Done, o: { stdin?: stri
     let err = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${bin} ${args.join(' ')}: no ${JSON.stringify(marker)} at the end of ${JSON.stringify(Buffer.concat(chunks).toString())}; stderr ${err}`));
+      reject(
+        new Error(`${bin} ${args.join(' ')}: no ${JSON.stringify(marker)} at the end of ${JSON.stringify(Buffer.concat(chunks).toString())}; stderr ${err}`),
+      );
     }, 15000);
     child.stdout.on('data', (d: Buffer) => {
       chunks.push(d);

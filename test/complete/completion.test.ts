@@ -22,12 +22,24 @@ const SCRIPTS = { bash: 'etcdctl-ts.bash', zsh: '_etcdctl-ts', fish: 'etcdctl-ts
 before(async () => {
   srv = await startEtcd();
   const ep = `--endpoints=${srv.endpoint}`;
-  for (const k of ['/registry/pods/default/a', '/registry/pods/kube-system/b', '/registry/services/specs/default/kubernetes', '/registry/clusterroles/system:admin', '/registry/clusterroles/view', '/other']) {
+  for (const k of [
+    '/registry/pods/default/a',
+    '/registry/pods/kube-system/b',
+    '/registry/services/specs/default/kubernetes',
+    '/registry/clusterroles/system:admin',
+    '/registry/clusterroles/view',
+    '/other',
+  ]) {
     assert.equal((await etcdctl([ep, 'put', k, 'v'])).code, 0);
   }
   leaseId = /lease ([0-9a-f]{16}) granted/.exec((await etcdctl([ep, 'lease', 'grant', '600'])).stdout.toString())![1]!;
   memberId = (await etcdctl([ep, 'member', 'list'])).stdout.toString().split(',')[0]!;
-  for (const args of [['user', 'add', 'alice:pw'], ['user', 'add', 'bob:pw'], ['role', 'add', 'reader']]) assert.equal((await etcdctl([ep, ...args])).code, 0);
+  for (const args of [
+    ['user', 'add', 'alice:pw'],
+    ['user', 'add', 'bob:pw'],
+    ['role', 'add', 'reader'],
+  ])
+    assert.equal((await etcdctl([ep, ...args])).code, 0);
   // The program as a shell finds it: `etcdctl-ts` on the PATH.
   bin = tempDir();
   work = tempDir();
@@ -44,7 +56,11 @@ function shell(cmd: string, args: string[], env: Record<string, string> = {}): P
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ETCDCTL_')));
-    const child = spawn(cmd, args, { cwd: work, env: { ...base, ...COMPLETE_TIMEOUT, PATH: `${bin}:${process.env.PATH}`, ETCDCTL_ENDPOINTS: srv.endpoint, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd: work,
+      env: { ...base, ...COMPLETE_TIMEOUT, PATH: `${bin}:${process.env.PATH}`, ETCDCTL_ENDPOINTS: srv.endpoint, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -78,7 +94,10 @@ async function zsh(words: string[], env?: Record<string, string>): Promise<strin
 
 async function fish(line: string, env?: Record<string, string>): Promise<string[]> {
   const cmd = `source ${q(script('fish'))}; complete -C ${q(line)}`;
-  return (await shell('fish', ['--no-config', '-c', cmd], env)).out.split('\n').filter(Boolean).map((l) => l.split('\t')[0]!);
+  return (await shell('fish', ['--no-config', '-c', cmd], env)).out
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split('\t')[0]!);
 }
 
 describe('completion scripts', () => {
@@ -103,7 +122,12 @@ describe('in every shell', () => {
     { what: 'global flags', words: ['get', '--endp'], want: ['--endpoints'], exact: true },
     { what: '-w values', words: ['get', '-w', ''], want: ['simple', 'json', 'protobuf', 'fields', 'table'], exact: true },
     { what: '--sort-by values', words: ['get', '--sort-by', 'M'], want: ['MODIFY'], exact: true },
-    { what: 'keys one path segment at a time', words: ['get', '/registry/'], want: ['/registry/clusterroles/', '/registry/pods/', '/registry/services/'], exact: true },
+    {
+      what: 'keys one path segment at a time',
+      words: ['get', '/registry/'],
+      want: ['/registry/clusterroles/', '/registry/pods/', '/registry/services/'],
+      exact: true,
+    },
     { what: 'keys under a segment', words: ['get', '/registry/pods/'], want: ['/registry/pods/default/', '/registry/pods/kube-system/'], exact: true },
     { what: 'whole keys at the end', words: ['del', '/registry/pods/default/'], want: ['/registry/pods/default/a'], exact: true },
   ];
@@ -121,7 +145,10 @@ describe('in every shell', () => {
   }
 
   test('member IDs for member remove and move-leader', async () => {
-    for (const words of [['member', 'remove', ''], ['move-leader', '']]) {
+    for (const words of [
+      ['member', 'remove', ''],
+      ['move-leader', ''],
+    ]) {
       assert.deepEqual(await bash(words), [memberId]);
       assert.deepEqual(await zsh(words), [memberId]);
       assert.deepEqual(await fish(`etcdctl-ts ${words.join(' ')}`), [memberId]);
@@ -167,7 +194,11 @@ describe('shell specifics', () => {
 describe('never in the way', () => {
   test('nothing reachable: nothing offered, quickly, silently', async () => {
     const env = { ETCDCTL_ENDPOINTS: `127.0.0.1:${await freePort()}`, ETCDCTL_TS_COMPLETE_TIMEOUT: '' };
-    const r = await shell('bash', ['--norc', '-c', `source ${q(script('bash'))}; COMP_WORDS=(etcdctl-ts get /); COMP_CWORD=2; _etcdctl_ts; echo "n=\${#COMPREPLY[@]}"`], env);
+    const r = await shell(
+      'bash',
+      ['--norc', '-c', `source ${q(script('bash'))}; COMP_WORDS=(etcdctl-ts get /); COMP_CWORD=2; _etcdctl_ts; echo "n=\${#COMPREPLY[@]}"`],
+      env,
+    );
     assert.equal(r.out, 'n=0\n');
     assert.equal(r.err, '');
     assert.ok(r.ms < 3000, `${r.ms} ms`);

@@ -89,7 +89,6 @@ export function heldBack(args: string[], env: Record<string, string>, between: (
 }
 export const etcdctl = (args: string[], o?: RunOptions) => exec(ETCDCTL, args, o);
 
-
 // A shell command line that runs `cmd` with arguments that may hold any
 // byte but NUL: Node's spawn would send strings as UTF-8, so the shell
 // builds each Buffer argument with printf.

@@ -146,17 +146,31 @@ function tlsArgs(tls: ServerTls | undefined): string[] {
   return args;
 }
 
-function launch(name: string, dataDir: string, clientPort: number, peerPort: number, extra: string[], initial: string[], tls?: ServerTls, version = server()): ChildProcess {
+function launch(
+  name: string,
+  dataDir: string,
+  clientPort: number,
+  peerPort: number,
+  extra: string[],
+  initial: string[],
+  tls?: ServerTls,
+  version = server(),
+): ChildProcess {
   const log = openSync(`${dataDir}.log`, 'a');
   const scheme = tls ? 'https' : 'http';
   const proc = spawn(
     version.etcd,
     [
-      '--name', name,
-      '--data-dir', dataDir,
-      '--listen-client-urls', `${scheme}://127.0.0.1:${clientPort}`,
-      '--advertise-client-urls', `${scheme}://127.0.0.1:${clientPort}`,
-      '--listen-peer-urls', `http://127.0.0.1:${peerPort}`,
+      '--name',
+      name,
+      '--data-dir',
+      dataDir,
+      '--listen-client-urls',
+      `${scheme}://127.0.0.1:${clientPort}`,
+      '--advertise-client-urls',
+      `${scheme}://127.0.0.1:${clientPort}`,
+      '--listen-peer-urls',
+      `http://127.0.0.1:${peerPort}`,
       ...initial,
       ...tlsArgs(tls),
       // "{client}" in an argument stands for this member's client URL.
@@ -210,7 +224,16 @@ export function tempDir(prefix = 'etcdctl-ts-'): string {
   return d;
 }
 
-function handle(name: string, dataDir: string, clientPort: number, peerPort: number, proc: ChildProcess, extra: string[], tls?: ServerTls, version = server()): EtcdServer {
+function handle(
+  name: string,
+  dataDir: string,
+  clientPort: number,
+  peerPort: number,
+  proc: ChildProcess,
+  extra: string[],
+  tls?: ServerTls,
+  version = server(),
+): EtcdServer {
   const handle: EtcdServer = {
     name,
     version,
@@ -246,11 +269,16 @@ export async function startEtcd(extra: string[] = [], tls?: ServerTls, version =
     const [clientPort, peerPort] = [await freePort(), await freePort()];
     const dataDir = join(root, `data-${attempt}`);
     const peer = `http://127.0.0.1:${peerPort}`;
-    const proc = launch(name, dataDir, clientPort, peerPort, extra, [
-      '--initial-advertise-peer-urls', peer,
-      '--initial-cluster', `${name}=${peer}`,
-      '--initial-cluster-token', name,
-    ], tls, version);
+    const proc = launch(
+      name,
+      dataDir,
+      clientPort,
+      peerPort,
+      extra,
+      ['--initial-advertise-peer-urls', peer, '--initial-cluster', `${name}=${peer}`, '--initial-cluster-token', name],
+      tls,
+      version,
+    );
     try {
       await waitReady({ clientPort, name, proc, tls }, 20000);
       return handle(name, dataDir, clientPort, peerPort, proc, extra, tls, version);
@@ -301,10 +329,14 @@ export async function startCluster(n = 3, extra: string[] = []): Promise<EtcdClu
     const initialCluster = specs.map((s) => `${s.name}=http://127.0.0.1:${s.peerPort}`).join(',');
     const procs = specs.map((s) =>
       launch(s.name, s.dataDir, s.clientPort, s.peerPort, extra, [
-        '--initial-advertise-peer-urls', `http://127.0.0.1:${s.peerPort}`,
-        '--initial-cluster', initialCluster,
-        '--initial-cluster-token', token,
-        '--initial-cluster-state', 'new',
+        '--initial-advertise-peer-urls',
+        `http://127.0.0.1:${s.peerPort}`,
+        '--initial-cluster',
+        initialCluster,
+        '--initial-cluster-token',
+        token,
+        '--initial-cluster-state',
+        'new',
       ]),
     );
     try {
@@ -334,7 +366,9 @@ export interface MemberSpec {
 // Starts members on data dirs that already hold a cluster (made by
 // `snapshot restore`): their WAL, not flags, says who belongs.
 export async function startExisting(specs: MemberSpec[], version = server()): Promise<EtcdCluster> {
-  const procs = specs.map((s) => launch(s.name, s.dataDir, s.clientPort, s.peerPort, [], ['--initial-advertise-peer-urls', `http://127.0.0.1:${s.peerPort}`], undefined, version));
+  const procs = specs.map((s) =>
+    launch(s.name, s.dataDir, s.clientPort, s.peerPort, [], ['--initial-advertise-peer-urls', `http://127.0.0.1:${s.peerPort}`], undefined, version),
+  );
   try {
     await Promise.all(specs.map((s, i) => waitReady({ ...s, proc: procs[i]! }, 30000)));
   } catch (e) {

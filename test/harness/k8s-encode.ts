@@ -24,7 +24,9 @@ function special(type: string, v: Json): Buffer | undefined {
     case 'k8s.io.apimachinery.pkg.api.resource.Quantity':
       return lenField(1, Buffer.from(String(v)));
     case 'k8s.io.apimachinery.pkg.util.intstr.IntOrString':
-      return typeof v === 'number' ? Buffer.concat([intField(1, 0n), intField(2, BigInt(v))]) : Buffer.concat([intField(1, 1n), lenField(3, Buffer.from(String(v)))]);
+      return typeof v === 'number'
+        ? Buffer.concat([intField(1, 0n), intField(2, BigInt(v))])
+        : Buffer.concat([intField(1, 1n), lenField(3, Buffer.from(String(v)))]);
     case 'k8s.io.apimachinery.pkg.runtime.RawExtension':
     case `${META}FieldsV1`:
       return v === null ? Buffer.alloc(0) : lenField(1, Buffer.from(JSON.stringify(v)));

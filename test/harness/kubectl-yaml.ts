@@ -10,6 +10,6 @@ import { KUBECTL_YAML } from './versions.js';
 const escaped = (d: JsonValue) => jsonLine(d).replace(/[\u007f-\ud7ff\ue000-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 export function kubectlYaml(docs: JsonValue[]): string[] {
-  const out = execFileSync(KUBECTL_YAML, { input: docs.map(escaped).join('\n') + '\n', encoding: 'utf8', maxBuffer: 1 << 28 });
+  const out = execFileSync(KUBECTL_YAML, { input: `${docs.map(escaped).join('\n')}\n`, encoding: 'utf8', maxBuffer: 1 << 28 });
   return out.split('\0').slice(0, docs.length);
 }

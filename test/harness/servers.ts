@@ -11,7 +11,8 @@ export { SERVERS, type ServerVersion };
 // Suites whose cost is the client's own work (a matrix of page sizes, a
 // minute of load, the whole kv suite again over TLS) run in full against
 // the oldest and the newest server only; this says why, for their names.
-export const EDGES_ONLY = 'run on 3.4 and 3.7 only: the client-side matrix is the same against every server, and the server behaviour it meets is covered on all four by the other tests';
+export const EDGES_ONLY =
+  'run on 3.4 and 3.7 only: the client-side matrix is the same against every server, and the server behaviour it meets is covered on all four by the other tests';
 export const onEdge = (): boolean => current.minor === '3.4' || current.minor === '3.7';
 
 // Whether the server of this process is `minor` or later.

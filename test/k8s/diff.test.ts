@@ -36,14 +36,22 @@ function aescbc(plain: Buffer): Buffer {
   return Buffer.concat([Buffer.from('k8s:enc:aescbc:v1:key1:'), iv, c.update(Buffer.concat([plain, Buffer.alloc(pad, pad)])), c.final()]);
 }
 
-const managed = (time: string): Json => [{ manager: 'kubectl', operation: 'Apply', apiVersion: 'v1', time, fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { '.': {} } } }];
+const managed = (time: string): Json => [
+  { manager: 'kubectl', operation: 'Apply', apiVersion: 'v1', time, fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { '.': {} } } },
+];
 const configMap = (name: string, namespace: string, data: Obj, time = '2026-01-02T03:04:05Z'): Obj => ({
   apiVersion: 'v1',
   kind: 'ConfigMap',
   metadata: { name, namespace, uid: `uid-${name}`, creationTimestamp: '2026-01-02T03:04:05Z', managedFields: managed(time) },
   data,
 });
-const secret = (name: string, password: string): Obj => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'prod', uid: `uid-${name}`, creationTimestamp: '2026-01-02T03:04:05Z' }, data: { password: b64(Buffer.from(password)) }, type: 'Opaque' });
+const secret = (name: string, password: string): Obj => ({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name, namespace: 'prod', uid: `uid-${name}`, creationTimestamp: '2026-01-02T03:04:05Z' },
+  data: { password: b64(Buffer.from(password)) },
+  type: 'Opaque',
+});
 
 let srv: EtcdServer;
 let dir: string;
@@ -67,10 +75,20 @@ async function del(key: string): Promise<void> {
   assert.equal(r.status, 200);
   rev.delete(key);
 }
+const highest = (revs: Iterable<bigint>) => [...revs].reduce((x, y) => (y > x ? y : x), 0n);
 const save = async (path: string) => assert.equal((await ours([at(), 'snapshot', 'save', path])).code, 0);
 
 const CM = '/registry/configmaps';
-const record = (change: string, key: string, kind: string, namespace: string, name: string, from: bigint | null, to: bigint | null) => ({ change, key, kind, apiVersion: 'v1', namespace, name, fromRevision: from === null ? null : Number(from), toRevision: to === null ? null : Number(to) });
+const record = (change: string, key: string, kind: string, namespace: string, name: string, from: bigint | null, to: bigint | null) => ({
+  change,
+  key,
+  kind,
+  apiVersion: 'v1',
+  namespace,
+  name,
+  fromRevision: from === null ? null : Number(from),
+  toRevision: to === null ? null : Number(to),
+});
 const jsonl = (out: Buffer) =>
   out
     .toString()
@@ -94,7 +112,7 @@ describe(`k8s diff${onEdge() ? '' : ` (${EDGES_ONLY})`}`, { skip: !onEdge() && E
     for (const [k, v] of rev) revAtA.set(k, v);
     snapA = join(dir, 'a.db');
     await save(snapA);
-    revA = [...rev.values()].reduce((x, y) => (x > y ? x : y));
+    revA = highest(rev.values());
     // Rewritten with only its managedFields time new: bookkeeping alone.
     await put(`${CM}/prod/bookkeeping`, storageValue(configMap('bookkeeping', 'prod', { a: '1' }, '2026-06-01T00:00:00Z')));
     await put(`${CM}/prod/edited`, storageValue(configMap('edited', 'prod', { a: '2', conf: 'line 1\nline two\nline 3\n' })));
@@ -105,7 +123,7 @@ describe(`k8s diff${onEdge() ? '' : ` (${EDGES_ONLY})`}`, { skip: !onEdge() && E
     await put('/registry/raw/thing', Buffer.from('still not an object'));
     snapB = join(dir, 'b.db');
     await save(snapB);
-    revB = [...rev.values()].reduce((x, y) => (x > y ? x : y));
+    revB = highest(rev.values());
   });
   after(async () => {
     await srv?.stop();
@@ -117,7 +135,10 @@ describe(`k8s diff${onEdge() ? '' : ` (${EDGES_ONLY})`}`, { skip: !onEdge() && E
     record('deleted', `${CM}/prod/gone`, 'ConfigMap', 'prod', 'gone', revAtA.get(`${CM}/prod/gone`)!, null),
     record('added', `${CM}/prod/new`, 'ConfigMap', 'prod', 'new', null, rev.get(`${CM}/prod/new`)!),
     { ...record('modified', '/registry/raw/thing', '', '', 'thing', revAtA.get('/registry/raw/thing')!, rev.get('/registry/raw/thing')!), apiVersion: '' },
-    { ...record('modified', '/registry/secrets/prod/pw', '', 'prod', 'pw', revAtA.get('/registry/secrets/prod/pw')!, rev.get('/registry/secrets/prod/pw')!), apiVersion: '' },
+    {
+      ...record('modified', '/registry/secrets/prod/pw', '', 'prod', 'pw', revAtA.get('/registry/secrets/prod/pw')!, rev.get('/registry/secrets/prod/pw')!),
+      apiVersion: '',
+    },
   ];
 
   for (const [name, args] of [
@@ -141,12 +162,20 @@ describe(`k8s diff${onEdge() ? '' : ` (${EDGES_ONLY})`}`, { skip: !onEdge() && E
     writeFileSync(join(dir, 'after.yaml'), yaml(at()));
     const key = `${CM}/prod/edited`;
     const labels = [`${key}\t${snapA}, revision ${revAtA.get(key)}`, `${key}\tthe cluster, revision ${rev.get(key)}`];
-    const gnu = spawnSync('diff', ['-u', '--label', labels[0]!, '--label', labels[1]!, join(dir, 'before.yaml'), join(dir, 'after.yaml')], { encoding: 'utf8' });
+    const gnu = spawnSync('diff', ['-u', '--label', labels[0]!, '--label', labels[1]!, join(dir, 'before.yaml'), join(dir, 'after.yaml')], {
+      encoding: 'utf8',
+    });
     assert.equal(gnu.status, 1);
     assert.match(gnu.stdout, /^-  a: "1"\n\+  a: "2"\n/m);
     const text = r.stdout.toString();
     const lines = text.split('\n');
-    const block = (start: string) => lines.slice(lines.indexOf(start) + 1, lines.findIndex((l, i) => i > lines.indexOf(start) && /^(added|deleted|modified) /.test(l))).join('\n') + '\n';
+    const block = (start: string) =>
+      `${lines
+        .slice(
+          lines.indexOf(start) + 1,
+          lines.findIndex((l, i) => i > lines.indexOf(start) && /^(added|deleted|modified) /.test(l)),
+        )
+        .join('\n')}\n`;
     assert.equal(block('modified  ConfigMap prod/edited'), gnu.stdout);
     assert.deepEqual(
       lines.filter((l) => /^(added|deleted|modified) /.test(l)),
@@ -162,15 +191,23 @@ describe(`k8s diff${onEdge() ? '' : ` (${EDGES_ONLY})`}`, { skip: !onEdge() && E
     const key = `${CM}/prod/bookkeeping`;
     assert.deepEqual(
       jsonl(r.stdout).map((o) => [o.change, o.key]),
-      [['modified', key], ['modified', `${CM}/prod/edited`], ['deleted', `${CM}/prod/gone`], ['added', `${CM}/prod/new`]],
+      [
+        ['modified', key],
+        ['modified', `${CM}/prod/edited`],
+        ['deleted', `${CM}/prod/gone`],
+        ['added', `${CM}/prod/new`],
+      ],
     );
-    const simple = (await ours([`--snapshot=${snapA}`, `--snapshot=${snapB}`, 'k8s', 'diff', 'configmaps', 'bookkeeping', '-n', 'prod', '--all'])).stdout.toString();
+    const simple = (
+      await ours([`--snapshot=${snapA}`, `--snapshot=${snapB}`, 'k8s', 'diff', 'configmaps', 'bookkeeping', '-n', 'prod', '--all'])
+    ).stdout.toString();
     assert.match(simple, /^-    time: "2026-01-02T03:04:05Z"\n\+    time: "2026-06-01T00:00:00Z"\n/m);
     assert.match(simple, new RegExp(`^-  resourceVersion: "${revAtA.get(key)}"\\n\\+  resourceVersion: "${rev.get(key)}"$`, 'm'));
   });
 
   test('filters: a resource, a namespace, a name', async () => {
-    const keys = async (...extra: string[]) => jsonl((await ours([`--snapshot=${snapA}`, `--snapshot=${snapB}`, 'k8s', 'diff', '-w', 'jsonl', ...extra])).stdout).map((o) => o.key);
+    const keys = async (...extra: string[]) =>
+      jsonl((await ours([`--snapshot=${snapA}`, `--snapshot=${snapB}`, 'k8s', 'diff', '-w', 'jsonl', ...extra])).stdout).map((o) => o.key);
     assert.deepEqual(await keys('-n', 'other'), [`${CM}/other/edited`]);
     assert.deepEqual(await keys('configmaps', '-n', 'prod'), [`${CM}/prod/edited`, `${CM}/prod/gone`, `${CM}/prod/new`]);
     assert.deepEqual(await keys('configmaps', 'edited'), [`${CM}/other/edited`, `${CM}/prod/edited`]);
@@ -180,7 +217,10 @@ describe(`k8s diff${onEdge() ? '' : ` (${EDGES_ONLY})`}`, { skip: !onEdge() && E
   test('encrypted values: compared as bytes without the keys, decrypted and shown as YAML with them', async () => {
     const without = await ours([`--snapshot=${snapA}`, `--snapshot=${snapB}`, 'k8s', 'diff', 'secrets']);
     assert.equal(without.code, 1);
-    assert.match(without.stdout.toString(), /^modified  <encrypted> prod\/pw\n  the stored value changed \(\d+ to \d+ bytes\); before it does not decode: .*\n/);
+    assert.match(
+      without.stdout.toString(),
+      /^modified  <encrypted> prod\/pw\n  the stored value changed \(\d+ to \d+ bytes\); before it does not decode: .*\n/,
+    );
     const r = await ours([`--snapshot=${snapA}`, `--snapshot=${snapB}`, 'k8s', 'diff', 'secrets', `--encryption-provider-config=${cfg}`]);
     assert.equal(r.code, 1, r.stderr);
     const out = r.stdout.toString();
@@ -195,7 +235,14 @@ describe(`k8s diff${onEdge() ? '' : ` (${EDGES_ONLY})`}`, { skip: !onEdge() && E
     assert.equal(r.stdout.toString(), `no objects changed from ${snapB} (revision ${revB}) to the cluster (revision ${revB})\n`);
     const j = await ours([`--snapshot=${snapA}`, `--snapshot=${snapA}`, 'k8s', 'diff', '-w', 'json']);
     assert.equal(j.code, 0);
-    assert.deepEqual(JSON.parse(j.stdout.toString()), { from: { source: snapA, revision: Number(revA) }, to: { source: snapA, revision: Number(revA) }, added: 0, deleted: 0, modified: 0, changes: [] });
+    assert.deepEqual(JSON.parse(j.stdout.toString()), {
+      from: { source: snapA, revision: Number(revA) },
+      to: { source: snapA, revision: Number(revA) },
+      added: 0,
+      deleted: 0,
+      modified: 0,
+      changes: [],
+    });
   });
 
   test('colour on a terminal only, never with NO_COLOR', async () => {

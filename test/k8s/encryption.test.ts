@@ -134,7 +134,12 @@ describe(`Secrets encrypted at rest${onEdge() ? '' : ` (${EDGES_ONLY})`}`, { ski
       const list = (JSON.parse(r.stdout.toString()) as { items: Obj[] }).items;
       assert.deepEqual(
         list.map((o) => [o.name, o.kind, (o.encryption as Obj | undefined)?.provider]),
-        [['s-box', 'Secret', 'secretbox v1'], ['s-cbc', 'Secret', 'aescbc v1'], ['s-cbc-old', 'Secret', 'aescbc v1'], ['s-gcm', 'Secret', 'aesgcm v1']],
+        [
+          ['s-box', 'Secret', 'secretbox v1'],
+          ['s-cbc', 'Secret', 'aescbc v1'],
+          ['s-cbc-old', 'Secret', 'aescbc v1'],
+          ['s-gcm', 'Secret', 'aesgcm v1'],
+        ],
       );
       const without = JSON.parse((await ours([...from(), 'k8s', 'usage', '-w', 'json'])).stdout.toString()) as Obj;
       const withKeys = await ours([...from(), 'k8s', 'usage', '-w', 'json', `--encryption-provider-config=${cfg}`]);
@@ -145,10 +150,19 @@ describe(`Secrets encrypted at rest${onEdge() ? '' : ` (${EDGES_ONLY})`}`, { ski
     test(`what cannot be decrypted is named, with a non-zero exit (${source})`, async () => {
       const get = (name: string) => ours([...from(), 'k8s', 'get', 'secrets', name, '-n', 'broken', `--encryption-provider-config=${cfg}`]);
       const cases: [string, string][] = [
-        ['s-kms', 'Error: /registry/secrets/broken/s-kms is encrypted by the KMS plugin "vault" (kms v2): the key is held by the plugin, so it cannot be decrypted offline'],
+        [
+          's-kms',
+          'Error: /registry/secrets/broken/s-kms is encrypted by the KMS plugin "vault" (kms v2): the key is held by the plugin, so it cannot be decrypted offline',
+        ],
         ['s-nokey', `Error: /registry/secrets/broken/s-nokey is encrypted with aescbc key "key9", which ${cfg} does not have`],
-        ['s-wrong', `Error: /registry/secrets/broken/s-wrong does not decrypt with aesgcm key "gcm1" from ${cfg} (a different key under that name, or a damaged value)`],
-        ['s-moved', `Error: /registry/secrets/broken/s-moved does not decrypt with aesgcm key "gcm1" from ${cfg} (a different key under that name, or a damaged value)`],
+        [
+          's-wrong',
+          `Error: /registry/secrets/broken/s-wrong does not decrypt with aesgcm key "gcm1" from ${cfg} (a different key under that name, or a damaged value)`,
+        ],
+        [
+          's-moved',
+          `Error: /registry/secrets/broken/s-moved does not decrypt with aesgcm key "gcm1" from ${cfg} (a different key under that name, or a damaged value)`,
+        ],
       ];
       for (const [name, line] of cases) {
         const r = await get(name);
@@ -187,9 +201,21 @@ describe(`Secrets encrypted at rest${onEdge() ? '' : ` (${EDGES_ONLY})`}`, { ski
     const files: [string, string, RegExp][] = [
       ['missing.yaml', '', /^Error: --encryption-provider-config: .*missing\.yaml.*no such file or directory/],
       ['bad.yaml', 'resources: [unclosed', /^Error: --encryption-provider-config: .*bad\.yaml is not YAML: /],
-      ['kind.yaml', 'apiVersion: v1\nkind: ConfigMap\nresources: []\n', /^Error: --encryption-provider-config: .*kind\.yaml is a v1 ConfigMap, not an EncryptionConfiguration \(apiserver\.config\.k8s\.io\/v1\)$/],
-      ['shape.yaml', 'apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\n', /^Error: --encryption-provider-config: .*shape\.yaml is not an EncryptionConfiguration: resources: /],
-      ['short.yaml', CONFIG.replace(b64(KEYS.box), b64(KEYS.box.subarray(0, 20))), /^Error: --encryption-provider-config: .*short\.yaml: secretbox key "box1" is not 32 bytes of base64 \(20 bytes decoded\)$/],
+      [
+        'kind.yaml',
+        'apiVersion: v1\nkind: ConfigMap\nresources: []\n',
+        /^Error: --encryption-provider-config: .*kind\.yaml is a v1 ConfigMap, not an EncryptionConfiguration \(apiserver\.config\.k8s\.io\/v1\)$/,
+      ],
+      [
+        'shape.yaml',
+        'apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\n',
+        /^Error: --encryption-provider-config: .*shape\.yaml is not an EncryptionConfiguration: resources: /,
+      ],
+      [
+        'short.yaml',
+        CONFIG.replace(b64(KEYS.box), b64(KEYS.box.subarray(0, 20))),
+        /^Error: --encryption-provider-config: .*short\.yaml: secretbox key "box1" is not 32 bytes of base64 \(20 bytes decoded\)$/,
+      ],
     ];
     for (const [name, text, want] of files) {
       const path = join(dir, name);

@@ -39,25 +39,91 @@ const meta = (name: string, namespace?: string): Obj => ({
   annotations: { note: 'x' },
 });
 const OWN: { key: string; obj: Obj }[] = [
-  { key: '/registry/configmaps/default/settings', obj: { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('settings', 'default'), data: { 'a.conf': 'line 1\nline 2\n', mode: 'on' }, binaryData: { blob: Buffer.from([0, 1, 255]).toString('base64') }, immutable: true } },
+  {
+    key: '/registry/configmaps/default/settings',
+    obj: {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: meta('settings', 'default'),
+      data: { 'a.conf': 'line 1\nline 2\n', mode: 'on' },
+      binaryData: { blob: Buffer.from([0, 1, 255]).toString('base64') },
+      immutable: true,
+    },
+  },
   {
     key: '/registry/pods/default/web',
     obj: {
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { ...meta('web', 'default'), finalizers: ['example.com/hold'], ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-rs', uid: 'uid-rs', controller: true }] },
-      spec: { containers: [{ name: 'app', image: 'nginx:1.27', ports: [{ containerPort: 80, protocol: 'TCP' }], resources: { limits: { cpu: '500m', memory: '128Mi' } } }], restartPolicy: 'Always', priority: -5 },
+      metadata: {
+        ...meta('web', 'default'),
+        finalizers: ['example.com/hold'],
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-rs', uid: 'uid-rs', controller: true }],
+      },
+      spec: {
+        containers: [
+          { name: 'app', image: 'nginx:1.27', ports: [{ containerPort: 80, protocol: 'TCP' }], resources: { limits: { cpu: '500m', memory: '128Mi' } } },
+        ],
+        restartPolicy: 'Always',
+        priority: -5,
+      },
       status: { phase: 'Running', podIP: '10.0.0.7' },
     },
   },
-  { key: '/registry/pods/kube-system/dns', obj: { apiVersion: 'v1', kind: 'Pod', metadata: meta('dns', 'kube-system'), spec: { containers: [{ name: 'dns', image: 'coredns:1.11' }] } } },
-  { key: '/registry/namespaces/default', obj: { apiVersion: 'v1', kind: 'Namespace', metadata: meta('default'), spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } } },
-  { key: '/registry/services/specs/default/web', obj: { apiVersion: 'v1', kind: 'Service', metadata: meta('web', 'default'), spec: { ports: [{ name: 'http', port: 80, targetPort: 8080 }, { name: 'alt', port: 81, targetPort: 'metrics' }], selector: { app: 'web' }, type: 'ClusterIP' } } },
-  { key: '/registry/deployments/default/web', obj: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { ...meta('web', 'default'), generation: 3 }, spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'nginx' }] } } } } },
-  { key: '/registry/leases/kube-node-lease/node-1', obj: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: meta('node-1', 'kube-node-lease'), spec: { holderIdentity: 'node-1', leaseDurationSeconds: 40, renewTime: '2026-01-02T03:04:05.123456Z' } } },
+  {
+    key: '/registry/pods/kube-system/dns',
+    obj: { apiVersion: 'v1', kind: 'Pod', metadata: meta('dns', 'kube-system'), spec: { containers: [{ name: 'dns', image: 'coredns:1.11' }] } },
+  },
+  {
+    key: '/registry/namespaces/default',
+    obj: { apiVersion: 'v1', kind: 'Namespace', metadata: meta('default'), spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } },
+  },
+  {
+    key: '/registry/services/specs/default/web',
+    obj: {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: meta('web', 'default'),
+      spec: {
+        ports: [
+          { name: 'http', port: 80, targetPort: 8080 },
+          { name: 'alt', port: 81, targetPort: 'metrics' },
+        ],
+        selector: { app: 'web' },
+        type: 'ClusterIP',
+      },
+    },
+  },
+  {
+    key: '/registry/deployments/default/web',
+    obj: {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { ...meta('web', 'default'), generation: 3 },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'nginx' }] } },
+      },
+    },
+  },
+  {
+    key: '/registry/leases/kube-node-lease/node-1',
+    obj: {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: meta('node-1', 'kube-node-lease'),
+      spec: { holderIdentity: 'node-1', leaseDurationSeconds: 40, renewTime: '2026-01-02T03:04:05.123456Z' },
+    },
+  },
 ];
 // Stored as JSON: a custom resource.
-const WIDGET: Obj = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w1', namespace: 'default', uid: 'uid-w1', creationTimestamp: '2026-01-02T03:04:05Z', resourceVersion: '' }, spec: { size: 3 } };
+const WIDGET: Obj = {
+  apiVersion: 'example.com/v1',
+  kind: 'Widget',
+  metadata: { name: 'w1', namespace: 'default', uid: 'uid-w1', creationTimestamp: '2026-01-02T03:04:05Z', resourceVersion: '' },
+  spec: { size: 3 },
+};
 const ENCRYPTED = Buffer.concat([Buffer.from('k8s:enc:aescbc:v1:key1:'), Buffer.from([0x00, 0xff, 0x10, 0x20, 0x30])]);
 
 // A pair under the key the API server would give it: its resource's
@@ -66,7 +132,9 @@ const ENCRYPTED = Buffer.concat([Buffer.from('k8s:enc:aescbc:v1:key1:'), Buffer.
 const CLUSTER_SCOPED = new Set(['Namespace', 'Node', 'PersistentVolume', 'ComponentStatus']);
 function pairKey(file: string): string {
   const kind = file.replace(/\.pb$/, '').split('.').pop()!;
-  const want = JSON.parse(readFileSync(join(PAIRS, file.replace(/\.pb$/, '.json')), 'utf8')) as { metadata?: { name?: string; namespace?: string; uid?: string } };
+  const want = JSON.parse(readFileSync(join(PAIRS, file.replace(/\.pb$/, '.json')), 'utf8')) as {
+    metadata?: { name?: string; namespace?: string; uid?: string };
+  };
   if (!want.metadata?.uid) return `/registry/unstored/${file.replace(/\.pb$/, '')}`;
   const lower = kind.toLowerCase();
   const plural = lower.endsWith('s') ? (lower.endsWith('ss') || lower.endsWith('us') ? `${lower}es` : lower) : `${lower}s`;
@@ -76,7 +144,10 @@ function pairKey(file: string): string {
 const pairFiles = hasPairs ? readdirSync(PAIRS).filter((f) => f.endsWith('.pb')) : [];
 
 async function put(key: string, value: Buffer): Promise<bigint> {
-  const r = await fetch(`http://${srv.endpoint}/v3/kv/put`, { method: 'POST', body: JSON.stringify({ key: Buffer.from(key).toString('base64'), value: value.toString('base64') }) });
+  const r = await fetch(`http://${srv.endpoint}/v3/kv/put`, {
+    method: 'POST',
+    body: JSON.stringify({ key: Buffer.from(key).toString('base64'), value: value.toString('base64') }),
+  });
   const body = (await r.json()) as { header: { revision: string } };
   return BigInt(body.header.revision);
 }
@@ -116,7 +187,7 @@ function contains(got: Json, want: Json, path = ''): void {
     for (const [k, v] of Object.entries(want)) contains((got as Obj)[k] ?? null, v, `${path}.${k}`);
   } else if (Array.isArray(want)) {
     assert.ok(Array.isArray(got) && got.length === want.length, `${path} has ${JSON.stringify(got)}`);
-    want.forEach((v, i) => contains((got as Json[])[i]!, v, `${path}[${i}]`));
+    for (const [i, v] of want.entries()) contains((got as Json[])[i]!, v, `${path}[${i}]`);
   } else assert.deepEqual(got, want, path);
 }
 
@@ -134,7 +205,10 @@ describe('k8s get', () => {
         assert.equal((got.metadata as Obj).resourceVersion, String(revs.get(o.key)));
       }
       const w = JSON.parse((await ours([...from, 'k8s', 'get', 'widgets.example.com', 'w1', '-n', 'default', '-o', 'json'])).stdout.toString()) as Obj;
-      assert.deepEqual(w, { ...WIDGET, metadata: { ...(WIDGET.metadata as Obj), resourceVersion: String(revs.get('/registry/example.com/widgets/default/w1')) } });
+      assert.deepEqual(w, {
+        ...WIDGET,
+        metadata: { ...(WIDGET.metadata as Obj), resourceVersion: String(revs.get('/registry/example.com/widgets/default/w1')) },
+      });
     });
   }
 
@@ -170,7 +244,9 @@ describe('k8s get', () => {
   });
 
   for (const source of ['live', 'snapshot']) {
-    test(`without a name: a kind: List of the matching objects, as kubectl prints one; --strip for kubectl apply (${source})${onEdge() ? '' : ` (${EDGES_ONLY})`}`, { skip: !onEdge() && EDGES_ONLY }, async () => {
+    test(`without a name: a kind: List of the matching objects, as kubectl prints one; --strip for kubectl apply (${source})${onEdge() ? '' : ` (${EDGES_ONLY})`}`, {
+      skip: !onEdge() && EDGES_ONLY,
+    }, async () => {
       const from = source === 'live' ? [at()] : [`--snapshot=${snap}`];
       const list = async (...args: string[]) => {
         const r = await ours([...from, 'k8s', 'get', ...args, '-o', 'json']);
@@ -182,7 +258,10 @@ describe('k8s get', () => {
       assert.deepEqual([pods.apiVersion, pods.kind, pods.metadata], ['v1', 'List', { resourceVersion: '' }]);
       assert.deepEqual(names(pods), ['default/web']);
       // Every pod stored (the storage pairs add one of Kubernetes' own).
-      const storedPods = [...stored.keys()].filter((k) => k.startsWith('/registry/pods/')).map((k) => k.slice('/registry/pods/'.length)).sort();
+      const storedPods = [...stored.keys()]
+        .filter((k) => k.startsWith('/registry/pods/'))
+        .map((k) => k.slice('/registry/pods/'.length))
+        .sort();
       assert.deepEqual(names(await list('pods', '-A')), storedPods);
       assert.deepEqual(names(await list('po', '-n', 'kube-system')), ['kube-system/dns']);
       assert.ok(names(await list('namespaces')).includes('/default'));
@@ -212,7 +291,9 @@ describe('k8s get', () => {
   }
 
   // Decoding is the client's: the bytes stored are the same on every release.
-  test(`every storage pair of ../shared/k8s/pairs decodes to its JSON, live and from the snapshot, and its -o yaml parses back to it (YAML 1.1 and 1.2)${onEdge() ? '' : ` (${EDGES_ONLY})`}`, { skip: (!hasPairs && 'no ../shared/k8s/pairs here') || (!onEdge() && EDGES_ONLY) }, async () => {
+  test(`every storage pair of ../shared/k8s/pairs decodes to its JSON, live and from the snapshot, and its -o yaml parses back to it (YAML 1.1 and 1.2)${onEdge() ? '' : ` (${EDGES_ONLY})`}`, {
+    skip: (!hasPairs && 'no ../shared/k8s/pairs here') || (!onEdge() && EDGES_ONLY),
+  }, async () => {
     for (const from of [[at()], [`--snapshot=${snap}`]]) {
       for (const f of pairFiles) {
         const r = await ours([...from, 'k8s', 'get', pairKey(f), '-o', 'json']);
@@ -221,7 +302,8 @@ describe('k8s get', () => {
         if (from[0] === at()) {
           const y = await ours([...from, 'k8s', 'get', pairKey(f)]);
           assert.equal(y.code, 0, `${f}: ${y.stderr}`);
-          for (const version of ['1.1', '1.2'] as const) assert.ok(isDeepStrictEqual(parse(y.stdout.toString(), { version }), got), `${f} (YAML ${version}):\n${y.stdout.toString()}`);
+          for (const version of ['1.1', '1.2'] as const)
+            assert.ok(isDeepStrictEqual(parse(y.stdout.toString(), { version }), got), `${f} (YAML ${version}):\n${y.stdout.toString()}`);
           // And it is what kubectl writes for that JSON.
           assert.equal(y.stdout.toString(), kubectlYaml([got as JsonValue])[0], `${f}: not kubectl's YAML`);
         }
@@ -245,10 +327,16 @@ describe('k8s ls', () => {
       const r = await ours([...flags, 'k8s', 'ls', '-w', 'json']);
       assert.equal(r.code, 0, r.stderr);
       const doc = JSON.parse(r.stdout.toString()) as { revision: number; items: Obj[] };
-      assert.deepEqual(doc.items.map((i) => i.key), [...stored.keys()].sort());
+      assert.deepEqual(
+        doc.items.map((i) => i.key),
+        [...stored.keys()].sort(),
+      );
       const byKey = new Map(doc.items.map((i) => [i.key as string, i]));
       const web = byKey.get('/registry/pods/default/web')!;
-      assert.deepEqual([web.kind, web.apiVersion, web.namespace, web.name, web.encoding, web.size], ['Pod', 'v1', 'default', 'web', 'protobuf', stored.get('/registry/pods/default/web')!.length]);
+      assert.deepEqual(
+        [web.kind, web.apiVersion, web.namespace, web.name, web.encoding, web.size],
+        ['Pod', 'v1', 'default', 'web', 'protobuf', stored.get('/registry/pods/default/web')!.length],
+      );
       assert.equal(web.modRevision, Number(revs.get('/registry/pods/default/web')));
       assert.deepEqual((web.metadata as Obj).ownerReferences, [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-rs', uid: 'uid-rs', controller: true }]);
       assert.deepEqual([byKey.get('/registry/namespaces/default')!.namespace, byKey.get('/registry/namespaces/default')!.name], ['', 'default']);
@@ -291,13 +379,25 @@ describe('k8s usage', () => {
       const doc = JSON.parse(r.stdout.toString()) as { objects: number; bytes: number; groups: Obj[]; largest: Obj[] };
       const sizes = [...stored.values()].map((v) => v.length);
       assert.equal(doc.objects, stored.size);
-      assert.equal(doc.bytes, sizes.reduce((a, b) => a + b, 0));
-      assert.equal(doc.groups.reduce((n, g) => n + (g.bytes as number), 0), doc.bytes);
+      assert.equal(
+        doc.bytes,
+        sizes.reduce((a, b) => a + b, 0),
+      );
+      assert.equal(
+        doc.groups.reduce((n, g) => n + (g.bytes as number), 0),
+        doc.bytes,
+      );
       const pods = doc.groups.find((g) => g.name === 'pods')!;
       const podValues = [...stored].filter(([k]) => k.startsWith('/registry/pods/')).map(([, v]) => v.length);
       assert.equal(pods.objects, podValues.length);
-      assert.equal(pods.bytes, podValues.reduce((a, b) => a + b, 0));
-      assert.deepEqual(doc.largest.map((o) => o.bytes), [...sizes].sort((a, b) => b - a).slice(0, 3));
+      assert.equal(
+        pods.bytes,
+        podValues.reduce((a, b) => a + b, 0),
+      );
+      assert.deepEqual(
+        doc.largest.map((o) => o.bytes),
+        [...sizes].sort((a, b) => b - a).slice(0, 3),
+      );
       const ns = JSON.parse((await ours([...flags, 'k8s', 'usage', '--by', 'namespace', '-w', 'json'])).stdout.toString()) as { groups: Obj[] };
       assert.equal(ns.groups.find((g) => g.name === 'kube-system')!.objects, 1);
     });
@@ -357,7 +457,10 @@ describe('a damaged or compressed snapshot', () => {
       }
       const forced = await ours([`--snapshot=${path}`, 'k8s', 'ls', '-w', 'json', '--force']);
       assert.equal(forced.code, 0, forced.stderr);
-      assert.match(forced.stderr, new RegExp(`^etcdctl-ts: warning: ${path.replace(/[.]/g, '\\.')} is damaged; what follows leaves out what could not be read`, 'm'));
+      assert.match(
+        forced.stderr,
+        new RegExp(`^etcdctl-ts: warning: ${path.replace(/[.]/g, '\\.')} is damaged; what follows leaves out what could not be read`, 'm'),
+      );
       const items = (text: string) => (JSON.parse(text) as { items: unknown[] }).items.length;
       assert.ok(items(forced.stdout.toString()) < items(good), `${name}: fewer objects than the whole file holds`);
     }
@@ -367,7 +470,10 @@ describe('a damaged or compressed snapshot', () => {
     writeFileSync(join(dir, 'trailer.db'), flipped);
     const t = await ours([`--snapshot=${join(dir, 'trailer.db')}`, 'k8s', 'ls']);
     assert.equal(t.code, 1);
-    assert.match(errorLines(t.stderr)[0]!, /^Error: \S*\/trailer\.db: snapshot file is corrupt: its sha256 trailer says [0-9a-f]{64} but its content hashes to [0-9a-f]{64}$/);
+    assert.match(
+      errorLines(t.stderr)[0]!,
+      /^Error: \S*\/trailer\.db: snapshot file is corrupt: its sha256 trailer says [0-9a-f]{64} but its content hashes to [0-9a-f]{64}$/,
+    );
   });
 
   test('a gzip backup reads as its database; a directory is named as such', async () => {
@@ -387,7 +493,8 @@ describe('completion', () => {
   test('k8s ls <Tab> offers the resources present, as kubectl names them', async () => {
     const r = await ours(['__complete', at(), 'k8s', 'ls', '']);
     const got = r.stdout.toString().trim().split('\n').slice(0, -1);
-    for (const name of ['configmaps', 'deployments', 'leases', 'masterleases', 'namespaces', 'pods', 'secrets', 'services', 'widgets.example.com']) assert.ok(got.includes(name), `${name} in ${got.join(' ')}`);
+    for (const name of ['configmaps', 'deployments', 'leases', 'masterleases', 'namespaces', 'pods', 'secrets', 'services', 'widgets.example.com'])
+      assert.ok(got.includes(name), `${name} in ${got.join(' ')}`);
     const p = (await ours(['__complete', at(), 'k8s', 'get', 'se'])).stdout.toString().trim().split('\n').slice(0, -1);
     assert.ok(p.length >= 2 && p.every((x) => x.startsWith('se')) && p.includes('secrets') && p.includes('services'), p.join(' '));
   });
@@ -415,13 +522,21 @@ describe('k8s watch', () => {
       await put('/registry/pods/watched/not-shown', storageValue({ apiVersion: 'v1', kind: 'Pod', metadata: meta('not-shown', 'watched') }));
       await put('/registry/configmaps/watched/end', storageValue(cm('end', {})));
       await w.waitFor('"name":"end"');
-      const events = w.out().trimEnd().split('\n').map((l) => JSON.parse(l) as Obj).filter((e) => e.name !== 'probe');
-      assert.deepEqual(events.map((e) => [e.type, e.kind, e.namespace, e.name]), [
-        ['ADDED', 'ConfigMap', 'watched', 'c1'],
-        ['MODIFIED', 'ConfigMap', 'watched', 'c1'],
-        ['DELETED', 'ConfigMap', 'watched', 'c1'],
-        ['ADDED', 'ConfigMap', 'watched', 'end'],
-      ]);
+      const events = w
+        .out()
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Obj)
+        .filter((e) => e.name !== 'probe');
+      assert.deepEqual(
+        events.map((e) => [e.type, e.kind, e.namespace, e.name]),
+        [
+          ['ADDED', 'ConfigMap', 'watched', 'c1'],
+          ['MODIFIED', 'ConfigMap', 'watched', 'c1'],
+          ['DELETED', 'ConfigMap', 'watched', 'c1'],
+          ['ADDED', 'ConfigMap', 'watched', 'end'],
+        ],
+      );
     } finally {
       await w.stop();
     }

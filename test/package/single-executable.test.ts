@@ -46,7 +46,11 @@ describe('the single executable, without node', () => {
 
   test('no node on its PATH', async () => {
     await assert.rejects(
-      new Promise((resolve, reject) => spawn('node', ['-e', '0'], { env: { PATH: join(home, 'bin') } }).on('error', reject).on('close', resolve)),
+      new Promise((resolve, reject) =>
+        spawn('node', ['-e', '0'], { env: { PATH: join(home, 'bin') } })
+          .on('error', reject)
+          .on('close', resolve),
+      ),
       /ENOENT/,
     );
     assert.equal((await run(['version'])).stdout.toString(), 'etcdctl version: 3.4.23\nAPI version: 3.4\n');

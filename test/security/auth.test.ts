@@ -30,7 +30,10 @@ before(async () => {
   // A name with a colon can only be used with --password.
   const res = await fetch(`http://${srv.endpoint}/v3/auth/user/add`, { method: 'POST', body: JSON.stringify({ name: 'a:b', password: 'colonpw' }) });
   assert.equal(res.status, 200);
-  for (const args of [['user', 'grant-role', 'a:b', 'alice-role'], ['auth', 'enable']]) {
+  for (const args of [
+    ['user', 'grant-role', 'a:b', 'alice-role'],
+    ['auth', 'enable'],
+  ]) {
     const r = await etcdctl([ep(), ...args]);
     assert.equal(r.code, 0, r.stderr);
   }
@@ -55,11 +58,18 @@ describe('users and permissions, as etcdctl', () => {
     assert.equal(got.stdout.toString(), '/alice/a\n1\n');
   });
   test('and is refused elsewhere', async () => {
-    for (const args of [['get', '/other'], ['put', '/other', 'y'], ['del', '/other']]) {
+    for (const args of [
+      ['get', '/other'],
+      ['put', '/other', 'y'],
+      ['del', '/other'],
+    ]) {
       const got = await same(['--user=alice:alicepw', ...args]);
       assert.deepEqual(errorLines(got.stderr), ['Error: etcdserver: permission denied']);
       assert.equal(got.code, 1);
-      assert.equal(got.stderr, 'etcdctl-ts: user "alice" has no role that allows this: `user get alice --detail` (as root) lists what its roles grant\nError: etcdserver: permission denied\n');
+      assert.equal(
+        got.stderr,
+        'etcdctl-ts: user "alice" has no role that allows this: `user get alice --detail` (as root) lists what its roles grant\nError: etcdserver: permission denied\n',
+      );
     }
   });
   test('a wrong password or an unknown user exits 2', async () => {
@@ -68,16 +78,27 @@ describe('users and permissions, as etcdctl', () => {
       assert.deepEqual(errorLines(got.stderr), ['Error: etcdserver: authentication failed, invalid user ID or password']);
       assert.equal(got.code, 2);
       const [name, password] = user.slice('--user='.length).split(':') as [string, string];
-      assert.match(got.stderr, new RegExp(`^etcdctl-ts: the name "${name}" and that password do not match a user of this cluster: check --user \\(name:password\\) or --password\n`));
+      assert.match(
+        got.stderr,
+        new RegExp(`^etcdctl-ts: the name "${name}" and that password do not match a user of this cluster: check --user \\(name:password\\) or --password\n`),
+      );
       if (password.length > 1) assert.ok(!got.stderr.includes(password), got.stderr);
     }
   });
   test('no user, an empty name or an empty password sends no credentials', async () => {
-    for (const args of [['get', '/alice/a'], ['--user=:alicepw', 'get', '/alice/a'], ['--user=alice:', 'get', '/alice/a']]) {
+    for (const args of [
+      ['get', '/alice/a'],
+      ['--user=:alicepw', 'get', '/alice/a'],
+      ['--user=alice:', 'get', '/alice/a'],
+    ]) {
       const got = await same(args);
       assert.deepEqual(errorLines(got.stderr), ['Error: etcdserver: user name is empty'], args.join(' '));
       // A name given with an empty password is named; the flag it has is never suggested.
-      if (args[0] === '--user=alice:') assert.match(got.stderr, /^etcdctl-ts: authentication is enabled on this cluster, and --user "alice" came with an empty password \(none given, typed or on standard input\), so no login was made: /);
+      if (args[0] === '--user=alice:')
+        assert.match(
+          got.stderr,
+          /^etcdctl-ts: authentication is enabled on this cluster, and --user "alice" came with an empty password \(none given, typed or on standard input\), so no login was made: /,
+        );
       else assert.match(got.stderr, /^etcdctl-ts: authentication is enabled on this cluster: pass --user <name>\[:<password>\] \(or set ETCDCTL_USER\)\n/);
     }
     // The prompt finds standard input at its end.
@@ -136,7 +157,10 @@ describe('--cluster with authentication (MemberList needs a user on 3.5.28+, 3.6
     try {
       const at = [`--endpoints=https://${cn.endpoint}`, `--cacert=${pki.ca}`, `--cert=${pki.clientCert}`, `--key=${pki.clientKey}`];
       // The certificate's CN is "root".
-      for (const args of [['user', 'add', 'root', '--new-user-password=rootpw'], ['auth', 'enable']]) {
+      for (const args of [
+        ['user', 'add', 'root', '--new-user-password=rootpw'],
+        ['auth', 'enable'],
+      ]) {
         const r = await etcdctl([...at, ...args]);
         assert.equal(r.code, 0, r.stderr);
       }
@@ -145,7 +169,11 @@ describe('--cluster with authentication (MemberList needs a user on 3.5.28+, 3.6
       assert.match(status.stdout.toString(), new RegExp(`^https://${cn.endpoint}, [0-9a-f]+, `));
       const safe = await ours([...at, 'defrag', '--cluster', '--safe']);
       assert.equal(safe.code, 0, safe.stderr);
-      for (const args of [['endpoint', 'health', '--cluster'], ['endpoint', 'hashkv', '--cluster'], ['defrag', '--cluster']]) {
+      for (const args of [
+        ['endpoint', 'health', '--cluster'],
+        ['endpoint', 'hashkv', '--cluster'],
+        ['defrag', '--cluster'],
+      ]) {
         const r = await ours([...at, ...args]);
         assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
         assert.match(r.stdout.toString(), new RegExp(`https://${cn.endpoint}`), args.join(' '));
@@ -178,7 +206,9 @@ describe('secrets stay secret', () => {
     const colon = await ours([ep(), '--user=alice:S3cretPW', '--password=S3cretPW', 'get', '/alice/a']);
     assert.notEqual(colon.code, 0);
     assert.match(colon.stderr, /^etcdctl-ts: the name given with --user \("alice:…" \(what follows the colon is not shown\)/m);
-    const typo = await ours([ep(), '--user=alice:alicepw', 'get', '/alice/a'], { env: { ETCDCTL_PASSWROD: 'S3cretPW', ETCDCTL_USR: 'bob:S3cretPW', ETCDCTL_PREFIXX: 'shown' } });
+    const typo = await ours([ep(), '--user=alice:alicepw', 'get', '/alice/a'], {
+      env: { ETCDCTL_PASSWROD: 'S3cretPW', ETCDCTL_USR: 'bob:S3cretPW', ETCDCTL_PREFIXX: 'shown' },
+    });
     assert.equal(typo.code, 0, typo.stderr);
     assert.match(typo.stderr, /unrecognized environment variable ETCDCTL_PASSWROD=<redacted>$/m);
     assert.match(typo.stderr, /unrecognized environment variable ETCDCTL_USR=<redacted>$/m);

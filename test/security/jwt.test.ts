@@ -32,7 +32,12 @@ before(async () => {
   writeFileSync(pub, trusted.publicKey.export({ type: 'spki', format: 'pem' }));
   writeFileSync(priv, trusted.privateKey.export({ type: 'pkcs8', format: 'pem' }));
   srv = await startEtcd([`--auth-token=jwt,pub-key=${pub},priv-key=${priv},sign-method=RS256,ttl=10m`]);
-  for (const args of [['user', 'add', 'root', '--new-user-password=rootpw'], ['user', 'add', 'reader', '--new-user-password=readerpw'], ['put', 'jwt/a', '1'], ['auth', 'enable']]) {
+  for (const args of [
+    ['user', 'add', 'root', '--new-user-password=rootpw'],
+    ['user', 'add', 'reader', '--new-user-password=readerpw'],
+    ['put', 'jwt/a', '1'],
+    ['auth', 'enable'],
+  ]) {
     const r = await etcdctl([ep(), ...args]);
     assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
   }
@@ -86,7 +91,7 @@ describe('--auth-jwt-token', () => {
     assert.match(got.stderr, /^etcdctl-ts: the user the --auth-jwt-token names has no role that allows this$/m);
   });
 
-  test('tokens the server does not accept: the server\'s words, a way out, and never the token', async () => {
+  test("tokens the server does not accept: the server's words, a way out, and never the token", async () => {
     for (const token of [mint('root', stranger.privateKey), mint('root', trusted.privateKey, -60), 'not.a.jwt']) {
       for (const debug of [[], ['--debug']]) {
         const got = await same([`--auth-jwt-token=${token}`, ...debug, 'get', 'jwt/a']);

@@ -28,7 +28,12 @@ before(async () => {
   silent = net.createServer(() => undefined).listen(0, '127.0.0.1');
   await new Promise((r) => silent.once('listening', r));
   silentPort = (silent.address() as net.AddressInfo).port;
-  for (const [k, v] of [['/a', '1'], ['/b/c', '2'], ['/registry/pods/x', 'y'], ['other', 'z']]) {
+  for (const [k, v] of [
+    ['/a', '1'],
+    ['/b/c', '2'],
+    ['/registry/pods/x', 'y'],
+    ['other', 'z'],
+  ]) {
     const r = await etcdctl([`--endpoints=${https()}`, ...good(), 'put', k!, v!]);
     assert.equal(r.code, 0, r.stderr);
   }
@@ -56,15 +61,35 @@ describe('client certificates', () => {
     await sameOutput([`--endpoints=127.0.0.1:${srv.clientPort}`, ...good(), 'get', '/a']);
   });
   test('ETCDCTL_CACERT, ETCDCTL_CERT and ETCDCTL_KEY', async () => {
-    await sameOutput(['get', '/', '--prefix'], { ETCDCTL_ENDPOINTS: https(), ETCDCTL_CACERT: pki.ca, ETCDCTL_CERT: pki.clientCert, ETCDCTL_KEY: pki.clientKey });
+    await sameOutput(['get', '/', '--prefix'], {
+      ETCDCTL_ENDPOINTS: https(),
+      ETCDCTL_CACERT: pki.ca,
+      ETCDCTL_CERT: pki.clientCert,
+      ETCDCTL_KEY: pki.clientKey,
+    });
   });
   test('--insecure-transport=false with --insecure-skip-tls-verify and no CA', async () => {
-    await sameOutput([`--endpoints=127.0.0.1:${srv.clientPort}`, '--insecure-transport=false', '--insecure-skip-tls-verify', `--cert=${pki.clientCert}`, `--key=${pki.clientKey}`, 'get', '/a']);
+    await sameOutput([
+      `--endpoints=127.0.0.1:${srv.clientPort}`,
+      '--insecure-transport=false',
+      '--insecure-skip-tls-verify',
+      `--cert=${pki.clientCert}`,
+      `--key=${pki.clientKey}`,
+      'get',
+      '/a',
+    ]);
   });
   test('--insecure-skip-tls-verify accepts a certificate for another name', async () => {
-    await sameOutput([`--endpoints=https://localhost:${srv.clientPort}`, '--insecure-skip-tls-verify', `--cert=${pki.clientCert}`, `--key=${pki.clientKey}`, 'get', '/a']);
+    await sameOutput([
+      `--endpoints=https://localhost:${srv.clientPort}`,
+      '--insecure-skip-tls-verify',
+      `--cert=${pki.clientCert}`,
+      `--key=${pki.clientKey}`,
+      'get',
+      '/a',
+    ]);
   });
-  test('a certificate without its key, and a key that is not its certificate\'s: etcdctl\'s error, and the files named', async () => {
+  test("a certificate without its key, and a key that is not its certificate's: etcdctl's error, and the files named", async () => {
     const half = [`--endpoints=${https()}`, `--cacert=${pki.ca}`, `--cert=${pki.clientCert}`, 'get', 'a'];
     const wrong = [`--endpoints=${https()}`, `--cacert=${pki.ca}`, `--cert=${pki.clientCert}`, `--key=${pki.strangerKey}`, 'get', 'a'];
     for (const args of [half, wrong]) {
@@ -74,18 +99,32 @@ describe('client certificates', () => {
       assert.equal(got.code, 128);
     }
     const got = await ours(wrong);
-    assert.match(got.stderr, new RegExp(`^etcdctl-ts: --key ${pki.strangerKey.replace(/[.]/g, '\\.')} is not the key of the certificate in --cert ${pki.clientCert.replace(/[.]/g, '\\.')} \\(.+\\): give the key that was made with it$`, 'm'));
+    assert.match(
+      got.stderr,
+      new RegExp(
+        `^etcdctl-ts: --key ${pki.strangerKey.replace(/[.]/g, '\\.')} is not the key of the certificate in --cert ${pki.clientCert.replace(/[.]/g, '\\.')} \\(.+\\): give the key that was made with it$`,
+        'm',
+      ),
+    );
   });
   test('TLS files that are devices or FIFOs are refused, never read for ever', async () => {
     const fifo = join(tempDir(), 'ca.fifo');
     execFileSync('mkfifo', [fifo]);
-    for (const [path, kind] of [['/dev/zero', 'a character device'], [fifo, 'a FIFO']] as const) {
+    for (const [path, kind] of [
+      ['/dev/zero', 'a character device'],
+      [fifo, 'a FIFO'],
+    ] as const) {
       const got = await ours([`--endpoints=${https()}`, `--cacert=${path}`, 'get', 'a'], { timeoutMs: 10000 });
       assert.deepEqual([got.code, errorLines(got.stderr)], [128, [`Error: ${path} is ${kind}, not a file`]]);
     }
   });
   test('empty and missing TLS files are refused as etcdctl refuses them', async () => {
-    for (const args of [['--cert=', 'get', 'a'], ['--cacert=', 'get', 'a'], ['--key=', 'get', 'a'], ['--cacert=/nonexistent/ca.crt', 'get', 'a']]) {
+    for (const args of [
+      ['--cert=', 'get', 'a'],
+      ['--cacert=', 'get', 'a'],
+      ['--key=', 'get', 'a'],
+      ['--cacert=/nonexistent/ca.crt', 'get', 'a'],
+    ]) {
       const full = [`--endpoints=${https()}`, ...args];
       const [ref, got] = await Promise.all([etcdctl(full), ours(full)]);
       assert.deepEqual(errorLines(got.stderr), errorLines(ref.stderr), args.join(' '));
@@ -100,17 +139,53 @@ describe('client certificates', () => {
 describe('errors that name the cause', () => {
   const cases: { name: string; args: () => string[]; hint: RegExp }[] = [
     { name: 'connection refused', args: () => ['--endpoints=127.0.0.1:1'], hint: /nothing is listening at 127\.0\.0\.1:1 \(connection refused\)/ },
-    { name: 'a TLS server reached without TLS', args: () => [`--endpoints=http://127.0.0.1:${srv.clientPort}`], hint: /expects TLS, but etcdctl-ts connected in plain text: use https:\/\// },
-    { name: 'a plain server reached with TLS', args: () => [`--endpoints=https://127.0.0.1:${plain.clientPort}`, `--cacert=${pki.ca}`], hint: /does not speak TLS, but etcdctl-ts used TLS: use http:\/\// },
-    { name: 'an unknown certificate authority', args: () => [`--endpoints=${https()}`, `--cert=${pki.clientCert}`, `--key=${pki.clientKey}`], hint: /signed by an authority etcdctl-ts does not trust .*pass the CA that signed it with --cacert/ },
-    { name: 'a missing client certificate', args: () => [`--endpoints=${https()}`, `--cacert=${pki.ca}`], hint: /requires a client certificate: pass --cert and --key/ },
-    { name: 'a client certificate the server rejects', args: () => [`--endpoints=${https()}`, `--cacert=${pki.ca}`, `--cert=${pki.strangerCert}`, `--key=${pki.strangerKey}`], hint: /rejected the client certificate .*--trusted-ca-file/ },
-    { name: 'a certificate without the host name', args: () => [`--endpoints=https://localhost:${srv.clientPort}`, ...good()], hint: /is not valid for "localhost"; it names .*IP Address:127\.0\.0\.1/ },
-    { name: 'the peer port instead of the client port', args: () => [`--endpoints=127.0.0.1:${srv.peerPort}`, ...good()], hint: new RegExp(`is the peer port of member .*--endpoints=https://127\\.0\\.0\\.1:\\d+`) },
+    {
+      name: 'a TLS server reached without TLS',
+      args: () => [`--endpoints=http://127.0.0.1:${srv.clientPort}`],
+      hint: /expects TLS, but etcdctl-ts connected in plain text: use https:\/\//,
+    },
+    {
+      name: 'a plain server reached with TLS',
+      args: () => [`--endpoints=https://127.0.0.1:${plain.clientPort}`, `--cacert=${pki.ca}`],
+      hint: /does not speak TLS, but etcdctl-ts used TLS: use http:\/\//,
+    },
+    {
+      name: 'an unknown certificate authority',
+      args: () => [`--endpoints=${https()}`, `--cert=${pki.clientCert}`, `--key=${pki.clientKey}`],
+      hint: /signed by an authority etcdctl-ts does not trust .*pass the CA that signed it with --cacert/,
+    },
+    {
+      name: 'a missing client certificate',
+      args: () => [`--endpoints=${https()}`, `--cacert=${pki.ca}`],
+      hint: /requires a client certificate: pass --cert and --key/,
+    },
+    {
+      name: 'a client certificate the server rejects',
+      args: () => [`--endpoints=${https()}`, `--cacert=${pki.ca}`, `--cert=${pki.strangerCert}`, `--key=${pki.strangerKey}`],
+      hint: /rejected the client certificate .*--trusted-ca-file/,
+    },
+    {
+      name: 'a certificate without the host name',
+      args: () => [`--endpoints=https://localhost:${srv.clientPort}`, ...good()],
+      hint: /is not valid for "localhost"; it names .*IP Address:127\.0\.0\.1/,
+    },
+    {
+      name: 'the peer port instead of the client port',
+      args: () => [`--endpoints=127.0.0.1:${srv.peerPort}`, ...good()],
+      hint: /is the peer port of member .*--endpoints=https:\/\/127\.0\.0\.1:\d+/,
+    },
     { name: 'a name that does not resolve', args: () => ['--endpoints=etcd.invalid:2379'], hint: /the host name "etcd\.invalid" does not resolve/ },
     { name: 'endpoints that are not addresses', args: () => ['--endpoints=,'], hint: /^etcdctl-ts: "" is not an endpoint address: write host:port/ },
-    { name: 'a scheme etcd does not speak', args: () => ['--endpoints=ftp://127.0.0.1:1'], hint: /^etcdctl-ts: "ftp:\/\/127\.0\.0\.1:1" has the scheme "ftp", which etcd does not speak: write host:port/ },
-    { name: 'a server that never answers', args: () => [`--endpoints=127.0.0.1:${silentPort}`, '--dial-timeout=500ms'], hint: /accepted the connection but sent nothing back/ },
+    {
+      name: 'a scheme etcd does not speak',
+      args: () => ['--endpoints=ftp://127.0.0.1:1'],
+      hint: /^etcdctl-ts: "ftp:\/\/127\.0\.0\.1:1" has the scheme "ftp", which etcd does not speak: write host:port/,
+    },
+    {
+      name: 'a server that never answers',
+      args: () => [`--endpoints=127.0.0.1:${silentPort}`, '--dial-timeout=500ms'],
+      hint: /accepted the connection but sent nothing back/,
+    },
   ];
   for (const c of cases) {
     test(c.name, async () => {

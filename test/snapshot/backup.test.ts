@@ -49,7 +49,14 @@ describe('snapshot save for cron jobs', () => {
       await nextSecond();
       const r = await ours([at(), 'snapshot', 'save', pattern, '--compress', 'gzip', '--checksum-file', '--keep', '3', '--metrics-file', prom, '-w', 'json']);
       assert.equal(r.code, 0, r.stderr);
-      const j = JSON.parse(r.stdout.toString()) as { path: string; revision: number; total_keys: number; compressed_size: number; checksum_file: string; pruned: string[] };
+      const j = JSON.parse(r.stdout.toString()) as {
+        path: string;
+        revision: number;
+        total_keys: number;
+        compressed_size: number;
+        checksum_file: string;
+        pruned: string[];
+      };
       assert.match(j.path, /etcd-\d{8}T\d{6}Z\.db\.gz$/);
       assert.ok(j.compressed_size > 0 && j.compressed_size < statSync(j.path).size + 1);
       assert.equal(j.checksum_file, `${j.path}.sha256`);
@@ -71,13 +78,25 @@ describe('snapshot save for cron jobs', () => {
     // snapshot list checks every one the pattern made.
     const list = await ours(['snapshot', 'list', pattern, '-w', 'json']);
     assert.equal(list.code, 0, list.stderr);
-    const listed = (JSON.parse(list.stdout.toString()) as { snapshots: { name: string; compressed: boolean; trailer: string; checksumFile: string }[] }).snapshots;
-    assert.deepEqual(listed.map((l) => [l.name, l.compressed, l.trailer, l.checksumFile]), kept.map((k) => [k, true, 'ok', 'ok']));
+    const listed = (JSON.parse(list.stdout.toString()) as { snapshots: { name: string; compressed: boolean; trailer: string; checksumFile: string }[] })
+      .snapshots;
+    assert.deepEqual(
+      listed.map((l) => [l.name, l.compressed, l.trailer, l.checksumFile]),
+      kept.map((k) => [k, true, 'ok', 'ok']),
+    );
     // Each restores and boots with the source's data.
     for (const k of kept) {
       const data = join(tempDir(), 'data');
       const spec = { name: 'r', dataDir: data, clientPort: await freePort(), peerPort: await freePort() };
-      const r = await ours(['snapshot', 'restore', join(dir, k), `--name=r`, `--data-dir=${data}`, `--initial-cluster=r=http://127.0.0.1:${spec.peerPort}`, `--initial-advertise-peer-urls=http://127.0.0.1:${spec.peerPort}`]);
+      const r = await ours([
+        'snapshot',
+        'restore',
+        join(dir, k),
+        `--name=r`,
+        `--data-dir=${data}`,
+        `--initial-cluster=r=http://127.0.0.1:${spec.peerPort}`,
+        `--initial-advertise-peer-urls=http://127.0.0.1:${spec.peerPort}`,
+      ]);
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(readdirSync(join(data, '..')), ['data'], 'no temporary file left beside the data dir');
       const cl = await startExisting([spec]);
@@ -98,7 +117,7 @@ describe('snapshot save for cron jobs', () => {
     assert.equal(files(dir).length, 10);
   });
 
-  test('--keep-within keeps what is recent; --keep needs {time}; a plain save is etcdctl\'s', async () => {
+  test("--keep-within keeps what is recent; --keep needs {time}; a plain save is etcdctl's", async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'b-20200101T000000Z.db'), 'old');
     writeFileSync(join(dir, 'b-20200101T000000Z.db.sha256'), 'old');
@@ -132,7 +151,10 @@ describe('broken and compressed files', () => {
     for (const name of ['cut.db.gz', 'flip.db.gz']) {
       const st = await ours(['snapshot', 'status', join(dir, name)]);
       assert.equal(st.code, 1, name);
-      assert.match(errorLines(st.stderr)[0]!, new RegExp(`^Error: ${join(dir, name).replace(/[.]/g, '\\.')} is not a whole gzip file|^Error: .*(corrupt|not a usable snapshot)`));
+      assert.match(
+        errorLines(st.stderr)[0]!,
+        new RegExp(`^Error: ${join(dir, name).replace(/[.]/g, '\\.')} is not a whole gzip file|^Error: .*(corrupt|not a usable snapshot)`),
+      );
       const data = join(tempDir(), 'data');
       const rs = await ours(['snapshot', 'restore', join(dir, name), `--data-dir=${data}`]);
       assert.equal(rs.code, 1, name);
@@ -215,7 +237,11 @@ describe('a member that dies mid-stream', () => {
       }
       const dir = tempDir();
       const prom = join(dir, 'etcd.prom');
-      const child = spawn(process.execPath, [OURS, `--endpoints=${big.endpoint}`, 'snapshot', 'save', join(dir, 'dies.db.gz'), '--compress', 'gzip', '--metrics-file', prom], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(
+        process.execPath,
+        [OURS, `--endpoints=${big.endpoint}`, 'snapshot', 'save', join(dir, 'dies.db.gz'), '--compress', 'gzip', '--metrics-file', prom],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       let err = '';
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
       const exited = new Promise<number>((r) => child.on('exit', (code) => r(code ?? -1)));
@@ -227,7 +253,7 @@ describe('a member that dies mid-stream', () => {
       big.proc.kill('SIGSTOP');
       await big.kill();
       assert.equal(await exited, 5, err);
-      assert.match(err, new RegExp(`^Error: the snapshot stream from ${big.endpoint} \\(member [0-9a-f]+\\) broke after \\d+ bytes: .+$`, "m"));
+      assert.match(err, new RegExp(`^Error: the snapshot stream from ${big.endpoint} \\(member [0-9a-f]+\\) broke after \\d+ bytes: .+$`, 'm'));
       assert.deepEqual(files(dir), ['etcd.prom']);
       assert.match(readFileSync(prom, 'utf8'), /^etcdctl_ts_snapshot_last_failure_timestamp_seconds [1-9]\d{9}$/m);
       assert.match(readFileSync(prom, 'utf8'), /^etcdctl_ts_snapshot_last_success_timestamp_seconds 0$/m);

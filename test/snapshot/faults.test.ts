@@ -63,7 +63,12 @@ describe('two saves to one path', () => {
     try {
       const second = await ours([at(), 'snapshot', 'save', path]);
       assert.equal(second.code, 5, second.stderr);
-      assert.match(errorLines(second.stderr)[0]!, new RegExp(`^Error: snapshot save is already running for ${path.replace(/[.]/g, '\\.')} \\(pid ${first.child.pid}, started .+\\): .+\\.s\\.db\\.lock is locked$`));
+      assert.match(
+        errorLines(second.stderr)[0]!,
+        new RegExp(
+          `^Error: snapshot save is already running for ${path.replace(/[.]/g, '\\.')} \\(pid ${first.child.pid}, started .+\\): .+\\.s\\.db\\.lock is locked$`,
+        ),
+      );
     } finally {
       first.thaw();
     }
@@ -96,7 +101,9 @@ describe('two saves to one path', () => {
 describe('a stream that stops', () => {
   test('--command-timeout passing mid-stream says so, naming the member, not a lost leader; nothing is left', async () => {
     const dir = tempDir();
-    const child = spawn(process.execPath, [OURS, at(), '--command-timeout=3s', 'snapshot', 'save', join(dir, 'slow.db')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [OURS, at(), '--command-timeout=3s', 'snapshot', 'save', join(dir, 'slow.db')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const exited = new Promise<number>((r) => child.on('exit', (code) => r(code ?? -1)));
@@ -111,7 +118,10 @@ describe('a stream that stops', () => {
     } finally {
       src.proc.kill('SIGCONT');
     }
-    assert.match(err, new RegExp(`^etcdctl-ts: the deadline \\(--command-timeout\\) passed while ${src.endpoint} was still sending the snapshot \\(\\d+ bytes so far\\)`, 'm'));
+    assert.match(
+      err,
+      new RegExp(`^etcdctl-ts: the deadline \\(--command-timeout\\) passed while ${src.endpoint} was still sending the snapshot \\(\\d+ bytes so far\\)`, 'm'),
+    );
     assert.doesNotMatch(err, /no leader/);
     assert.match(errorLines(err)[0]!, /^Error: the snapshot stream from .+ broke after \d+ bytes: context deadline exceeded$/);
     assert.deepEqual(files(dir), []);
@@ -140,10 +150,15 @@ describe('planted links, devices and foreign files', () => {
     symlinkSync(victim, `${linked}.sha256`);
     symlinkSync(victim, join(dir, 'l2.prom'));
     const m = await ours([at(), 'snapshot', 'save', linked, '--metrics-file', join(dir, 'l2.prom')]);
-    assert.deepEqual([m.code, errorLines(m.stderr)], [128, [`Error: --metrics-file: ${join(dir, 'l2.prom')} is a symbolic link to a regular file: refusing to replace it (give the path it points to)`]]);
+    assert.deepEqual(
+      [m.code, errorLines(m.stderr)],
+      [128, [`Error: --metrics-file: ${join(dir, 'l2.prom')} is a symbolic link to a regular file: refusing to replace it (give the path it points to)`]],
+    );
     const c = await ours([at(), 'snapshot', 'save', linked, '--checksum-file']);
     assert.equal(c.code, 6, c.stderr);
-    assert.deepEqual(errorLines(c.stderr), [`Error: the snapshot was saved at ${linked}, but its checksum file was not written (${linked}.sha256 is a symbolic link to a regular file: refusing to replace it (give the path it points to))`]);
+    assert.deepEqual(errorLines(c.stderr), [
+      `Error: the snapshot was saved at ${linked}, but its checksum file was not written (${linked}.sha256 is a symbolic link to a regular file: refusing to replace it (give the path it points to))`,
+    ]);
     assert.ok(lstatSync(`${linked}.sha256`).isSymbolicLink() && lstatSync(join(dir, 'l2.prom')).isSymbolicLink());
     assert.equal(readFileSync(victim, 'utf8'), 'precious');
     const q = await ours([at(), 'snapshot', 'save', join(dir, 'q.db')]);
@@ -247,7 +262,12 @@ describe('after the rename', () => {
       writeFileSync(join(mnt, 'filler'), Buffer.alloc(2 * 4096));
       const sum = await ours([at(), 'snapshot', 'save', join(mnt, 'c.db.gz'), '--compress', 'gzip', '--checksum-file', '-w', 'json']);
       assert.equal(sum.code, 6, sum.stderr);
-      assert.match(errorLines(sum.stderr)[0]!, new RegExp(`^Error: the snapshot was saved at ${join(mnt, 'c.db.gz').replace(/[.]/g, '\\.')}, but its checksum file was not written \\(write .+\\.sha256\\.[0-9a-f]{8}\\.part: no space left on device\\)$`));
+      assert.match(
+        errorLines(sum.stderr)[0]!,
+        new RegExp(
+          `^Error: the snapshot was saved at ${join(mnt, 'c.db.gz').replace(/[.]/g, '\\.')}, but its checksum file was not written \\(write .+\\.sha256\\.[0-9a-f]{8}\\.part: no space left on device\\)$`,
+        ),
+      );
       assert.match((JSON.parse(sum.stdout.toString()) as { problems: string[] }).problems[0]!, /^its checksum file was not written/);
       await statusOk(join(mnt, 'c.db.gz'));
       assert.deepEqual(files(mnt), ['c.db.gz', 'filler']);
@@ -258,7 +278,7 @@ describe('after the rename', () => {
 });
 
 describe('retention', () => {
-  test('{member} scopes --keep to the member saving: other members\' backups in a shared directory stay', async () => {
+  test("{member} scopes --keep to the member saving: other members' backups in a shared directory stay", async () => {
     const dir = tempDir();
     const others = ['c2', 'c3'].flatMap((m) => [1, 2, 3].map((d) => `etcd-${m}-2020010${d}T000000Z.db`));
     const mine = [1, 2, 3].map((d) => `etcd-${src.name}-2020010${d}T000000Z.db`);
@@ -266,7 +286,10 @@ describe('retention', () => {
     const r = await ours([at(), 'snapshot', 'save', join(dir, 'etcd-{member}-{time}.db'), '--keep', '2', '-w', 'json']);
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout.toString()) as { path: string; pruned: string[] };
-    assert.deepEqual([...j.pruned].sort(), mine.slice(0, 2).map((f) => join(dir, f)));
+    assert.deepEqual(
+      [...j.pruned].sort(),
+      mine.slice(0, 2).map((f) => join(dir, f)),
+    );
     assert.deepEqual(files(dir), [...others, mine[2]!, j.path.slice(dir.length + 1)].sort());
   });
 
@@ -282,13 +305,18 @@ describe('retention', () => {
       const r = await ours(['snapshot', 'list', where, '-w', 'json']);
       assert.equal(r.code, 1, where);
       const l = (JSON.parse(r.stdout.toString()) as { snapshots: { name: string; status: string }[] }).snapshots;
-      assert.deepEqual(l.map((x) => [x.name, x.status]), [
-        ['b-20200101T000000Z.db', 'ok'],
-        ['b-20200102T000000Z.db', 'bad'],
-        ['b-20200103T000000Z.db', 'bad'],
-        ['b-20200104T000000Z.db.9f00aa11.part', 'leftover'],
+      assert.deepEqual(
+        l.map((x) => [x.name, x.status]),
+        [
+          ['b-20200101T000000Z.db', 'ok'],
+          ['b-20200102T000000Z.db', 'bad'],
+          ['b-20200103T000000Z.db', 'bad'],
+          ['b-20200104T000000Z.db.9f00aa11.part', 'leftover'],
+        ],
+      );
+      assert.deepEqual(errorLines(r.stderr), [
+        'Error: 3 of 4 snapshot files failed verification: b-20200102T000000Z.db, b-20200103T000000Z.db, b-20200104T000000Z.db.9f00aa11.part',
       ]);
-      assert.deepEqual(errorLines(r.stderr), ['Error: 3 of 4 snapshot files failed verification: b-20200102T000000Z.db, b-20200103T000000Z.db, b-20200104T000000Z.db.9f00aa11.part']);
     }
     // A running save's temporary is "saving", not bad.
     const run = await frozenSave(dir, [join(dir, 'b-{time}.db')]);
@@ -304,7 +332,7 @@ describe('retention', () => {
 });
 
 describe('restore', () => {
-  test('a signal mid-restore leaves nothing, plain or gzip; a SIGKILL\'s leftovers are named and removed by the next run', async () => {
+  test("a signal mid-restore leaves nothing, plain or gzip; a SIGKILL's leftovers are named and removed by the next run", async () => {
     const dir = tempDir();
     const plain = join(dir, 's.db');
     const gz = join(dir, 's.db.gz');
@@ -339,10 +367,16 @@ describe('restore', () => {
     if (leftover) {
       const r = await ours(['snapshot', 'restore', plain, `--data-dir=${join(out, 'd')}`]);
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stderr, new RegExp(`^etcdctl-ts: removed ${join(out, leftover).replace(/[.]/g, '\\.')}, left by a snapshot restore that did not finish$`, 'm'));
+      assert.match(
+        r.stderr,
+        new RegExp(`^etcdctl-ts: removed ${join(out, leftover).replace(/[.]/g, '\\.')}, left by a snapshot restore that did not finish$`, 'm'),
+      );
       assert.deepEqual(files(out), ['d']);
     }
-    assert.deepEqual(readdirSync(join(dir)).filter((n) => n.endsWith('.plain')), []);
+    assert.deepEqual(
+      readdirSync(join(dir)).filter((n) => n.endsWith('.plain')),
+      [],
+    );
   });
 
   test('--skip-hash-check still refuses a structurally corrupt database; a directory or FIFO is named as such', async () => {
@@ -362,10 +396,19 @@ describe('restore', () => {
     assert.equal(st.code, 1);
     const r = await ours(['snapshot', 'restore', path, '--skip-hash-check', `--data-dir=${join(dir, 'd')}`]);
     assert.equal(r.code, 1);
-    assert.match(errorLines(r.stderr)[0]!, new RegExp(`^Error: ${path.replace(/[.]/g, '\\.')} is not a usable snapshot \\(--skip-hash-check skips the sha256, not the structure\\): snapshot file integrity check failed\\. \\d+ errors found\\.$`), r.stderr);
+    assert.match(
+      errorLines(r.stderr)[0]!,
+      new RegExp(
+        `^Error: ${path.replace(/[.]/g, '\\.')} is not a usable snapshot \\(--skip-hash-check skips the sha256, not the structure\\): snapshot file integrity check failed\\. \\d+ errors found\\.$`,
+      ),
+      r.stderr,
+    );
     assert.deepEqual(files(dir), ['c.db']);
     execFileSync('mkfifo', [join(dir, 'fifo')]);
-    for (const [what, kind] of [[dir, 'a directory'], [join(dir, 'fifo'), 'a FIFO']] as const) {
+    for (const [what, kind] of [
+      [dir, 'a directory'],
+      [join(dir, 'fifo'), 'a FIFO'],
+    ] as const) {
       for (const cmd of [['status'], ['restore', `--data-dir=${join(tempDir(), 'd')}`]]) {
         const x = await ours(['snapshot', cmd[0]!, what, ...cmd.slice(1)], { timeoutMs: 10000 });
         assert.equal(x.code, 1, `${cmd[0]} ${what}`);
@@ -405,11 +448,14 @@ describe('untrusted gzip input', () => {
 });
 
 describe('a bounded fault loop', () => {
-  test('signals at random byte offsets, concurrent runs, a full disk, interrupted restores: what list calls good restores, the newest boots, nothing else has a backup\'s name', async (t) => {
+  test("signals at random byte offsets, concurrent runs, a full disk, interrupted restores: what list calls good restores, the newest boots, nothing else has a backup's name", async (t) => {
     // A seeded generator, so that a failure can be replayed (FAULT_SEED=…).
     let seed = Number(process.env.FAULT_SEED ?? (Date.now() % 100000) + 1);
     const seedUsed = seed;
-    const rand = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const rand = () => {
+      seed = (seed * 48271) % 2147483647;
+      return seed / 2147483647;
+    };
     t.diagnostic(`FAULT_SEED=${seedUsed}`);
     const probe = join(tempDir(), 'size.db.gz');
     assert.equal((await ours([at(), 'snapshot', 'save', probe, '--compress', 'gzip'])).code, 0);
@@ -426,7 +472,10 @@ describe('a bounded fault loop', () => {
     }
     try {
       const pattern = join(dir, 'loop-{time}.db.gz');
-      const save = (extra: string[] = []) => spawn(process.execPath, [OURS, at(), 'snapshot', 'save', pattern, '--compress', 'gzip', '--keep', '3', '--checksum-file', ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const save = (extra: string[] = []) =>
+        spawn(process.execPath, [OURS, at(), 'snapshot', 'save', pattern, '--compress', 'gzip', '--keep', '3', '--checksum-file', ...extra], {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
       const outcome = (child: ReturnType<typeof save>) =>
         new Promise<{ code: number | null; err: string }>((resolve) => {
           let err = '';
@@ -435,7 +484,10 @@ describe('a bounded fault loop', () => {
         });
       // A whole run may only fail for want of room.
       const acceptable = (o: { code: number | null; err: string }, what: string) =>
-        assert.ok(o.code === 0 || (o.code === 5 && /no space left on device/.test(o.err)) || (o.code === 5 && /is already running for/.test(o.err)), `seed ${seedUsed}: ${what}: ${o.code} ${o.err}`);
+        assert.ok(
+          o.code === 0 || (o.code === 5 && /no space left on device/.test(o.err)) || (o.code === 5 && /is already running for/.test(o.err)),
+          `seed ${seedUsed}: ${what}: ${o.code} ${o.err}`,
+        );
       for (let i = 0; i < 10; i++) {
         const kind = ['signal', 'signal', 'concurrent', 'whole', 'restore'][Math.floor(rand() * 5)]!;
         if (kind === 'signal') {
@@ -461,7 +513,9 @@ describe('a bounded fault loop', () => {
         } else if (kind === 'whole') {
           acceptable(await outcome(save()), 'whole run');
         } else {
-          const good = ((JSON.parse((await ours(['snapshot', 'list', pattern, '-w', 'json'])).stdout.toString()) as { snapshots: { path: string; status: string }[] }).snapshots).filter((l) => l.status === 'ok');
+          const good = (
+            JSON.parse((await ours(['snapshot', 'list', pattern, '-w', 'json'])).stdout.toString()) as { snapshots: { path: string; status: string }[] }
+          ).snapshots.filter((l) => l.status === 'ok');
           if (good.length === 0) continue;
           const out = tempDir();
           const child = spawn(process.execPath, [OURS, 'snapshot', 'restore', good[0]!.path, `--data-dir=${join(out, 'd')}`], { stdio: 'ignore' });
@@ -471,7 +525,10 @@ describe('a bounded fault loop', () => {
           await done;
           const left = files(out);
           // Whole, nothing, or (after SIGKILL) a temporary dir the next restore removes.
-          assert.ok(left.length === 0 || (left.length === 1 && (left[0] === 'd' || /^d\.restoring-[0-9a-f]{8}$/.test(left[0]!))), `seed ${seedUsed}: restore left ${left.join(' ')}`);
+          assert.ok(
+            left.length === 0 || (left.length === 1 && (left[0] === 'd' || /^d\.restoring-[0-9a-f]{8}$/.test(left[0]!))),
+            `seed ${seedUsed}: restore left ${left.join(' ')}`,
+          );
           if (left[0]?.startsWith('d.restoring-')) {
             const again = await ours(['snapshot', 'restore', good[0]!.path, `--data-dir=${join(out, 'd')}`]);
             assert.equal(again.code, 0, `seed ${seedUsed}: ${again.stderr}`);
@@ -488,13 +545,24 @@ describe('a bounded fault loop', () => {
       // listed leftover; a SIGKILLed run's lock file stays until the next run.
       for (const f of files(dir).filter((n) => !/^\..+\.lock$/.test(n))) {
         const base = f.replace(/\.sha256$/, '');
-        assert.ok(listed.some((l) => l.name === base), `seed ${seedUsed}: ${f} is not accounted for`);
+        assert.ok(
+          listed.some((l) => l.name === base),
+          `seed ${seedUsed}: ${f} is not accounted for`,
+        );
       }
       for (const l of listed) if (l.status !== 'ok') assert.equal(l.status, 'leftover', `seed ${seedUsed}: ${l.name} is ${l.status}`);
       for (const [i, l] of good.entries()) {
         const data = join(tempDir(), 'data');
         const spec = { name: 'r', dataDir: data, clientPort: await freePort(), peerPort: await freePort() };
-        const r = await ours(['snapshot', 'restore', l.path, '--name=r', `--data-dir=${data}`, `--initial-cluster=r=http://127.0.0.1:${spec.peerPort}`, `--initial-advertise-peer-urls=http://127.0.0.1:${spec.peerPort}`]);
+        const r = await ours([
+          'snapshot',
+          'restore',
+          l.path,
+          '--name=r',
+          `--data-dir=${data}`,
+          `--initial-cluster=r=http://127.0.0.1:${spec.peerPort}`,
+          `--initial-advertise-peer-urls=http://127.0.0.1:${spec.peerPort}`,
+        ]);
         assert.equal(r.code, 0, `seed ${seedUsed}: ${l.name}: ${r.stderr}`);
         if (i !== good.length - 1) continue;
         const cl = await startExisting([spec]);
@@ -510,7 +578,10 @@ describe('a bounded fault loop', () => {
       await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
       const last = await ours([at(), 'snapshot', 'save', pattern, '--compress', 'gzip', '--keep', '3']);
       assert.equal(last.code, 0, `seed ${seedUsed}: ${last.stderr}`);
-      assert.deepEqual(files(dir).filter((f) => f.endsWith('.part') || f.endsWith('.lock')), []);
+      assert.deepEqual(
+        files(dir).filter((f) => f.endsWith('.part') || f.endsWith('.lock')),
+        [],
+      );
     } finally {
       if (mounted) execFileSync('umount', [dir]);
     }

@@ -102,7 +102,10 @@ const uvarint = (v: bigint): Buffer => {
 
 // Field 3 of walpb.Snapshot: raftpb.ConfState{voters=1 (ascending), auto_leave=5}.
 function protoConfState(voters: bigint[]): Buffer {
-  const body = Buffer.concat([...[...voters].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)).map((id) => Buffer.concat([Buffer.from([0x08]), uvarint(id)])), Buffer.from([0x28, 0x00])]);
+  const body = Buffer.concat([
+    ...[...voters].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)).map((id) => Buffer.concat([Buffer.from([0x08]), uvarint(id)])),
+    Buffer.from([0x28, 0x00]),
+  ]);
   return Buffer.concat([Buffer.from([0x1a]), uvarint(BigInt(body.length)), body]);
 }
 
@@ -176,9 +179,14 @@ describe('snapshot save and status', () => {
     const r = await ours([at(src), 'snapshot', 'save', path, '-w', 'json']);
     assert.equal(r.code, 0, r.stderr);
     const file = readFileSync(path);
-    const member = /"member_id":(\d+)/.exec((await ok([at(src), 'endpoint', 'status', '-w', 'json'])))![1]!;
+    const member = /"member_id":(\d+)/.exec(await ok([at(src), 'endpoint', 'status', '-w', 'json']))![1]!;
     const j = r.stdout.toString();
-    assert.match(j, new RegExp(`^\\{"path":${JSON.stringify(path).replace(/[.]/g, '\\.')},"size":${file.length},"sha256":"${sha256(file.subarray(0, -32))}","endpoint":"${src.endpoint}","member_id":${member},"member_id_hex":"[0-9a-f]+","version":"${server().version.replace(/[.]/g, '\\.')}","duration_ms":\\d+,"revision":\\d+,"total_keys":\\d+,"compressed_size":null,"checksum_file":null,"pruned":\\[\\],"problems":\\[\\]\\}\n$`));
+    assert.match(
+      j,
+      new RegExp(
+        `^\\{"path":${JSON.stringify(path).replace(/[.]/g, '\\.')},"size":${file.length},"sha256":"${sha256(file.subarray(0, -32))}","endpoint":"${src.endpoint}","member_id":${member},"member_id_hex":"[0-9a-f]+","version":"${server().version.replace(/[.]/g, '\\.')}","duration_ms":\\d+,"revision":\\d+,"total_keys":\\d+,"compressed_size":null,"checksum_file":null,"pruned":\\[\\],"problems":\\[\\]\\}\n$`,
+      ),
+    );
     assert.equal(file.subarray(-32).toString('hex'), sha256(file.subarray(0, -32)));
   });
 
@@ -192,7 +200,7 @@ describe('snapshot save and status', () => {
     assert.ok(existsSync(path));
   });
 
-  test('an unreachable member: etcdctl\'s error with --command-timeout, and without it no endless wait', async () => {
+  test("an unreachable member: etcdctl's error with --command-timeout, and without it no endless wait", async () => {
     const dead = `127.0.0.1:${await freePort()}`;
     const path = join(dir, 'unreachable.db');
     const args = [`--endpoints=${dead}`, '--command-timeout=1s', 'snapshot', 'save', path];
@@ -207,11 +215,21 @@ describe('snapshot save and status', () => {
     assert.equal(plain.code, 5);
     assert.deepEqual(errorLines(plain.stderr), ['Error: context deadline exceeded']);
     assert.ok(!existsSync(path));
-    assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('unreachable')), []);
+    assert.deepEqual(
+      readdirSync(dir).filter((n) => n.startsWith('unreachable')),
+      [],
+    );
   });
 
   test('errors as etcdctl: arguments, unwritable place', async () => {
-    for (const args of [['snapshot', 'save'], ['snapshot', 'save', 'a', 'b'], ['snapshot', 'status'], ['snapshot', 'restore'], ['snapshot', 'status', join(dir, 'nope.db')], [at(src), 'snapshot', 'save', join(dir, 'no', 'x.db')]]) {
+    for (const args of [
+      ['snapshot', 'save'],
+      ['snapshot', 'save', 'a', 'b'],
+      ['snapshot', 'status'],
+      ['snapshot', 'restore'],
+      ['snapshot', 'status', join(dir, 'nope.db')],
+      [at(src), 'snapshot', 'save', join(dir, 'no', 'x.db')],
+    ]) {
       const [ref, got] = await Promise.all([etcdctl(args), ours(args)]);
       assert.deepEqual(errorLines(got.stderr), errorLines(ref.stderr), args.join(' '));
       assert.equal(got.code, ref.code, args.join(' '));
@@ -227,40 +245,56 @@ describe('snapshot save and status', () => {
     assert.deepEqual(errorLines(got.stderr), errorLines(ref.stderr));
     assert.equal(got.code, ref.code);
     assert.ok(statSync(target).isDirectory());
-    assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('a-directory.')), []);
+    assert.deepEqual(
+      readdirSync(dir).filter((n) => n.startsWith('a-directory.')),
+      [],
+    );
   });
 
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) test(`a save interrupted mid-stream (${signal}) leaves no file`, async () => {
-    const path = join(dir, `interrupted-${signal}.db`);
-    const created = new Promise<void>((resolve) => {
-      const w = watch(dir, (_ev, name) => {
-        if (name && new RegExp(`^interrupted-${signal}\\.db\\.[0-9a-f]{8}\\.part$`).test(name)) {
-          w.close();
-          resolve();
-        }
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    test(`a save interrupted mid-stream (${signal}) leaves no file`, async () => {
+      const path = join(dir, `interrupted-${signal}.db`);
+      const created = new Promise<void>((resolve) => {
+        const w = watch(dir, (_ev, name) => {
+          if (name && new RegExp(`^interrupted-${signal}\\.db\\.[0-9a-f]{8}\\.part$`).test(name)) {
+            w.close();
+            resolve();
+          }
+        });
       });
-    });
-    const run = start(OURS, [at(src), 'snapshot', 'save', path]);
-    await created;
-    // The server stops sending, so the stream cannot finish under us.
-    src.proc.kill('SIGSTOP');
-    try {
+      const run = start(OURS, [at(src), 'snapshot', 'save', path]);
+      await created;
+      // The server stops sending, so the stream cannot finish under us.
+      src.proc.kill('SIGSTOP');
+      try {
+        assert.ok(!existsSync(path));
+        await run.stop(signal);
+      } finally {
+        src.proc.kill('SIGCONT');
+      }
+      assert.match(run.err(), /^Error: snapshot save interrupted; no file was written$/m);
       assert.ok(!existsSync(path));
-      await run.stop(signal);
-    } finally {
-      src.proc.kill('SIGCONT');
-    }
-    assert.match(run.err(), /^Error: snapshot save interrupted; no file was written$/m);
-    assert.ok(!existsSync(path));
-    assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith(`interrupted-${signal}`)), []);
-  });
+      assert.deepEqual(
+        readdirSync(dir).filter((n) => n.startsWith(`interrupted-${signal}`)),
+        [],
+      );
+    });
 });
 
 // Restores `file` for every spec with etcdctl-ts, boots them, returns the cluster.
 async function restoreAndBoot(file: string, specs: MemberSpec[], token: string, version = server()): Promise<EtcdCluster> {
   const initial = specs.map((s) => `${s.name}=http://127.0.0.1:${s.peerPort}`).join(',');
   for (const s of specs) {
-    const r = await ours(['snapshot', 'restore', file, `--name=${s.name}`, `--data-dir=${s.dataDir}`, `--initial-cluster=${initial}`, `--initial-cluster-token=${token}`, `--initial-advertise-peer-urls=http://127.0.0.1:${s.peerPort}`]);
+    const r = await ours([
+      'snapshot',
+      'restore',
+      file,
+      `--name=${s.name}`,
+      `--data-dir=${s.dataDir}`,
+      `--initial-cluster=${initial}`,
+      `--initial-cluster-token=${token}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${s.peerPort}`,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.toString(), '');
   }
@@ -269,7 +303,8 @@ async function restoreAndBoot(file: string, specs: MemberSpec[], token: string, 
 
 async function specs(n: number, prefix: string): Promise<MemberSpec[]> {
   const out: MemberSpec[] = [];
-  for (let i = 0; i < n; i++) out.push({ name: `${prefix}${i}`, dataDir: join(dir, `${prefix}${i}`), clientPort: await freePort(), peerPort: await freePort() });
+  for (let i = 0; i < n; i++)
+    out.push({ name: `${prefix}${i}`, dataDir: join(dir, `${prefix}${i}`), clientPort: await freePort(), peerPort: await freePort() });
   return out;
 }
 
@@ -288,9 +323,9 @@ async function sameData(restored: string): Promise<void> {
   assert.equal(await hash(restored), await hash(src.endpoint));
 }
 
-describe('snapshot hashkv (etcdutl 3.6\'s hashkv, offline)', () => {
+describe("snapshot hashkv (etcdutl 3.6's hashkv, offline)", () => {
   // Before any later test writes: the file and the member hold the same history.
-  test('equals the member\'s own HashKV at the latest revision, at the compaction and around it, and in the middle', async () => {
+  test("equals the member's own HashKV at the latest revision, at the compaction and around it, and in the middle", async () => {
     const file = join(dir, 'hashkv.db');
     assert.equal((await ours([at(src), 'snapshot', 'save', file])).code, 0);
     const gz = join(dir, 'hashkv.db.gz');
@@ -306,7 +341,11 @@ describe('snapshot hashkv (etcdutl 3.6\'s hashkv, offline)', () => {
       for (const f of rev === '0' ? [file, gz] : [file]) {
         const got = await ours(['snapshot', 'hashkv', f, `--rev=${rev}`, '-w', 'json']);
         assert.equal(got.code, 0, got.stderr);
-        assert.deepEqual(JSON.parse(got.stdout.toString()), { hash: want.hash, hashRevision: Number(rev === '0' ? revision : rev), compactRevision: want.compact_revision }, `--rev=${rev} of ${f}`);
+        assert.deepEqual(
+          JSON.parse(got.stdout.toString()),
+          { hash: want.hash, hashRevision: Number(rev === '0' ? revision : rev), compactRevision: want.compact_revision },
+          `--rev=${rev} of ${f}`,
+        );
       }
     }
   });
@@ -322,7 +361,14 @@ describe('snapshot hashkv (etcdutl 3.6\'s hashkv, offline)', () => {
       const file = join(dir, 'hashkv-plain.db');
       assert.equal((await ours([at(plain), 'snapshot', 'save', file])).code, 0);
       const etcdutl = SERVERS['3.6'].etcdutl!;
-      const cases = [...FORMATS.map((w) => [file, '-w', w]), [file, '--rev=30'], [file, '--rev=31', '-w', 'fields'], [file, '--rev=29'], [file, '--rev=44'], [join(dir, 'none.db')]];
+      const cases = [
+        ...FORMATS.map((w) => [file, '-w', w]),
+        [file, '--rev=30'],
+        [file, '--rev=31', '-w', 'fields'],
+        [file, '--rev=29'],
+        [file, '--rev=44'],
+        [join(dir, 'none.db')],
+      ];
       for (const args of cases) {
         const [ref, got] = await Promise.all([exec(etcdutl, ['hashkv', ...args]), ours(['snapshot', 'hashkv', ...args])]);
         assert.equal(got.stdout.toString('latin1'), ref.stdout.toString('latin1'), `${args.join(' ')}: ${ref.stderr}`);
@@ -334,10 +380,15 @@ describe('snapshot hashkv (etcdutl 3.6\'s hashkv, offline)', () => {
     }
   });
 
-  test('a running member\'s db is refused, naming the process that holds it', async () => {
+  test("a running member's db is refused, naming the process that holds it", async () => {
     const got = await ours(['snapshot', 'hashkv', join(src.dataDir, 'member', 'snap', 'db')]);
     assert.equal(got.code, 1);
-    assert.match(got.stderr, new RegExp(`^Error: .*/member/snap/db is in use by a running process \\(pid ${src.proc.pid}, an etcd member\\?\\): ask the member with \`endpoint hashkv\`, or stop it first\n$`));
+    assert.match(
+      got.stderr,
+      new RegExp(
+        `^Error: .*/member/snap/db is in use by a running process \\(pid ${src.proc.pid}, an etcd member\\?\\): ask the member with \`endpoint hashkv\`, or stop it first\n$`,
+      ),
+    );
   });
 });
 
@@ -363,7 +414,9 @@ describe('snapshot restore', () => {
 
   // This release's snapshot on each later one (the same release boots above).
   const newer = (['3.6', '3.7'] as const).filter((v) => v > server().minor);
-  test(`on newer servers: ${newer.length ? newer.join(' and ') : 'none after 3.7'} clusters of one and three members boot from it with every key, lease, user and role and the source's hashkv${newer.length ? '' : ' (skipped: 3.7 is the newest release tested)'}`, { skip: newer.length === 0 && 'no release after 3.7 is tested' }, async () => {
+  test(`on newer servers: ${newer.length ? newer.join(' and ') : 'none after 3.7'} clusters of one and three members boot from it with every key, lease, user and role and the source's hashkv${newer.length ? '' : ' (skipped: 3.7 is the newest release tested)'}`, {
+    skip: newer.length === 0 && 'no release after 3.7 is tested',
+  }, async () => {
     for (const v of newer) {
       for (const n of [1, 3]) {
         const cl = await restoreAndBoot(file, await specs(n, `up${v.slice(2)}x${n}m`), `tok-up${v.slice(2)}-${n}`, SERVERS[v]);
@@ -385,13 +438,31 @@ describe('snapshot restore', () => {
     }
   });
 
-  test('three members: WAL and .snap bytes equal etcdctl\'s, and they form one healthy cluster', async () => {
+  test("three members: WAL and .snap bytes equal etcdctl's, and they form one healthy cluster", async () => {
     const s = await specs(3, 'tri');
     const initial = s.map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}`).join(',');
     for (const m of s) {
       const ref = join(dir, `ref-${m.name}`);
-      await ok(['snapshot', 'restore', file, `--name=${m.name}`, `--data-dir=${ref}`, `--initial-cluster=${initial}`, '--initial-cluster-token=tok-three', `--initial-advertise-peer-urls=http://127.0.0.1:${m.peerPort}`]);
-      const r = await ours(['snapshot', 'restore', file, `--name=${m.name}`, `--data-dir=${m.dataDir}`, `--initial-cluster=${initial}`, '--initial-cluster-token=tok-three', `--initial-advertise-peer-urls=http://127.0.0.1:${m.peerPort}`]);
+      await ok([
+        'snapshot',
+        'restore',
+        file,
+        `--name=${m.name}`,
+        `--data-dir=${ref}`,
+        `--initial-cluster=${initial}`,
+        '--initial-cluster-token=tok-three',
+        `--initial-advertise-peer-urls=http://127.0.0.1:${m.peerPort}`,
+      ]);
+      const r = await ours([
+        'snapshot',
+        'restore',
+        file,
+        `--name=${m.name}`,
+        `--data-dir=${m.dataDir}`,
+        `--initial-cluster=${initial}`,
+        '--initial-cluster-token=tok-three',
+        `--initial-advertise-peer-urls=http://127.0.0.1:${m.peerPort}`,
+      ]);
       assert.equal(r.code, 0, r.stderr);
       for (const sub of ['member/wal/0000000000000000-0000000000000000.wal', 'member/snap/0000000000000001-0000000000000003.snap']) {
         assert.ok(readFileSync(join(m.dataDir, sub)).equals(readFileSync(join(ref, sub))), `${m.name}: ${sub}`);
@@ -420,11 +491,18 @@ describe('snapshot restore', () => {
     }
   });
 
-  test('against etcdutl of the same release: the same database content; 3.5: the same .snap, and the WAL differs only by the ConfState of its last snapshot record; 3.6 and 3.7: the same members in the .snap (their etcdutl orders them otherwise); 3.4 has no etcdutl', { skip: !server().etcdutl && 'etcd 3.4 has no etcdutl' }, async () => {
+  test('against etcdutl of the same release: the same database content; 3.5: the same .snap, and the WAL differs only by the ConfState of its last snapshot record; 3.6 and 3.7: the same members in the .snap (their etcdutl orders them otherwise); 3.4 has no etcdutl', {
+    skip: !server().etcdutl && 'etcd 3.4 has no etcdutl',
+  }, async () => {
     const s = await specs(3, 'utl');
     const initial = s.map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}`).join(',');
     for (const m of s) {
-      const flags = [`--name=${m.name}`, `--initial-cluster=${initial}`, '--initial-cluster-token=tok-utl', `--initial-advertise-peer-urls=http://127.0.0.1:${m.peerPort}`];
+      const flags = [
+        `--name=${m.name}`,
+        `--initial-cluster=${initial}`,
+        '--initial-cluster-token=tok-utl',
+        `--initial-advertise-peer-urls=http://127.0.0.1:${m.peerPort}`,
+      ];
       const ref = join(dir, `etcdutl-${m.name}`);
       const theirs = await exec(server().etcdutl!, ['snapshot', 'restore', file, `--data-dir=${ref}`, ...flags]);
       assert.equal(theirs.code, 0, theirs.stderr);
@@ -438,7 +516,9 @@ describe('snapshot restore', () => {
         // same database, is what must hold (both boot: see the tests above).
         const members = (b: Buffer) => {
           const text = snapBody(b);
-          const json = JSON.parse(text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1)) as { Root: { Children: { '0': { Children: { members: { Children: Record<string, { Children: { raftAttributes: { Value: string } } }> } } } } } };
+          const json = JSON.parse(text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1)) as {
+            Root: { Children: { '0': { Children: { members: { Children: Record<string, { Children: { raftAttributes: { Value: string } } }> } } } } };
+          };
           const all = json.Root.Children['0'].Children.members.Children;
           return Object.fromEntries(Object.entries(all).map(([id, v]) => [id, v.Children.raftAttributes.Value]));
         };
@@ -458,7 +538,11 @@ describe('snapshot restore', () => {
       assert.ok(lastUtl.data.subarray(0, lastMine.data.length).equals(lastMine.data));
       const confState = lastUtl.data.subarray(lastMine.data.length);
       assert.equal(confState[0], 0x1a);
-      const voters = [...readFileSync(join(ref, snap)).toString('latin1').matchAll(/"Path":"\/0\/members\/([0-9a-f]+)","C/g)].map((x) => BigInt(`0x${x[1]}`));
+      const voters = [
+        ...readFileSync(join(ref, snap))
+          .toString('latin1')
+          .matchAll(/"Path":"\/0\/members\/([0-9a-f]+)","C/g),
+      ].map((x) => BigInt(`0x${x[1]}`));
       assert.equal(voters.length, 3);
       assert.ok(confState.equals(protoConfState(voters)), confState.toString('hex'));
 
@@ -468,7 +552,17 @@ describe('snapshot restore', () => {
 
   test('--bump-revision with --mark-compacted: later revisions, older ones compacted', async () => {
     const [m] = await specs(1, 'bump');
-    const r = await ours(['snapshot', 'restore', file, `--name=${m!.name}`, `--data-dir=${m!.dataDir}`, `--initial-cluster=${m!.name}=http://127.0.0.1:${m!.peerPort}`, `--initial-advertise-peer-urls=http://127.0.0.1:${m!.peerPort}`, '--bump-revision=1000', '--mark-compacted']);
+    const r = await ours([
+      'snapshot',
+      'restore',
+      file,
+      `--name=${m!.name}`,
+      `--data-dir=${m!.dataDir}`,
+      `--initial-cluster=${m!.name}=http://127.0.0.1:${m!.peerPort}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${m!.peerPort}`,
+      '--bump-revision=1000',
+      '--mark-compacted',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const cl = await startExisting([m!]);
     try {
@@ -486,9 +580,17 @@ describe('snapshot restore', () => {
     assert.equal(bad.code, 128);
   });
 
-  test('defrag --data-dir rewrites a stopped member\'s database compactly; a running one makes it wait', async () => {
+  test("defrag --data-dir rewrites a stopped member's database compactly; a running one makes it wait", async () => {
     const [m] = await specs(1, 'offline');
-    const r = await ours(['snapshot', 'restore', file, `--name=${m!.name}`, `--data-dir=${m!.dataDir}`, `--initial-cluster=${m!.name}=http://127.0.0.1:${m!.peerPort}`, `--initial-advertise-peer-urls=http://127.0.0.1:${m!.peerPort}`]);
+    const r = await ours([
+      'snapshot',
+      'restore',
+      file,
+      `--name=${m!.name}`,
+      `--data-dir=${m!.dataDir}`,
+      `--initial-cluster=${m!.name}=http://127.0.0.1:${m!.peerPort}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${m!.peerPort}`,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const db = join(m!.dataDir, 'member', 'snap', 'db');
     const status = async () => (await ok(['snapshot', 'status', db, '-w', 'json'])).replace(/"totalSize":\d+/, '');
@@ -535,7 +637,7 @@ describe('snapshot restore', () => {
     assert.equal(missing.code, 1);
   });
 
-  test('--wal-dir: the WAL goes there, byte-identical to etcdctl\'s; an existing one is refused', async () => {
+  test("--wal-dir: the WAL goes there, byte-identical to etcdctl's; an existing one is refused", async () => {
     const flags = ['--name=w', '--initial-cluster=w=http://127.0.0.1:23999', '--initial-advertise-peer-urls=http://127.0.0.1:23999'];
     const [mine, theirs] = ['mine', 'theirs'].map((t) => ({ data: join(dir, `wal-${t}`), wal: join(dir, `wal-${t}-wal`) }));
     await ok(['snapshot', 'restore', file, ...flags, `--data-dir=${theirs!.data}`, `--wal-dir=${theirs!.wal}`]);
@@ -545,7 +647,9 @@ describe('snapshot restore', () => {
       assert.deepEqual(readdirSync(d.wal), ['0000000000000000-0000000000000000.wal']);
       assert.deepEqual(readdirSync(join(d.data, 'member')), ['snap']);
     }
-    assert.ok(readFileSync(join(mine!.wal, '0000000000000000-0000000000000000.wal')).equals(readFileSync(join(theirs!.wal, '0000000000000000-0000000000000000.wal'))));
+    assert.ok(
+      readFileSync(join(mine!.wal, '0000000000000000-0000000000000000.wal')).equals(readFileSync(join(theirs!.wal, '0000000000000000-0000000000000000.wal'))),
+    );
     const again = (d: string) => ['snapshot', 'restore', file, ...flags, `--data-dir=${join(dir, d)}`, `--wal-dir=${mine!.wal}`];
     const [ref, got] = await Promise.all([etcdctl(again('wal-again-ref')), ours(again('wal-again'))]);
     assert.deepEqual(errorLines(got.stderr), [`Error: wal-dir "${mine!.wal}" exists`]);
@@ -555,7 +659,7 @@ describe('snapshot restore', () => {
     assert.ok(!existsSync(join(dir, 'wal-again')));
   });
 
-  test('--wal-dir inside the data dir: the same tree and WAL as etcdctl\'s; a data dir inside the WAL dir is refused as etcdctl refuses it', async () => {
+  test("--wal-dir inside the data dir: the same tree and WAL as etcdctl's; a data dir inside the WAL dir is refused as etcdctl refuses it", async () => {
     const tree = (root: string) => (readdirSync(root, { recursive: true }) as string[]).sort();
     const WAL = '0000000000000000-0000000000000000.wal';
     const [mine, theirs] = [join(dir, 'nested-mine'), join(dir, 'nested-theirs')];
@@ -565,11 +669,17 @@ describe('snapshot restore', () => {
     assert.deepEqual(tree(mine), tree(theirs));
     assert.ok(tree(mine).includes(join('wal', WAL)));
     assert.ok(readFileSync(join(mine, 'wal', WAL)).equals(readFileSync(join(theirs, 'wal', WAL))));
-    for (const [data, wal, first] of [['inner/data', 'inner', 'data'], ['same', 'same', 'member']]) {
+    for (const [data, wal, first] of [
+      ['inner/data', 'inner', 'data'],
+      ['same', 'same', 'member'],
+    ]) {
       const args = (t: string) => ['snapshot', 'restore', file, `--data-dir=${join(dir, t, data!)}`, `--wal-dir=${join(dir, t, wal!)}`];
       const [ref, got] = await Promise.all([etcdctl(args('ref')), ours(args('ours'))]);
       assert.deepEqual(errorLines(got.stderr), [`Error: expected "${join(dir, 'ours', wal!)}" to be empty, got ["${first}"]`]);
-      assert.deepEqual(errorLines(got.stderr), errorLines(ref.stderr).map((l) => l.replace(join(dir, 'ref'), join(dir, 'ours'))));
+      assert.deepEqual(
+        errorLines(got.stderr),
+        errorLines(ref.stderr).map((l) => l.replace(join(dir, 'ref'), join(dir, 'ours'))),
+      );
       assert.equal(got.code, ref.code);
       // etcdctl leaves its half-made data dir; etcdctl-ts leaves nothing.
       assert.ok(!existsSync(join(dir, 'ours')));
@@ -581,17 +691,59 @@ describe('snapshot restore', () => {
     await ok(['snapshot', 'restore', file, '--data-dir', existing]);
     const cases: [string[], RegExp][] = [
       [['snapshot', 'restore', file, '--data-dir', existing], /^Error: data-dir ".*" exists$/],
-      [['snapshot', 'restore', file, '--data-dir', join(dir, 'n1'), '--name', 'zz'], /^Error: couldn't find local name "zz" in the initial cluster configuration$/],
-      [['snapshot', 'restore', file, '--data-dir', join(dir, 'n2'), '--initial-advertise-peer-urls', 'http://127.0.0.1:9999'], /^Error: --initial-cluster has default=http:\/\/localhost:2380 but missing from --initial-advertise-peer-urls=http:\/\/127\.0\.0\.1:9999 \(resolved urls: /],
+      [
+        ['snapshot', 'restore', file, '--data-dir', join(dir, 'n1'), '--name', 'zz'],
+        /^Error: couldn't find local name "zz" in the initial cluster configuration$/,
+      ],
+      [
+        ['snapshot', 'restore', file, '--data-dir', join(dir, 'n2'), '--initial-advertise-peer-urls', 'http://127.0.0.1:9999'],
+        /^Error: --initial-cluster has default=http:\/\/localhost:2380 but missing from --initial-advertise-peer-urls=http:\/\/127\.0\.0\.1:9999 \(resolved urls: /,
+      ],
       // Two URLs each: the first pair that differs after sorting.
-      [['snapshot', 'restore', file, '--data-dir', join(dir, 'n3'), '--initial-cluster=default=http://127.0.0.1:1,default=http://127.0.0.1:2', '--initial-advertise-peer-urls=http://127.0.0.1:9999,http://127.0.0.1:1'], /\(resolved urls: "http:\/\/127\.0\.0\.1:9999" != "http:\/\/127\.0\.0\.1:2"\)$/],
-      [['snapshot', 'restore', file, '--data-dir', join(dir, 'n4'), '--initial-cluster=default=http://127.0.0.1:1,default=http://127.0.0.1:9', '--initial-advertise-peer-urls=http://127.0.0.1:1'], /\(len\(\["http:\/\/127\.0\.0\.1:1"\]\) != len\(\["http:\/\/127\.0\.0\.1:1" "http:\/\/127\.0\.0\.1:9"\]\)\)$/],
-      [['snapshot', 'restore', file, '--data-dir', join(dir, 'n5'), '--initial-cluster=default=http://127.0.0.1:1', '--initial-advertise-peer-urls=http://127.0.0.1:9,http://127.0.0.1:1'], /^Error: --initial-advertise-peer-urls has http:\/\/127\.0\.0\.1:9 but missing from --initial-cluster=default=http:\/\/127\.0\.0\.1:1,default=http:\/\/127\.0\.0\.1:9$/],
+      [
+        [
+          'snapshot',
+          'restore',
+          file,
+          '--data-dir',
+          join(dir, 'n3'),
+          '--initial-cluster=default=http://127.0.0.1:1,default=http://127.0.0.1:2',
+          '--initial-advertise-peer-urls=http://127.0.0.1:9999,http://127.0.0.1:1',
+        ],
+        /\(resolved urls: "http:\/\/127\.0\.0\.1:9999" != "http:\/\/127\.0\.0\.1:2"\)$/,
+      ],
+      [
+        [
+          'snapshot',
+          'restore',
+          file,
+          '--data-dir',
+          join(dir, 'n4'),
+          '--initial-cluster=default=http://127.0.0.1:1,default=http://127.0.0.1:9',
+          '--initial-advertise-peer-urls=http://127.0.0.1:1',
+        ],
+        /\(len\(\["http:\/\/127\.0\.0\.1:1"\]\) != len\(\["http:\/\/127\.0\.0\.1:1" "http:\/\/127\.0\.0\.1:9"\]\)\)$/,
+      ],
+      [
+        [
+          'snapshot',
+          'restore',
+          file,
+          '--data-dir',
+          join(dir, 'n5'),
+          '--initial-cluster=default=http://127.0.0.1:1',
+          '--initial-advertise-peer-urls=http://127.0.0.1:9,http://127.0.0.1:1',
+        ],
+        /^Error: --initial-advertise-peer-urls has http:\/\/127\.0\.0\.1:9 but missing from --initial-cluster=default=http:\/\/127\.0\.0\.1:1,default=http:\/\/127\.0\.0\.1:9$/,
+      ],
       [['snapshot', 'restore', file, '--data-dir', join(dir, 'n6'), '--initial-cluster=bad'], /^Error: URL scheme must be http, https, unix, or unixs: $/],
       [['snapshot', 'restore', join(dir, 'no-such.db'), '--data-dir', join(dir, 'n7')], /^Error: open .*no-such\.db: no such file or directory$/],
     ];
     for (const [i, url] of ['http://127.0.0.1:2380/', 'http://127.0.0.1', 'ftp://x:1', '127.0.0.1:2380'].entries()) {
-      cases.push([['snapshot', 'restore', file, '--data-dir', join(dir, `bad-url-${i}`), `--initial-cluster=default=${url}`, `--initial-advertise-peer-urls=${url}`], /^Error: (URL|parse)/]);
+      cases.push([
+        ['snapshot', 'restore', file, '--data-dir', join(dir, `bad-url-${i}`), `--initial-cluster=default=${url}`, `--initial-advertise-peer-urls=${url}`],
+        /^Error: (URL|parse)/,
+      ]);
     }
     for (const [args, error] of cases) {
       const before = readdirSync(dir).sort();
@@ -627,7 +779,10 @@ describe('broken snapshot files', () => {
     writeFileSync(file, good.subarray(0, Math.floor(good.length / 2)));
     const st = await ours(['snapshot', 'status', file]);
     assert.equal(st.code, 1);
-    assert.match(errorLines(st.stderr)[0]!, /is not a usable snapshot: the file is truncated: its database needs \d+ bytes \(\d+ pages of 4096\) but the file has \d+$/);
+    assert.match(
+      errorLines(st.stderr)[0]!,
+      /is not a usable snapshot: the file is truncated: its database needs \d+ bytes \(\d+ pages of 4096\) but the file has \d+$/,
+    );
     assert.match(await refusedRestore(file, 'from-truncated', true), /the file is truncated/);
   });
 
@@ -660,7 +815,10 @@ describe('broken snapshot files', () => {
     const file = join(dir, 'garbage.db');
     writeFileSync(file, Buffer.alloc(8192, 7));
     const st = await ours(['snapshot', 'status', file]);
-    assert.match(errorLines(st.stderr)[0]!, /is not a usable snapshot: not a bbolt database \(meta page 0: invalid magic number; meta page 1: invalid magic number\)$/);
+    assert.match(
+      errorLines(st.stderr)[0]!,
+      /is not a usable snapshot: not a bbolt database \(meta page 0: invalid magic number; meta page 1: invalid magic number\)$/,
+    );
     assert.equal(st.code, 1);
   });
 });

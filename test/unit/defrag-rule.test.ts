@@ -22,7 +22,10 @@ test('conditions over the sizes', () => {
 });
 
 test('a divisor that is 0 on a member is an error, not a silent answer', () => {
-  assert.throws(() => parseRule('dbSize / dbQuota > 1').test({ ...v, dbQuota: 0 }), (e: unknown) => e instanceof RuleError && e.reason === 'division by zero on this member (dbQuota is 0)');
+  assert.throws(
+    () => parseRule('dbSize / dbQuota > 1').test({ ...v, dbQuota: 0 }),
+    (e: unknown) => e instanceof RuleError && e.reason === 'division by zero on this member (dbQuota is 0)',
+  );
 });
 
 test('errors name the problem and where it is', () => {

@@ -53,7 +53,10 @@ test('uint64 IDs keep every digit', () => {
   const header = { cluster_id: 18446744073709551615n, member_id: id, revision: 9223372036854775807n, raft_term: 1n };
   const bytes = encode(pb.ResponseHeader, header);
   assert.deepEqual(decode(pb.ResponseHeader, bytes), header);
-  assert.equal(pbJson(pb.ResponseHeader, header), '{"cluster_id":18446744073709551615,"member_id":13668033151171901709,"revision":9223372036854775807,"raft_term":1}');
+  assert.equal(
+    pbJson(pb.ResponseHeader, header),
+    '{"cluster_id":18446744073709551615,"member_id":13668033151171901709,"revision":9223372036854775807,"raft_term":1}',
+  );
 });
 
 test('protobuf encoding matches etcdctl bytes for a RangeResponse', () => {
@@ -72,8 +75,16 @@ test('protobuf encoding matches etcdctl bytes for a RangeResponse', () => {
 });
 
 test('JSON omits empty fields and base64-encodes bytes', () => {
-  const r = { header: { cluster_id: 1n, member_id: 2n, revision: 0n, raft_term: 3n }, kvs: [{ key: Buffer.from('key1'), create_revision: 2n, mod_revision: 2n, version: 1n, value: Buffer.alloc(0), lease: 0n }], more: false, count: 1n };
-  assert.equal(pbJson(pb.RangeResponse, r), '{"header":{"cluster_id":1,"member_id":2,"raft_term":3},"kvs":[{"key":"a2V5MQ==","create_revision":2,"mod_revision":2,"version":1}],"count":1}');
+  const r = {
+    header: { cluster_id: 1n, member_id: 2n, revision: 0n, raft_term: 3n },
+    kvs: [{ key: Buffer.from('key1'), create_revision: 2n, mod_revision: 2n, version: 1n, value: Buffer.alloc(0), lease: 0n }],
+    more: false,
+    count: 1n,
+  };
+  assert.equal(
+    pbJson(pb.RangeResponse, r),
+    '{"header":{"cluster_id":1,"member_id":2,"raft_term":3},"kvs":[{"key":"a2V5MQ==","create_revision":2,"mod_revision":2,"version":1}],"count":1}',
+  );
 });
 
 test('table: centred upper-case headers, right-aligned cells', () => {
@@ -103,7 +114,14 @@ test('table: cells wrap at 30 columns', () => {
 });
 
 test('help columns align like Go text/tabwriter with tab padding', () => {
-  assert.equal(tabwrite([['      --consistency="l"', 'a'], ['      --print-value-only[=false]', 'b'], ['      --limit=0', 'c']]), '      --consistency="l"\t\t\ta\n      --print-value-only[=false]\tb\n      --limit=0\t\t\t\tc');
+  assert.equal(
+    tabwrite([
+      ['      --consistency="l"', 'a'],
+      ['      --print-value-only[=false]', 'b'],
+      ['      --limit=0', 'c'],
+    ]),
+    '      --consistency="l"\t\t\ta\n      --print-value-only[=false]\tb\n      --limit=0\t\t\t\tc',
+  );
 });
 
 test('an out-of-range varint is consumed whole, so the next field still decodes', () => {
@@ -121,7 +139,10 @@ test("etcdctl-ts's own tables show a cell's control characters as \\xNN, never r
 
 test('fields a newer server adds are skipped whole: strings, numbers and empty messages after the known ones', () => {
   // etcd 3.6's StatusResponse: dbSizeInUse (9), then storageVersion (11), dbSizeQuota (12), downgradeInfo (13, empty).
-  const raw = Buffer.from('0a1a0894eef3af90a79a978d0110ae87d1d7c3bda18a9d01180120021206332e362e31361880a00120ae87d1d7c3bda18a9d01280430023804488080015a05332e362e306080808080086a00', 'hex');
+  const raw = Buffer.from(
+    '0a1a0894eef3af90a79a978d0110ae87d1d7c3bda18a9d01180120021206332e362e31361880a00120ae87d1d7c3bda18a9d01280430023804488080015a05332e362e306080808080086a00',
+    'hex',
+  );
   const s = decode(pb.StatusResponse, raw) as { version: string; dbSize: bigint; dbSizeInUse: bigint; raftIndex: bigint };
   assert.deepEqual([s.version, s.dbSize, s.dbSizeInUse, s.raftIndex], ['3.6.16', 20480n, 16384n, 4n]);
   // An unknown length-delimited field before a known one: the known one still reads.

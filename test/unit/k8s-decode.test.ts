@@ -21,13 +21,25 @@ const OWN = [
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: 'p', namespace: 'd', creationTimestamp: '2026-01-02T03:04:05Z', ownerReferences: [{ apiVersion: 'v1', kind: 'X', name: 'x', uid: 'u' }] },
-    spec: { containers: [{ name: 'c', image: 'i', resources: { requests: { cpu: '1' } }, livenessProbe: { httpGet: { path: '/', port: 8080 } } }], priority: -1 },
+    spec: {
+      containers: [{ name: 'c', image: 'i', resources: { requests: { cpu: '1' } }, livenessProbe: { httpGet: { path: '/', port: 8080 } } }],
+      priority: -1,
+    },
   }),
-  storageValue({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'l' }, spec: { renewTime: '2026-01-02T03:04:05.000001Z', leaseDurationSeconds: 15 } }),
+  storageValue({
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name: 'l' },
+    spec: { renewTime: '2026-01-02T03:04:05.000001Z', leaseDurationSeconds: 15 },
+  }),
 ];
 
 function fixtures(): Buffer[] {
-  const pairs = existsSync(PAIRS) ? readdirSync(PAIRS).filter((f) => f.endsWith('.pb')).map((f) => readFileSync(join(PAIRS, f))) : [];
+  const pairs = existsSync(PAIRS)
+    ? readdirSync(PAIRS)
+        .filter((f) => f.endsWith('.pb'))
+        .map((f) => readFileSync(join(PAIRS, f)))
+    : [];
   return [...OWN, ...pairs];
 }
 
@@ -94,7 +106,18 @@ test('damaged values: every truncation, flipped bytes and spliced garbage end in
 });
 
 test('JSON and YAML text', () => {
-  const v = { kind: 'X', n: 1, big: 2n ** 63n - 1n, empty: {}, list: [], s: 'a: b', t: '2026-01-01T00:00:00Z', num: '10', multi: 'a\nb\n', items: [{ a: 1, b: [1, 2] }, 'x'] };
+  const v = {
+    kind: 'X',
+    n: 1,
+    big: 2n ** 63n - 1n,
+    empty: {},
+    list: [],
+    s: 'a: b',
+    t: '2026-01-01T00:00:00Z',
+    num: '10',
+    multi: 'a\nb\n',
+    items: [{ a: 1, b: [1, 2] }, 'x'],
+  };
   assert.equal(jsonText({ a: [1, { b: 9223372036854775807n }] }), '{\n  "a": [\n    1,\n    {\n      "b": 9223372036854775807\n    }\n  ]\n}');
   // "n" is quoted: YAML 1.1 (and so kubectl's YAML) reads it as false.
   assert.equal(
@@ -109,13 +132,19 @@ test('resource names and key layout', () => {
   assert.deepEqual(resolveResource('nodes'), { name: 'nodes', prefix: '/registry/minions/' });
   assert.deepEqual(resolveResource('deployments.apps'), { name: 'deployments.apps', prefix: '/registry/deployments/' });
   assert.deepEqual(resolveResource('ing'), { name: 'ingresses.networking.k8s.io', prefix: '/registry/ingress/' });
-  assert.deepEqual(resolveResource('crd'), { name: 'customresourcedefinitions.apiextensions.k8s.io', prefix: '/registry/apiextensions.k8s.io/customresourcedefinitions/' });
+  assert.deepEqual(resolveResource('crd'), {
+    name: 'customresourcedefinitions.apiextensions.k8s.io',
+    prefix: '/registry/apiextensions.k8s.io/customresourcedefinitions/',
+  });
   assert.deepEqual(resolveResource('widgets.example.com'), { name: 'widgets.example.com', prefix: '/registry/example.com/widgets/' });
   assert.equal(resourceOfKey('/registry/services/specs/default/web'), 'services/specs');
   assert.equal(resourceOfKey('/registry/example.com/widgets/default/w'), 'example.com/widgets');
   assert.equal(resourceOfKey('/registry/pods/default/web'), 'pods');
   assert.equal(resourceOfKey('/registry/namespaces/default'), 'namespaces');
-  assert.deepEqual([humanAge(5000), humanAge(300_000), humanAge(3 * 3600_000), humanAge(3 * 86400_000), humanAge(1000 * 86400_000)], ['5s', '5m', '3h', '3d', '2y270d']);
+  assert.deepEqual(
+    [humanAge(5000), humanAge(300_000), humanAge(3 * 3600_000), humanAge(3 * 86400_000), humanAge(1000 * 86400_000)],
+    ['5s', '5m', '3h', '3d', '2y270d'],
+  );
 });
 
 test('zero times in structs print null, as Go writes a zero metav1.Time even under omitempty; unset pointers and omitzero fields are left out', () => {
@@ -125,9 +154,17 @@ test('zero times in structs print null, as Go writes a zero metav1.Time even und
     { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } },
     { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'd' }, status: { conditions: [{ type: 'Available', status: 'True' }] } },
   ];
-  const times: Record<string, string[]> = { Pod: ['lastProbeTime', 'lastTransitionTime'], Job: ['lastProbeTime', 'lastTransitionTime'], Node: ['lastHeartbeatTime', 'lastTransitionTime'], Deployment: ['lastUpdateTime', 'lastTransitionTime'] };
+  const times: Record<string, string[]> = {
+    Pod: ['lastProbeTime', 'lastTransitionTime'],
+    Job: ['lastProbeTime', 'lastTransitionTime'],
+    Node: ['lastHeartbeatTime', 'lastTransitionTime'],
+    Deployment: ['lastUpdateTime', 'lastTransitionTime'],
+  };
   for (const o of objects) {
-    const got = toObject(classify(storageValue(o as unknown as Parameters<typeof storageValue>[0]))) as { metadata: Record<string, unknown>; status: { conditions: Record<string, unknown>[]; startTime?: unknown } };
+    const got = toObject(classify(storageValue(o as unknown as Parameters<typeof storageValue>[0]))) as {
+      metadata: Record<string, unknown>;
+      status: { conditions: Record<string, unknown>[]; startTime?: unknown };
+    };
     const cond = got.status.conditions[0]!;
     for (const t of times[o.kind]!) assert.ok(t in cond && cond[t] === null, `${o.kind} condition ${t}: ${JSON.stringify(cond)}`);
     assert.deepEqual([cond.type, cond.status], [o.status.conditions[0]!.type, 'True']);

@@ -66,10 +66,22 @@ test('random texts: edits that rebuild the second, no longer than diff --minimal
       else b.splice(at, 0, words[rand(words.length)]!);
     }
     const edits = lineEdits(a, b);
-    assert.deepEqual(edits.filter((e) => e.op !== '+').map((e) => e.line), a, `round ${round}: the first text`);
-    assert.deepEqual(edits.filter((e) => e.op !== '-').map((e) => e.line), b, `round ${round}: the second text`);
+    assert.deepEqual(
+      edits.filter((e) => e.op !== '+').map((e) => e.line),
+      a,
+      `round ${round}: the first text`,
+    );
+    assert.deepEqual(
+      edits.filter((e) => e.op !== '-').map((e) => e.line),
+      b,
+      `round ${round}: the second text`,
+    );
     const changed = gnu(text(a), text(b), true).filter((l) => /^[-+](?![-+]{2} [AB]$)/.test(l)).length;
-    assert.equal(edits.filter((e) => e.op !== ' ').length, changed, `round ${round}: as few changed lines as diff --minimal (seed ${process.env.LINEDIFF_SEED ?? 7})`);
+    assert.equal(
+      edits.filter((e) => e.op !== ' ').length,
+      changed,
+      `round ${round}: as few changed lines as diff --minimal (seed ${process.env.LINEDIFF_SEED ?? 7})`,
+    );
   }
 });
 
@@ -77,6 +89,12 @@ test('a middle with more edits than the limit is shown as replaced, still correc
   const a = Array.from({ length: 3000 }, (_, i) => `a${i}`);
   const b = Array.from({ length: 3000 }, (_, i) => (i % 2 ? `a${i}` : `b${i}`));
   const edits = lineEdits(a, b);
-  assert.deepEqual(edits.filter((e) => e.op !== '+').map((e) => e.line), a);
-  assert.deepEqual(edits.filter((e) => e.op !== '-').map((e) => e.line), b);
+  assert.deepEqual(
+    edits.filter((e) => e.op !== '+').map((e) => e.line),
+    a,
+  );
+  assert.deepEqual(
+    edits.filter((e) => e.op !== '-').map((e) => e.line),
+    b,
+  );
 });

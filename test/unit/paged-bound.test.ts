@@ -11,7 +11,12 @@ const below = (all: Buffer[], bound: Buffer) => all.filter((k) => Buffer.compare
 
 test('decimal keys: the guess lands about `want` keys on, across a carry', () => {
   const all = keys(300000, (i) => `/h/${String(i).padStart(7, '0')}`);
-  for (const [from, n, want] of [[0, 64, 20000], [64, 20000, 20000], [90000, 5000, 20000], [150000, 60000, 40000]] as const) {
+  for (const [from, n, want] of [
+    [0, 64, 20000],
+    [64, 20000, 20000],
+    [90000, 5000, 20000],
+    [150000, 60000, 40000],
+  ] as const) {
     const page = all.slice(from, from + n);
     const bound = nextBound(sample(page), n, want)!;
     assert.ok(Buffer.compare(bound, page.at(-1)!) > 0, `${bound} after the page`);
@@ -21,7 +26,8 @@ test('decimal keys: the guess lands about `want` keys on, across a carry', () =>
 });
 
 test('names of letters and digits: within a factor of two', () => {
-  const name = (i: number) => `/registry/pods/ns-${String(Math.floor(i / 1000)).padStart(2, '0')}/web-${((i * 2654435761) % 2 ** 32).toString(36).padStart(7, '0')}`;
+  const name = (i: number) =>
+    `/registry/pods/ns-${String(Math.floor(i / 1000)).padStart(2, '0')}/web-${((i * 2654435761) % 2 ** 32).toString(36).padStart(7, '0')}`;
   const all = keys(20000, name).sort(Buffer.compare);
   const page = all.slice(5000, 5500);
   const ahead = below(all, nextBound(sample(page), page.length, 500)!) - 5500;
@@ -30,7 +36,10 @@ test('names of letters and digits: within a factor of two', () => {
 
 test('any bytes: the guess is past the last key or there is none', () => {
   let seed = 7;
-  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 256;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % 256;
+  };
   for (let round = 0; round < 500; round++) {
     const page = Array.from({ length: 2 + (round % 40) }, () => Buffer.from(Array.from({ length: 1 + (rand() % 9) }, rand))).sort(Buffer.compare);
     const bound = nextBound(sample(page), page.length, 1 + rand() * 100);

@@ -35,7 +35,23 @@ test('int64 parsing keeps precision and reports Go errors', () => {
 // Integer flags are read with base 0, as pflag does; the values were checked
 // against etcdctl's --limit.
 test('base-0 integers (flags): prefixes, octal, underscores', () => {
-  const ok: [string, bigint][] = [['010', 8n], ['0b11', 3n], ['0o7', 7n], ['0x_a', 10n], ['1_1', 11n], ['0x1_0', 16n], ['0_7', 7n], ['0', 0n], ['00', 0n], ['-0x3', -3n], ['+0b1', 1n], ['0B1', 1n], ['0X1', 1n], ['0x7fffffffffffffff', 9223372036854775807n], ['-0x8000000000000000', -9223372036854775808n]];
+  const ok: [string, bigint][] = [
+    ['010', 8n],
+    ['0b11', 3n],
+    ['0o7', 7n],
+    ['0x_a', 10n],
+    ['1_1', 11n],
+    ['0x1_0', 16n],
+    ['0_7', 7n],
+    ['0', 0n],
+    ['00', 0n],
+    ['-0x3', -3n],
+    ['+0b1', 1n],
+    ['0B1', 1n],
+    ['0X1', 1n],
+    ['0x7fffffffffffffff', 9223372036854775807n],
+    ['-0x8000000000000000', -9223372036854775808n],
+  ];
   for (const [s, v] of ok) assert.equal(parseInt64(s, 0), v, s);
   for (const s of ['0x', '08', '1__0', '_1', '1_', '0_x1', '0x_', '0b', '0o8', '', '-', '1e2', ' 1']) {
     assert.throws(() => parseInt64(s, 0), new RegExp(`^Error: strconv.ParseInt: parsing ${JSON.stringify(s).replace(/[+]/g, '\\+')}: invalid syntax$`), s);
@@ -57,7 +73,10 @@ const SPECS: FlagSpec[] = [
 test('pflag scanning', () => {
   assert.deepEqual(scan(['a', '--prefix=false', '-wjson', 'b'], SPECS), { argv: ['a', '--write-out=json', 'b'], falseBools: ['prefix'] });
   assert.deepEqual(scan(['-w=json', '-i', '--', '-v'], SPECS).argv, ['--write-out=json', '--interactive', '--', '-v']);
-  assert.throws(() => scan(['--bogus'], SPECS), (e: Error) => e instanceof UsageError && e.message === 'unknown flag: --bogus');
+  assert.throws(
+    () => scan(['--bogus'], SPECS),
+    (e: Error) => e instanceof UsageError && e.message === 'unknown flag: --bogus',
+  );
   assert.throws(() => scan(['-5'], SPECS), /unknown shorthand flag: '5' in -5/);
   assert.throws(() => scan(['-w'], SPECS), /flag needs an argument: 'w' in -w/);
   assert.throws(() => scan(['--prefix=maybe'], SPECS), /invalid argument "maybe" for "--prefix" flag: strconv.ParseBool: parsing "maybe": invalid syntax/);

@@ -127,7 +127,11 @@ function tinyDb(): Buffer {
     return p;
   };
   const stale = page(2, PageFlag.Leaf, [{ flags: 0, key: rev(1), value: Buffer.from('old') }], 2);
-  const keys = page(3, PageFlag.Leaf, [5, 6, 9].map((n) => ({ flags: 0, key: rev(n), value: Buffer.from(`v${n}`) })));
+  const keys = page(
+    3,
+    PageFlag.Leaf,
+    [5, 6, 9].map((n) => ({ flags: 0, key: rev(n), value: Buffer.from(`v${n}`) })),
+  );
   const keyBucket = Buffer.alloc(16);
   keyBucket.writeBigUInt64LE(3n);
   const root = page(4, PageFlag.Leaf, [
