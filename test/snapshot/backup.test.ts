@@ -146,7 +146,7 @@ describe('broken and compressed files', () => {
     const bytes = readFileSync(good);
     writeFileSync(join(dir, 'cut.db.gz'), bytes.subarray(0, bytes.length >> 1));
     const flipped = Buffer.from(bytes);
-    flipped[flipped.length >> 1] ^= 0x55;
+    flipped[flipped.length >> 1]! ^= 0x55;
     writeFileSync(join(dir, 'flip.db.gz'), flipped);
     for (const name of ['cut.db.gz', 'flip.db.gz']) {
       const st = await ours(['snapshot', 'status', join(dir, name)]);
