@@ -2,10 +2,10 @@
 // the members' own logs), refusal with a member down, --defrag-rule,
 // --dry-run and --move-leader.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { errorLines, etcdctl, OURS, ours } from '../harness/cli.js';
+import { onTerminal } from '../harness/tty.js';
 import { startCluster, type EtcdCluster, type EtcdServer } from '../harness/etcd.js';
 import { start } from '../harness/proc.js';
 import { atLeast } from '../harness/servers.js';
@@ -77,16 +77,10 @@ describe('defrag --cluster --safe', () => {
     for (const m of cl.members) assert.equal(defrags(m).length, 0);
     // Colour only on a terminal, and not with NO_COLOR.
     assert.doesNotMatch(r.stdout.toString(), /\x1b\[/);
-    const onTty = async (env: string) => {
-      const cmd = `${env} ${JSON.stringify(process.execPath)} ${JSON.stringify(OURS)} ${all()} defrag --cluster --dry-run`;
-      const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, TERM: 'xterm' } });
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      await new Promise((resolve) => child.on('close', resolve));
-      return out;
-    };
-    assert.match(await onTty('FORCE_COLOR=1'), /\x1b\[\d+m(?:\x1b\[\d+m)?ORDER/);
-    assert.doesNotMatch(await onTty('NO_COLOR=1'), /\x1b\[\d+m/);
+    const onTty = async (env: Record<string, string>) =>
+      (await onTerminal([process.execPath, OURS, all(), 'defrag', '--cluster', '--dry-run'], { env: { ...process.env, ...env } })).out;
+    assert.match(await onTty({ FORCE_COLOR: '1' }), /\x1b\[\d+m(?:\x1b\[\d+m)?ORDER/);
+    assert.doesNotMatch(await onTty({ NO_COLOR: '1' }), /\x1b\[\d+m/);
   });
 
   test('followers first, the leader last, each once', async () => {

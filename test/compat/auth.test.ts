@@ -2,9 +2,9 @@
 // twin servers (etcdctl on one, etcdctl-ts on the other) in the same order,
 // so both see the same state and must print the same bytes.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { errorLines, etcdctl, exec, OURS, ours, type Result, type RunOptions } from '../harness/cli.js';
+import { onTerminal } from '../harness/tty.js';
 import { cloneEtcd, startEtcd, type EtcdServer } from '../harness/etcd.js';
 import { server } from '../harness/servers.js';
 
@@ -235,20 +235,10 @@ describe('beyond etcdctl 3.4', () => {
   });
 
   test('user add asks twice on a terminal without echo', async () => {
-    const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(OURS)} --endpoints=${b.endpoint} user add tty-user`;
-    const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    const done = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
-    let answered = 0;
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const prompts = out.split(/Password of tty-user: |again for confirmation: /).length - 1;
-      while (answered < prompts) {
-        answered++;
-        child.stdin.write('secret-tty\r');
-      }
+    const { code, out } = await onTerminal([process.execPath, OURS, `--endpoints=${b.endpoint}`, 'user', 'add', 'tty-user'], {
+      prompts: [{ at: /Password of tty-user: |again for confirmation: /, answer: 'secret-tty' }],
     });
-    assert.equal(await done, 0, out);
+    assert.equal(code, 0, out);
     assert.match(out, /User tty-user created/);
     assert.doesNotMatch(out, /secret-tty/);
     // The password works: with auth on, the user is let in and refused only for lack of a role.

@@ -2,9 +2,9 @@
 // etcdctl prints, clean-up of the check's keys, compaction and
 // defragmentation on request, and a spinner only on a terminal.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { errorLines, etcdctl, OURS, ours } from '../harness/cli.js';
+import { onTerminal } from '../harness/tty.js';
 import { startEtcd, type EtcdServer } from '../harness/etcd.js';
 import { EDGES_ONLY, onEdge } from '../harness/servers.js';
 
@@ -51,18 +51,11 @@ describe(`check datascale${onEdge() ? '' : ` (${EDGES_ONLY})`}`, { skip: !onEdge
   });
 
   test('a spinner on a terminal, on stderr, without colour under NO_COLOR', async () => {
-    const run = (env: Record<string, string>) =>
-      new Promise<string>((resolve, reject) => {
-        const cmd = `stty cols 100 rows 30; ${JSON.stringify(process.execPath)} ${JSON.stringify(OURS)} ${ep()} check datascale --prefix=/tty/`;
-        const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, TERM: 'xterm' } });
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        child.on('error', reject);
-        child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}: ${out.slice(0, 2000)}`))));
-        // Bounded, whatever the program does.
-        const timer = setTimeout(() => child.kill('SIGKILL'), 60000);
-        child.on('close', () => clearTimeout(timer));
-      });
+    const run = async (env: Record<string, string>) => {
+      const { code, out } = await onTerminal([process.execPath, OURS, ep(), 'check', 'datascale', '--prefix=/tty/'], { env, cols: 100 });
+      assert.equal(code, 0, out.slice(0, 2000));
+      return out;
+    };
     const { CI: _ci, NO_COLOR: _nc, ...base } = process.env;
     const coloured = await run(base as Record<string, string>);
     assert.match(coloured, /\x1b\[36m[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]\x1b\[39m \d+ \/ 10000/);

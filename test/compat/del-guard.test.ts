@@ -2,9 +2,9 @@
 // pseudo-terminal a whole-keyspace or large deletion asks first; on a pipe
 // del deletes exactly as etcdctl does.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { errorLines, etcdctl, OURS, ours } from '../harness/cli.js';
+import { onTerminal } from '../harness/tty.js';
 import { startEtcd, type EtcdServer } from '../harness/etcd.js';
 
 let srv: EtcdServer;
@@ -19,22 +19,8 @@ async function fill(prefix: string, n: number): Promise<void> {
 
 const count = async (prefix: string) => (await etcdctl([at(), 'get', prefix, '--prefix', '--keys-only'])).stdout.toString().split('\n').filter(Boolean).length;
 
-// Runs etcdctl-ts on a pseudo-terminal (util-linux's script), answering
-// the first question it asks with `answer`.
-function onTerminal(args: string[], answer: string): Promise<{ code: number; out: string }> {
-  const cmd = [process.execPath, OURS, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
-  const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  let answered = false;
-  child.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-    if (!answered && /\[y\/N\] $/.test(out)) {
-      answered = true;
-      child.stdin.write(`${answer}\r`);
-    }
-  });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, out })));
-}
+// etcdctl-ts on a terminal, answering its question with `answer`.
+const asked = (args: string[], answer: string) => onTerminal([process.execPath, OURS, ...args], { prompts: [{ at: /\[y\/N\] /, answer }] });
 
 before(async () => {
   srv = await startEtcd();
@@ -81,12 +67,12 @@ describe('confirmation on a terminal', () => {
   test('the whole keyspace: "n" deletes nothing, "y" deletes', async () => {
     await fill('all/', 5);
     const before = await count('');
-    const no = await onTerminal([at(), 'del', '', '--prefix'], 'n');
+    const no = await asked([at(), 'del', '', '--prefix'], 'n');
     assert.match(no.out, /This deletes \d+ keys, the whole keyspace \(first: .*\)\. Delete them\? \[y\/N\] /);
     assert.match(no.out, /Error: nothing deleted: \d+ keys, the whole keyspace not confirmed/);
     assert.equal(no.code, 1);
     assert.equal(await count(''), before);
-    const yes = await onTerminal([at(), 'del', '', '--from-key'], 'y');
+    const yes = await asked([at(), 'del', '', '--from-key'], 'y');
     assert.equal(yes.code, 0, yes.out);
     assert.match(yes.out, new RegExp(`\\n${before}\\r?\\n$`));
     assert.equal(await count(''), 0);
@@ -95,13 +81,13 @@ describe('confirmation on a terminal', () => {
   test('more than 1000 keys asks; 1000 or fewer, or --yes, does not', async () => {
     await fill('big/', 1001);
     await fill('small/', 1000);
-    const small = await onTerminal([at(), 'del', 'small/', '--prefix'], 'n');
+    const small = await asked([at(), 'del', 'small/', '--prefix'], 'n');
     assert.equal(small.code, 0, small.out);
     assert.doesNotMatch(small.out, /\[y\/N\]/);
-    const big = await onTerminal([at(), 'del', 'big/', '--prefix'], 'no');
+    const big = await asked([at(), 'del', 'big/', '--prefix'], 'no');
     assert.match(big.out, /This deletes 1001 keys \(first: big\/00000, /);
     assert.equal(await count('big/'), 1001);
-    const forced = await onTerminal([at(), 'del', 'big/', '--prefix', '--yes'], 'n');
+    const forced = await asked([at(), 'del', 'big/', '--prefix', '--yes'], 'n');
     assert.doesNotMatch(forced.out, /\[y\/N\]/);
     assert.equal(await count('big/'), 0);
   });

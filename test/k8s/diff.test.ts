@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { errorLines, OURS, ours } from '../harness/cli.js';
+import { onTerminal } from '../harness/tty.js';
 import { startEtcd, tempDir, type EtcdServer } from '../harness/etcd.js';
 import { storageValue } from '../harness/k8s-encode.js';
 import { EDGES_ONLY, onEdge } from '../harness/servers.js';
@@ -246,18 +247,18 @@ describe(`k8s diff${onEdge() ? '' : ` (${EDGES_ONLY})`}`, { skip: !onEdge() && E
   });
 
   test('colour on a terminal only, never with NO_COLOR', async () => {
-    const run = (env: Record<string, string>) => {
-      const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(OURS)} --snapshot=${JSON.stringify(snapA)} --snapshot=${JSON.stringify(snapB)} k8s diff configmaps edited -n prod`;
-      return spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', env: { ...process.env, TERM: 'xterm', FORCE_COLOR: '1', ...env } });
-    };
-    const tty = run({});
-    assert.equal(tty.status, 1, tty.stderr);
-    assert.match(tty.stdout, /\x1b\[31m-  a: "1"\x1b\[39m/);
-    assert.match(tty.stdout, /\x1b\[32m\+  a: "2"\x1b\[39m/);
-    const plain = run({ NO_COLOR: '1' });
-    assert.equal(plain.status, 1);
-    assert.match(plain.stdout, /-  a: "1"/);
-    assert.doesNotMatch(plain.stdout, /\x1b\[/);
+    const run = (env: Record<string, string>) =>
+      onTerminal([process.execPath, OURS, `--snapshot=${snapA}`, `--snapshot=${snapB}`, 'k8s', 'diff', 'configmaps', 'edited', '-n', 'prod'], {
+        env: { ...process.env, FORCE_COLOR: '1', ...env },
+      });
+    const tty = await run({});
+    assert.equal(tty.code, 1, tty.out);
+    assert.match(tty.out, /\x1b\[31m-  a: "1"\x1b\[39m/);
+    assert.match(tty.out, /\x1b\[32m\+  a: "2"\x1b\[39m/);
+    const plain = await run({ NO_COLOR: '1' });
+    assert.equal(plain.code, 1);
+    assert.match(plain.out, /-  a: "1"/);
+    assert.doesNotMatch(plain.out, /\x1b\[/);
   });
 
   test('trouble exits 2 or more, with one Error line', async () => {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { errorLines, etcdctl, OURS, ours } from '../harness/cli.js';
+import { onTerminal } from '../harness/tty.js';
 import { startEtcd, type EtcdServer } from '../harness/etcd.js';
 import { makePki } from '../harness/pki.js';
 import { server } from '../harness/servers.js';
@@ -219,16 +220,10 @@ describe('secrets stay secret', () => {
   test('the prompt on a terminal does not echo the password', async () => {
     // `script` gives the CLI a pseudo-terminal; the password is typed only
     // once the prompt is shown, so any echo would appear after it.
-    const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(OURS)} ${ep()} --user=alice get /alice/a`;
-    const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    const done = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
-    child.stdout.on('data', (d: Buffer) => {
-      const before = out;
-      out += d.toString();
-      if (!before.includes('Password: ') && out.includes('Password: ')) child.stdin.write('alicepw\r');
+    const { code, out } = await onTerminal([process.execPath, OURS, ep(), '--user=alice', 'get', '/alice/a'], {
+      prompts: [{ at: /Password: /, answer: 'alicepw' }],
     });
-    assert.equal(await done, 0, out);
+    assert.equal(code, 0, out);
     const afterPrompt = out.slice(out.indexOf('Password: '));
     assert.doesNotMatch(afterPrompt, /alicepw/);
     assert.match(afterPrompt, /\/alice\/a\r\n1\r\n/);

@@ -4,13 +4,13 @@
 // etcdctl, restored by etcdctl-ts for one and for three members, and the
 // restored data dirs are booted and checked; then broken files.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, watch, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BoltFile } from '../../src/snapshot/bbolt.js';
 import { errorLines, etcdctl, exec, OURS, ours } from '../harness/cli.js';
+import { onTerminal } from '../harness/tty.js';
 import { freePort, startEtcd, startExisting, tempDir, type EtcdCluster, type EtcdServer, type MemberSpec } from '../harness/etcd.js';
 import { start } from '../harness/proc.js';
 import { server, SERVERS } from '../harness/servers.js';
@@ -156,19 +156,9 @@ describe('snapshot save and status', () => {
     const piped = await ours([at(src), 'snapshot', 'save', join(dir, 'piped.db')]);
     assert.equal(piped.stderr, '');
     const path = join(dir, 'tty.db');
-    const cmd = `stty cols 100 rows 30; ${JSON.stringify(process.execPath)} ${JSON.stringify(OURS)} ${at(src)} snapshot save ${JSON.stringify(path)}`;
     const { CI: _ci, ...env } = process.env;
-    const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, TERM: 'xterm' } });
-      let text = '';
-      child.stdout.on('data', (d: Buffer) => (text += d.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 30000);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        if (code === 0) resolve(text);
-        else reject(new Error(`exit ${code}: ${text.slice(0, 2000)}`));
-      });
-    });
+    const { code, out } = await onTerminal([process.execPath, OURS, at(src), 'snapshot', 'save', path], { env, cols: 100 });
+    assert.equal(code, 0, out.slice(0, 2000));
     assert.match(out, /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏](\x1b\[39m)? Saving snapshot/);
     assert.match(out, new RegExp(`Snapshot saved at ${path.replace(/[.]/g, '\\.')}`));
     assert.ok(existsSync(path));
@@ -516,7 +506,7 @@ describe('snapshot restore', () => {
         // same database, is what must hold (both boot: see the tests above).
         const members = (b: Buffer) => {
           const text = snapBody(b);
-          const json = JSON.parse(text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1)) as {
+          const json = JSON.parse(jsonObjectAt(text, text.indexOf('{'))) as {
             Root: { Children: { '0': { Children: { members: { Children: Record<string, { Children: { raftAttributes: { Value: string } } }> } } } } };
           };
           const all = json.Root.Children['0'].Children.members.Children;
@@ -822,3 +812,20 @@ describe('broken snapshot files', () => {
     assert.equal(st.code, 1);
   });
 });
+
+// The JSON object that starts at `from`, by its balanced braces: the bytes
+// after it (raft's protobuf) may hold a '}' too, by chance of the IDs.
+function jsonObjectAt(text: string, from: number): string {
+  let depth = 0;
+  let inString = false;
+  for (let i = from; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{') depth++;
+    else if (c === '}' && --depth === 0) return text.slice(from, i + 1);
+  }
+  throw new Error(`no whole JSON object at ${from}`);
+}
