@@ -6,6 +6,7 @@ import * as http2 from 'node:http2';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import * as z from 'zod/mini';
 import { CLIENT_CERT_REFUSED, UNKNOWN_CA } from './endpoint-errors.js';
 import { address, hostPort, type Endpoint } from './transport.js';
 
@@ -51,6 +52,9 @@ function speaksPlainH2(ep: Endpoint, ms: number): Promise<boolean> {
   });
 }
 
+// What etcd's peer port says at GET /members (etcdhttp's member list).
+const PeerMembers = z.array(z.object({ name: z.optional(z.string()), peerURLs: z.optional(z.array(z.string())), clientURLs: z.optional(z.array(z.string())) }));
+
 interface PeerInfo {
   name: string;
   clientURLs: string[];
@@ -61,10 +65,11 @@ interface PeerInfo {
 async function peerMember(ep: Endpoint, ctx: DiagnoseContext): Promise<PeerInfo | undefined> {
   if (ep.socketPath) return undefined;
   for (const secure of [ep.secure, !ep.secure]) {
-    const members = await getJson(ep, secure, '/members', ctx);
-    if (!Array.isArray(members)) continue;
+    // Whatever answers there is checked before it is believed.
+    const members = PeerMembers.safeParse(await getJson(ep, secure, '/members', ctx));
+    if (!members.success) continue;
     const self = hostPort(ep);
-    const m = (members as { name?: string; peerURLs?: string[]; clientURLs?: string[] }[]).find((x) => x.peerURLs?.some((u) => u.endsWith(`//${self}`)));
+    const m = members.data.find((x) => x.peerURLs?.some((u) => u.endsWith(`//${self}`)));
     if (m) return { name: m.name ?? '', clientURLs: m.clientURLs ?? [] };
   }
   return undefined;
