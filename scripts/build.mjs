@@ -23,22 +23,8 @@ function codeCache(file) {
   writeFileSync(file.replace(/\.js$/, '.cache'), script.createCachedData());
 }
 
-// commander loads child_process at start-up only for executable
-// subcommands, which etcdctl-ts has none of: load it on first use instead.
-const lazyChildProcess = {
-  name: 'lazy-child-process',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, (args) => {
-      const line = "const childProcess = require('node:child_process');";
-      const text = readFileSync(args.path, 'utf8');
-      if (!text.includes(line)) throw new Error(`${args.path}: commander no longer loads child_process as expected; update ${fileURLToPath(import.meta.url)}`);
-      return { contents: text.replace(line, "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };"), loader: 'js' };
-    });
-  },
-};
-
 const main = join(dist, 'etcdctl-ts.js');
-await build({ ...common, entryPoints: [join(root, 'src', 'main.ts')], outfile: main, minify: true, legalComments: 'none', plugins: [lazyChildProcess] });
+await build({ ...common, entryPoints: [join(root, 'src', 'main.ts')], outfile: main, minify: true, legalComments: 'none' });
 
 const dump = join(root, 'build', 'dump.js');
 await build({ ...common, entryPoints: [join(root, 'src', 'complete', 'dump.ts')], outfile: dump });
