@@ -2,22 +2,14 @@
 // etcdctl prints, clean-up of the check's keys, compaction and
 // defragmentation on request, and a spinner only on a terminal.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { errorLines, etcdctl, OURS, ours } from '../harness/cli.js';
 import { onTerminal } from '../harness/tty.js';
-import { startEtcd, type EtcdServer } from '../harness/etcd.js';
+import { useEtcd } from '../harness/etcd.js';
 import { EDGES_ONLY, onEdge } from '../harness/servers.js';
 
-let srv: EtcdServer;
-const ep = () => `--endpoints=${srv.endpoint}`;
-
-before(async () => {
-  srv = await startEtcd();
-});
-
-after(async () => {
-  await srv?.stop();
-});
+const srv = useEtcd();
+const ep = () => `--endpoints=${srv().endpoint}`;
 
 const count = async (prefix: string) => (await etcdctl([ep(), 'get', prefix, '--prefix', '--keys-only'])).stdout.toString().split('\n').filter(Boolean).length;
 
@@ -40,7 +32,7 @@ describe(`check datascale${onEdge() ? '' : ` (${EDGES_ONLY})`}`, { skip: !onEdge
     assert.match(
       got.stdout.toString(),
       new RegExp(
-        `^Start data scale check for work load \\[10000 key-value pairs, 1024 bytes per key-value, 50 concurrent clients\\]\\.\nCompacting with revision (\\d+)\nCompacted with revision \\1\nDefragmenting "${srv.endpoint}"\nDefragmented "${srv.endpoint}"\nPASS: Approximate system memory used : -?\\d+\\.\\d\\d MB\\.\n$`,
+        `^Start data scale check for work load \\[10000 key-value pairs, 1024 bytes per key-value, 50 concurrent clients\\]\\.\nCompacting with revision (\\d+)\nCompacted with revision \\1\nDefragmenting "${srv().endpoint}"\nDefragmented "${srv().endpoint}"\nPASS: Approximate system memory used : -?\\d+\\.\\d\\d MB\\.\n$`,
       ),
     );
     assert.equal(got.stderr, '');

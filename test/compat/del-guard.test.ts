@@ -2,13 +2,13 @@
 // pseudo-terminal a whole-keyspace or large deletion asks first; on a pipe
 // del deletes exactly as etcdctl does.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { errorLines, etcdctl, OURS, ours } from '../harness/cli.js';
 import { onTerminal } from '../harness/tty.js';
-import { startEtcd, type EtcdServer } from '../harness/etcd.js';
+import { useEtcd } from '../harness/etcd.js';
 
-let srv: EtcdServer;
-const at = () => `--endpoints=${srv.endpoint}`;
+const srv = useEtcd();
+const at = () => `--endpoints=${srv().endpoint}`;
 
 async function fill(prefix: string, n: number): Promise<void> {
   for (let i = 0; i < n; i += 100) {
@@ -21,14 +21,6 @@ const count = async (prefix: string) => (await etcdctl([at(), 'get', prefix, '--
 
 // etcdctl-ts on a terminal, answering its question with `answer`.
 const asked = (args: string[], answer: string) => onTerminal([process.execPath, OURS, ...args], { prompts: [{ at: /\[y\/N\] /, answer }] });
-
-before(async () => {
-  srv = await startEtcd();
-});
-
-after(async () => {
-  await srv?.stop();
-});
 
 describe('del --dry-run', () => {
   test('counts what would go, shows the first ten, deletes nothing', async () => {

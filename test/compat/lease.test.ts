@@ -1,21 +1,13 @@
 // lease commands against etcdctl on one server, in every format.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { errorLines, etcdctl, OURS, ours } from '../harness/cli.js';
-import { startEtcd, type EtcdServer } from '../harness/etcd.js';
+import { useEtcd } from '../harness/etcd.js';
 
-let srv: EtcdServer;
-const ep = () => `--endpoints=${srv.endpoint}`;
+const srv = useEtcd();
+const ep = () => `--endpoints=${srv().endpoint}`;
 const FORMATS = ['simple', 'json', 'fields', 'protobuf', 'table'];
-
-before(async () => {
-  srv = await startEtcd();
-});
-
-after(async () => {
-  await srv?.stop();
-});
 
 async function grant(ttl: number): Promise<string> {
   const r = await etcdctl([ep(), 'lease', 'grant', String(ttl)]);

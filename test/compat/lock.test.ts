@@ -1,21 +1,13 @@
 // lock and elect: etcdctl-ts and etcdctl on the same names must exclude
 // each other and see each other, since both follow etcd's recipe.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { errorLines, ETCDCTL, etcdctl, OURS, ours } from '../harness/cli.js';
-import { startEtcd, type EtcdServer } from '../harness/etcd.js';
+import { useEtcd } from '../harness/etcd.js';
 import { start } from '../harness/proc.js';
 
-let srv: EtcdServer;
-const ep = () => `--endpoints=${srv.endpoint}`;
-
-before(async () => {
-  srv = await startEtcd();
-});
-
-after(async () => {
-  await srv?.stop();
-});
+const srv = useEtcd();
+const ep = () => `--endpoints=${srv().endpoint}`;
 
 const keys = async (prefix: string) => (await etcdctl([ep(), 'get', prefix, '--prefix', '--keys-only'])).stdout.toString().split('\n').filter(Boolean);
 

@@ -4,23 +4,15 @@
 // into U+FFFD; etcdctl-ts must not, or it writes, reads and deletes the
 // wrong keys.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { spawn } from 'node:child_process';
 import { ETCDCTL, etcdctl, execRaw, OURS, rawCommand } from '../harness/cli.js';
-import { startEtcd, type EtcdServer } from '../harness/etcd.js';
+import { useEtcd } from '../harness/etcd.js';
 
-let srv: EtcdServer;
-const ep = () => `--endpoints=${srv.endpoint}`;
+const srv = useEtcd();
+const ep = () => `--endpoints=${srv().endpoint}`;
 const b = (...parts: (string | number[] | Buffer)[]) =>
   Buffer.concat(parts.map((p) => (Buffer.isBuffer(p) ? p : typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
-
-before(async () => {
-  srv = await startEtcd();
-});
-
-after(async () => {
-  await srv?.stop();
-});
 
 // The keys under a prefix, as etcd holds them (base64 in etcdctl's JSON).
 async function stored(prefix: string): Promise<Buffer[]> {

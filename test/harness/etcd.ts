@@ -8,7 +8,7 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after } from 'node:test';
+import { after, before } from 'node:test';
 import { server, type ServerVersion } from './servers.js';
 
 // Every etcd started here and not yet exited. A server that a failed
@@ -377,4 +377,21 @@ export async function startExisting(specs: MemberSpec[], version = server()): Pr
   }
   const members = specs.map((s, i) => handle(s.name, s.dataDir, s.clientPort, s.peerPort, procs[i]!, [], undefined, version));
   return { members, endpoints: members.map((m) => m.endpoint).join(','), stop: async () => void (await Promise.all(members.map((m) => m.stop()))) };
+}
+
+// One etcd for the tests of a file or suite: started before them (then
+// `setup`, to fill it), stopped after them; the handle answers with it.
+export function useEtcd(o: { extra?: string[]; setup?: (srv: EtcdServer) => Promise<void> } = {}): () => EtcdServer {
+  let srv: EtcdServer | undefined;
+  before(async () => {
+    srv = await startEtcd(o.extra);
+    await o.setup?.(srv);
+  });
+  after(async () => {
+    await srv?.stop();
+  });
+  return () => {
+    if (!srv) throw new Error('the etcd of useEtcd() is started before the tests, not while they are declared');
+    return srv;
+  };
 }

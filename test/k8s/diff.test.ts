@@ -8,10 +8,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { errorLines, OURS, ours } from '../harness/cli.js';
 import { onTerminal } from '../harness/tty.js';
-import { startEtcd, tempDir, type EtcdServer } from '../harness/etcd.js';
+import { tempDir, useEtcd, type EtcdServer } from '../harness/etcd.js';
 import { storageValue } from '../harness/k8s-encode.js';
 import { EDGES_ONLY, onEdge } from '../harness/servers.js';
 
@@ -54,25 +54,26 @@ const secret = (name: string, password: string): Obj => ({
   type: 'Opaque',
 });
 
-let srv: EtcdServer;
 let dir: string;
 let snapA: string;
 let snapB: string;
 let cfg: string;
 let revA: bigint;
 let revB: bigint;
-const at = () => `--endpoints=${srv.endpoint}`;
+// Set for the suite by useEtcd().
+let srv: () => EtcdServer;
+const at = () => `--endpoints=${srv().endpoint}`;
 // Each key's mod revision as last written, and at snapshot A.
 const rev = new Map<string, bigint>();
 const revAtA = new Map<string, bigint>();
 
 async function put(key: string, value: Buffer): Promise<void> {
-  const r = await fetch(`http://${srv.endpoint}/v3/kv/put`, { method: 'POST', body: JSON.stringify({ key: b64(Buffer.from(key)), value: b64(value) }) });
+  const r = await fetch(`http://${srv().endpoint}/v3/kv/put`, { method: 'POST', body: JSON.stringify({ key: b64(Buffer.from(key)), value: b64(value) }) });
   assert.equal(r.status, 200);
   rev.set(key, BigInt(((await r.json()) as { header: { revision: string } }).header.revision));
 }
 async function del(key: string): Promise<void> {
-  const r = await fetch(`http://${srv.endpoint}/v3/kv/deleterange`, { method: 'POST', body: JSON.stringify({ key: b64(Buffer.from(key)) }) });
+  const r = await fetch(`http://${srv().endpoint}/v3/kv/deleterange`, { method: 'POST', body: JSON.stringify({ key: b64(Buffer.from(key)) }) });
   assert.equal(r.status, 200);
   rev.delete(key);
 }
@@ -98,8 +99,8 @@ const jsonl = (out: Buffer) =>
     .map((l) => JSON.parse(l) as Obj);
 
 describe(`k8s diff${onEdge() ? '' : ` (${EDGES_ONLY})`}`, { skip: !onEdge() && EDGES_ONLY }, () => {
-  before(async () => {
-    srv = await startEtcd();
+  srv = useEtcd({ setup: fill });
+  async function fill(): Promise<void> {
     dir = tempDir();
     cfg = join(dir, 'encryption.yaml');
     writeFileSync(cfg, CONFIG);
@@ -125,10 +126,7 @@ describe(`k8s diff${onEdge() ? '' : ` (${EDGES_ONLY})`}`, { skip: !onEdge() && E
     snapB = join(dir, 'b.db');
     await save(snapB);
     revB = highest(rev.values());
-  });
-  after(async () => {
-    await srv?.stop();
-  });
+  }
 
   const expected = () => [
     record('modified', `${CM}/other/edited`, 'ConfigMap', 'other', 'edited', revAtA.get(`${CM}/other/edited`)!, rev.get(`${CM}/other/edited`)!),
