@@ -8,7 +8,7 @@ import type { Flags } from '../cli/registry.js';
 import type { EtcdClient } from '../client/etcd.js';
 import { AlarmAction, AlarmType, type Member, type StatusResponse } from '../client/types.js';
 import { humanizeBytes, goDuration } from '../base/gofmt.js';
-import { drawTable } from '../output/tables.js';
+import { drawTable } from '../output/own-tables.js';
 import { stdout } from '../output/out.js';
 import { startProgress } from '../output/progress.js';
 import { jsonText, type JsonObject } from '../base/json-text.js';

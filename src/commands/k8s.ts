@@ -12,7 +12,7 @@ import { humanSize, summarize, type ObjectSummary, type StoredKv } from '../k8s/
 import { yamlText } from '../k8s/text.js';
 import { jsonLine, jsonText } from '../base/json-text.js';
 import { printObjects, summaryJson } from '../output/k8s.js';
-import { drawTable } from '../output/tables.js';
+import { drawTable } from '../output/own-tables.js';
 import { stdout } from '../output/out.js';
 import { diff } from './k8s-diff.js';
 import { bad, decrypter, ENCRYPTION_FLAG, format, keyring, NS_FLAGS, open, scope, SOURCE_FLAGS, undecrypted, type Scope } from './k8s-source.js';

@@ -10,7 +10,7 @@ import { listSnapshots } from '../backup/list.js';
 import { withPlain } from '../snapshot/plain.js';
 import { jsonText } from '../base/json-text.js';
 import { stdout } from '../output/out.js';
-import { drawTable } from '../output/tables.js';
+import { drawTable } from '../output/own-tables.js';
 import { dbStatus } from '../snapshot/status.js';
 import { hashKV } from '../snapshot/hashkv.js';
 import { CliError, ExitCode, failWith, goLinkError, goPathError } from '../base/errors.js';

@@ -2,11 +2,10 @@
 // (etcdctl's printer methods RoleAdd…UserList, AuthStatus).
 import * as pb from '../client/messages.js';
 import { prefixEnd } from '../client/prefix.js';
-import { encode, type Msg, type Schema } from '../client/proto.js';
 import * as T from '../client/types.js';
 import { fieldsHeader } from './fields.js';
 import { goQuote } from '../base/gofmt.js';
-import { pbJson } from './json.js';
+import { printRpc } from './rpc.js';
 import { stdout, type Out } from './out.js';
 import { notSupported, type Format } from './printer.js';
 
@@ -31,38 +30,30 @@ export class AuthPrinter {
     private readonly out: Out = stdout,
   ) {}
 
-  // json and protobuf of the response itself; false for the other formats.
-  private rpc(s: Schema, r: object): boolean {
-    if (this.format === 'json') this.out.write(`${pbJson(s, r as Msg)}\n`);
-    else if (this.format === 'protobuf') this.out.write(encode(s, r as Msg));
-    else return false;
-    return true;
-  }
-
   // Commands answered by a bare header: a sentence in simple, the header in
   // fields, json and protobuf.
   changed(r: T.HeaderResponse, sentence: Buffer | string): void {
     if (this.format === 'table') notSupported('table');
-    if (this.rpc(pb.HeaderOnly, r)) return;
+    if (printRpc(this.out, this.format, pb.HeaderOnly, r)) return;
     if (this.format === 'fields') return this.out.write(fieldsHeader(r.header));
     this.out.write(sentence);
   }
 
   userGet(name: string, r: T.AuthUserGetResponse): void {
     if (this.format === 'fields' || this.format === 'table') notSupported(this.format);
-    if (this.rpc(pb.AuthUserGetResponse, r)) return;
+    if (printRpc(this.out, this.format, pb.AuthUserGetResponse, r)) return;
     this.out.write(`User: ${name}\nRoles:${r.roles.map((x) => ` ${x}`).join('')}\n`);
   }
 
   userList(r: T.AuthUserListResponse): void {
     if (this.format === 'fields' || this.format === 'table') notSupported(this.format);
-    if (this.rpc(pb.AuthUserListResponse, r)) return;
+    if (printRpc(this.out, this.format, pb.AuthUserListResponse, r)) return;
     this.out.write(r.users.map((u) => `${u}\n`).join(''));
   }
 
   roleGet(name: string, r: T.AuthRoleGetResponse): void {
     if (this.format === 'table') notSupported('table');
-    if (this.rpc(pb.AuthRoleGetResponse, r)) return;
+    if (printRpc(this.out, this.format, pb.AuthRoleGetResponse, r)) return;
     if (this.format === 'fields') {
       let s = fieldsHeader(r.header);
       for (const p of r.perm) s += `"PermType" :  ${PERM_NAMES[p.permType] ?? p.permType}\n"Key" : ${goQuote(p.key)}\n"RangeEnd" : ${goQuote(p.range_end)}\n`;
@@ -75,14 +66,14 @@ export class AuthPrinter {
 
   roleList(r: T.AuthRoleListResponse): void {
     if (this.format === 'table') notSupported('table');
-    if (this.rpc(pb.AuthRoleListResponse, r)) return;
+    if (printRpc(this.out, this.format, pb.AuthRoleListResponse, r)) return;
     if (this.format === 'fields') return this.out.write(`${fieldsHeader(r.header)}"Roles" :${r.roles.map((x) => ` ${goQuote(x)}`).join('')}\n`);
     this.out.write(r.roles.map((x) => `${x}\n`).join(''));
   }
 
   authStatus(r: T.AuthStatusResponse): void {
     if (this.format === 'fields' || this.format === 'table') notSupported(this.format);
-    if (this.rpc(pb.AuthStatusResponse, r)) return;
+    if (printRpc(this.out, this.format, pb.AuthStatusResponse, r)) return;
     this.out.write(`Authentication Status: ${r.enabled}\nAuthRevision: ${r.authRevision}\n`);
   }
 }

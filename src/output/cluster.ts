@@ -1,14 +1,15 @@
 // Output of the member, endpoint, alarm, downgrade and move-leader commands in every
 // --write-out format (etcdctl's printer*.go methods for them).
 import * as pb from '../client/messages.js';
-import { encode, type Msg, type Schema } from '../client/proto.js';
+import type { Msg } from '../client/proto.js';
 import type * as T from '../client/types.js';
 import { fieldsHeader } from './fields.js';
 import { goDuration, goJsonString, goQuote, hexId, humanizeBytes } from '../base/gofmt.js';
 import { pbJson } from './json.js';
+import { printRpc } from './rpc.js';
 import { stdout, type Out } from './out.js';
 import { notSupported, type Format } from './printer.js';
-import { renderTable } from './table.js';
+import { renderTable } from './go-table.js';
 
 export interface EndpointHealth {
   ep: string;
@@ -49,20 +50,12 @@ export class ClusterPrinter {
     if (formats.includes(this.format)) notSupported(this.format);
   }
 
-  // json and protobuf of a protobuf message; false for the other formats.
-  private rpc(s: Schema, m: object): boolean {
-    if (this.format === 'json') this.out.write(`${pbJson(s, m as Msg)}\n`);
-    else if (this.format === 'protobuf') this.out.write(encode(s, m as Msg));
-    else return false;
-    return true;
-  }
-
   private table(header: string[], rows: string[][]): void {
     this.out.write(renderTable(header, rows));
   }
 
   memberList(r: T.MembersResponse): void {
-    if (this.rpc(pb.MembersResponse, r)) return;
+    if (printRpc(this.out, this.format, pb.MembersResponse, r)) return;
     const rows = r.members.map((m) => [
       hexId(m.ID),
       m.name ? 'started' : 'unstarted',
@@ -89,7 +82,7 @@ export class ClusterPrinter {
   // add, remove, update and promote: `verb` completes "Member <id> <verb> cluster <id>".
   memberChange(id: bigint, verb: string, r: T.MembersResponse | T.MemberAddResponse): void {
     this.refuse('fields', 'table');
-    if (this.rpc('member' in r ? pb.MemberAddResponse : pb.MembersResponse, r)) return;
+    if (printRpc(this.out, this.format, 'member' in r ? pb.MemberAddResponse : pb.MembersResponse, r)) return;
     const pad = (x: bigint) => hexId(x).padStart(16, ' ');
     this.out.write(`Member ${pad(id)} ${verb} cluster ${pad(r.header?.cluster_id ?? 0n)}\n`);
   }
@@ -187,7 +180,7 @@ export class ClusterPrinter {
 
   alarm(r: T.AlarmResponse): void {
     this.refuse('table');
-    if (this.rpc(pb.AlarmResponse, r)) return;
+    if (printRpc(this.out, this.format, pb.AlarmResponse, r)) return;
     if (this.format === 'simple') {
       for (const a of r.alarms) this.out.write(`${alarmText(a)}\n`);
       return;
@@ -199,13 +192,13 @@ export class ClusterPrinter {
 
   downgrade(verb: string, r: T.DowngradeResponse): void {
     this.refuse('fields', 'table');
-    if (this.rpc(pb.DowngradeResponse, r)) return;
+    if (printRpc(this.out, this.format, pb.DowngradeResponse, r)) return;
     this.out.write(`Downgrade ${verb} success, cluster version ${r.version}\n`);
   }
 
   moveLeader(from: bigint, to: bigint, r: T.HeaderResponse): void {
     this.refuse('fields', 'table');
-    if (this.rpc(pb.HeaderOnly, r)) return;
+    if (printRpc(this.out, this.format, pb.HeaderOnly, r)) return;
     this.out.write(`Leadership transferred from ${hexId(from)} to ${hexId(to)}\n`);
   }
 }

@@ -2,6 +2,7 @@ import * as pb from '../client/messages.js';
 import type { Msg, Schema } from '../client/proto.js';
 import type * as T from '../client/types.js';
 import { pbJson } from './json.js';
+import { printRpc } from './rpc.js';
 import type { Out } from './out.js';
 import { writeRange, type Printer, type RangeWriter } from './printer.js';
 
@@ -9,7 +10,7 @@ export class JsonPrinter implements Printer {
   constructor(private readonly out: Out) {}
 
   private print(s: Schema, m: object): void {
-    this.out.write(`${pbJson(s, m as Msg)}\n`);
+    printRpc(this.out, 'json', s, m);
   }
 
   // pbJson of a RangeResponse, in pieces: header, kvs, more, count

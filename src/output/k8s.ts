@@ -7,7 +7,7 @@ import { humanAge, humanSize, type ObjectSummary } from '../k8s/summary.js';
 import { yamlText } from '../k8s/text.js';
 import { jsonLine, jsonText, type JsonObject } from '../base/json-text.js';
 import { colour, stdout } from './out.js';
-import { drawTable } from './tables.js';
+import { drawTable } from './own-tables.js';
 
 export type K8sFormat = 'plain' | 'table' | 'json' | 'jsonl';
 

@@ -1,7 +1,8 @@
 import * as pb from '../client/messages.js';
-import { encode, type Msg, type Schema } from '../client/proto.js';
+import type { Schema } from '../client/proto.js';
 import type * as T from '../client/types.js';
 import type { Out } from './out.js';
+import { printRpc } from './rpc.js';
 import { writeRange, type Printer, type RangeWriter } from './printer.js';
 
 // Raw marshalled responses, no newline, as etcdctl's protobuf printer.
@@ -9,7 +10,7 @@ export class ProtobufPrinter implements Printer {
   constructor(private readonly out: Out) {}
 
   private print(s: Schema, m: object): void {
-    this.out.write(encode(s, m as Msg));
+    printRpc(this.out, 'protobuf', s, m);
   }
 
   // A RangeResponse's fields in number order, each encoded on its own:

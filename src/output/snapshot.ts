@@ -5,7 +5,7 @@ import type { DbStatus } from '../snapshot/status.js';
 import { goJsonString, hexId, humanizeBytes } from '../base/gofmt.js';
 import { stdout, type Out } from './out.js';
 import { notSupported, type Format } from './printer.js';
-import { renderTable } from './table.js';
+import { renderTable } from './go-table.js';
 
 export interface SaveResult {
   path: string;

@@ -5,9 +5,9 @@ import * as pb from '../../src/client/messages.js';
 import { decode, encode } from '../../src/client/proto.js';
 import { goDuration, goJsonString, goQuote, hexId, hexId16, humanizeBytes } from '../../src/base/gofmt.js';
 import { pbJson } from '../../src/output/json.js';
-import { renderTable, wrapCell } from '../../src/output/table.js';
+import { renderTable, wrapCell } from '../../src/output/go-table.js';
 import { tabwrite } from '../../src/cli/help.js';
-import { drawTable } from '../../src/output/tables.js';
+import { drawTable } from '../../src/output/own-tables.js';
 
 test('Go %q quoting', () => {
   assert.equal(goQuote('q\tk'), '"q\\tk"');

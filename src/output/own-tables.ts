@@ -1,6 +1,6 @@
 // etcdctl-ts's own tables (k8s listings, defrag plans and reports):
 // borderless as kubectl prints them, or bordered by cli-table3. etcdctl's
-// tables are table.ts's, byte for byte as Go's tablewriter draws them.
+// tables are go-table.ts's, byte for byte as Go's tablewriter draws them.
 import { colour } from './out.js';
 
 // Rows per cli-table3 table: its layout costs grow faster than the rows,
