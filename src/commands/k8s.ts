@@ -8,11 +8,8 @@ import { prefixEnd } from '../client/prefix.js';
 import { EventType, type KeyValue } from '../client/types.js';
 import { classify, DecodeError, toObject, type Detail, type JsonObject } from '../k8s/decode.js';
 import { REGISTRY, resolveResource } from '../k8s/resources.js';
-import { humanSize, summarize, type ObjectSummary, type StoredKv } from '../k8s/summary.js';
-import { yamlText } from '../k8s/text.js';
-import { jsonLine, jsonText } from '../base/json-text.js';
-import { printObjects, summaryJson } from '../output/k8s.js';
-import { drawTable } from '../output/own-tables.js';
+import { summarize, type ObjectSummary, type StoredKv } from '../k8s/summary.js';
+import { printObject, printObjects, printUsage, printWatchLine, summaryJson } from '../output/k8s.js';
 import { stdout } from '../output/out.js';
 import { diff } from './k8s-diff.js';
 import { bad, decrypter, ENCRYPTION_FLAG, format, keyring, NS_FLAGS, open, scope, SOURCE_FLAGS, undecrypted, type Scope } from './k8s-source.js';
@@ -91,8 +88,6 @@ function stripped(o: JsonObject): JsonObject {
   return rest;
 }
 
-const printOne = (output: string, o: JsonObject) => stdout.write(output === 'json' ? `${jsonText(o)}\n` : yamlText(o));
-
 // `get <resource>` without a name: the matching objects as a `kind: List`,
 // as `kubectl get -o yaml` prints them; without -n or -A, the default
 // namespace's (and cluster-scoped ones). What does not decode fails the
@@ -133,7 +128,7 @@ async function getList(ctx: Context, args: string[], f: Flags, output: string): 
     return `${md?.namespace ?? ''}/${md?.name ?? ''}`;
   };
   items.sort((a, b) => (byKey(a) < byKey(b) ? -1 : byKey(a) > byKey(b) ? 1 : 0));
-  printOne(output, { apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } });
+  printObject(output, { apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } });
   undecrypted(read.problems);
   if (failed.length > 0)
     throw new CliError(
@@ -183,7 +178,7 @@ const get: CommandDef = {
     try {
       v = classify(kv.value);
       const out = f['meta-only'] ? summaryJson(summarize(kv)) : toObject(v, kv.mod_revision);
-      printOne(output, f.strip && !f['meta-only'] ? stripped(out) : out);
+      printObject(output, f.strip && !f['meta-only'] ? stripped(out) : out);
     } catch (e) {
       if (e instanceof DecodeError) throw new CliError(`${kv.key.toString('utf8')} cannot be decoded: ${e.message}`, ExitCode.Error);
       throw e;
@@ -266,45 +261,7 @@ const usage: CommandDef = {
     }
     const problems = read.problems;
     const list = [...groups.values()].sort((a, b) => b.bytes - a.bytes || (a.name < b.name ? -1 : 1));
-    const share = (n: number) => (total === 0 ? 0 : (100 * n) / total);
-    if (fmt === 'json' || fmt === 'jsonl') {
-      const doc: JsonObject = {
-        revision: read.revision,
-        by,
-        objects,
-        bytes: total,
-        groups: list.map((g) => ({
-          name: g.name,
-          objects: g.objects,
-          bytes: g.bytes,
-          share: Number(share(g.bytes).toFixed(2)),
-          largest: g.largest ? { key: g.largest.key, bytes: g.largest.size } : null,
-        })),
-        largest: largest.map((o) => ({ key: o.key, kind: o.kind, namespace: o.namespace, name: o.name, bytes: o.size })),
-      };
-      stdout.write(`${fmt === 'json' ? jsonText(doc) : jsonLine(doc)}\n`);
-      undecrypted(problems);
-      return;
-    }
-    const rows = list.map((g) => [
-      g.name,
-      String(g.objects),
-      humanSize(g.bytes),
-      `${share(g.bytes).toFixed(1)}%`,
-      g.largest ? `${g.largest.key} (${humanSize(g.largest.size)})` : '',
-    ]);
-    rows.push(['TOTAL', String(objects), humanSize(total), total ? '100.0%' : '0.0%', '']);
-    stdout.write(drawTable(fmt, [by === 'resource' ? 'RESOURCE' : 'NAMESPACE', 'OBJECTS', 'BYTES', 'SHARE', 'LARGEST'], rows));
-    if (largest.length > 0) {
-      stdout.write('\n');
-      stdout.write(
-        drawTable(
-          fmt,
-          ['LARGEST OBJECTS', 'KIND', 'BYTES'],
-          largest.map((o) => [o.key, o.kind || o.encoding, humanSize(o.size)]),
-        ),
-      );
-    }
+    printUsage(fmt, { revision: read.revision, by, objects, bytes: total, groups: list, largest });
     undecrypted(problems);
   },
 };
@@ -337,16 +294,7 @@ const watch: CommandDef = {
       for (const p of problems.values()) process.stderr.write(`etcdctl-ts: warning: ${p}\n`);
       problems.clear();
       if (s.namespace && o.namespace !== s.namespace) return;
-      const time = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-      if (fmt === 'jsonl') {
-        stdout.write(
-          `${jsonLine({ time, type, kind: o.kind, apiVersion: o.apiVersion, namespace: o.namespace, name: o.name, key: o.key, revision: kv.mod_revision, size: kv.value.length })}\n`,
-        );
-      } else {
-        stdout.write(
-          `${time}  ${type.padEnd(8)}  ${(o.kind || o.encoding).padEnd(12)}  ${o.namespace ? `${o.namespace}/` : ''}${o.name}  rev ${kv.mod_revision}  ${humanSize(kv.value.length)}\n`,
-        );
-      }
+      printWatchLine(fmt, type, o, kv.mod_revision, kv.value.length);
       stdout.flush();
     };
     const w = client.watch({ key: s.key, range_end: s.end, start_revision: rev > 0n ? rev : undefined, prev_kv: true }, (r) => {

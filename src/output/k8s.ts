@@ -158,3 +158,72 @@ export class DiffPrinter {
     }
   }
 }
+
+// One object, as k8s get prints it: YAML (kubectl's layout) or JSON.
+export function printObject(output: string, o: JsonObject): void {
+  stdout.write(output === 'json' ? `${jsonText(o)}\n` : yamlText(o));
+}
+
+// What k8s usage found: per resource (or namespace), and the largest objects.
+export interface UsageReport {
+  revision: bigint;
+  by: string;
+  objects: number;
+  bytes: number;
+  groups: { name: string; objects: number; bytes: number; largest?: { key: string; size: number } }[];
+  largest: { key: string; kind: string; namespace: string; name: string; encoding: string; size: number }[];
+}
+
+export function printUsage(fmt: K8sFormat, r: UsageReport): void {
+  const share = (n: number) => (r.bytes === 0 ? 0 : (100 * n) / r.bytes);
+  if (fmt === 'json' || fmt === 'jsonl') {
+    const doc: JsonObject = {
+      revision: r.revision,
+      by: r.by,
+      objects: r.objects,
+      bytes: r.bytes,
+      groups: r.groups.map((g) => ({
+        name: g.name,
+        objects: g.objects,
+        bytes: g.bytes,
+        share: Number(share(g.bytes).toFixed(2)),
+        largest: g.largest ? { key: g.largest.key, bytes: g.largest.size } : null,
+      })),
+      largest: r.largest.map((o) => ({ key: o.key, kind: o.kind, namespace: o.namespace, name: o.name, bytes: o.size })),
+    };
+    stdout.write(`${fmt === 'json' ? jsonText(doc) : jsonLine(doc)}\n`);
+    return;
+  }
+  const rows = r.groups.map((g) => [
+    g.name,
+    String(g.objects),
+    humanSize(g.bytes),
+    `${share(g.bytes).toFixed(1)}%`,
+    g.largest ? `${g.largest.key} (${humanSize(g.largest.size)})` : '',
+  ]);
+  rows.push(['TOTAL', String(r.objects), humanSize(r.bytes), r.bytes ? '100.0%' : '0.0%', '']);
+  stdout.write(drawTable(fmt, [r.by === 'resource' ? 'RESOURCE' : 'NAMESPACE', 'OBJECTS', 'BYTES', 'SHARE', 'LARGEST'], rows));
+  if (r.largest.length > 0) {
+    stdout.write('\n');
+    stdout.write(
+      drawTable(
+        fmt,
+        ['LARGEST OBJECTS', 'KIND', 'BYTES'],
+        r.largest.map((o) => [o.key, o.kind || o.encoding, humanSize(o.size)]),
+      ),
+    );
+  }
+}
+
+// A line of k8s watch, as kubectl get -w would show the change; a JSON
+// object a line with -w jsonl.
+export function printWatchLine(fmt: K8sFormat, type: string, o: ObjectSummary, revision: bigint, size: number): void {
+  const time = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  if (fmt === 'jsonl') {
+    stdout.write(`${jsonLine({ time, type, kind: o.kind, apiVersion: o.apiVersion, namespace: o.namespace, name: o.name, key: o.key, revision, size })}\n`);
+  } else {
+    stdout.write(
+      `${time}  ${type.padEnd(8)}  ${(o.kind || o.encoding).padEnd(12)}  ${o.namespace ? `${o.namespace}/` : ''}${o.name}  rev ${revision}  ${humanSize(size)}\n`,
+    );
+  }
+}
