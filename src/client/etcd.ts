@@ -61,6 +61,27 @@ const STREAM_AHEAD = 2;
 const RANGE_RETRIES = 100;
 const RETRY_PAUSE_MS = 50;
 
+// The pause before the next try at a connection or a stream: 25 ms,
+// doubling up to 1 s, back to 25 ms after a success.
+class Backoff {
+  private ms = 25;
+  get pause(): number {
+    return this.ms;
+  }
+  reset(): void {
+    this.ms = 25;
+  }
+  async wait(): Promise<void> {
+    const ms = this.ms;
+    this.ms = Math.min(this.ms * 2, 1000);
+    await sleep(ms);
+  }
+}
+
+// How a stream may end on a member that another member need not share:
+// it went away, or it is shutting down and cancels its streams.
+const STREAM_RETRYABLE: ReadonlySet<number> = new Set([Code.Unavailable, Code.Canceled, Code.Internal]);
+
 // Refusals whose way out etcd's words do not say; `user` is the one logged in as.
 const REFUSALS: [RegExp, (user: string | undefined, cfg: ClientConfig) => string][] = [
   [
@@ -241,7 +262,7 @@ export class EtcdClient {
   private async connection(deadline: number | undefined, signal?: AbortSignal): Promise<Connection> {
     if (this.conn?.usable) return this.conn;
     this.conn = undefined;
-    let backoff = 25;
+    const backoff = new Backoff();
     for (;;) {
       for (let i = 0; i < this.endpoints.length; i++) {
         if (signal?.aborted) throw new GrpcError(Code.Canceled, 'context canceled');
@@ -268,13 +289,27 @@ export class EtcdClient {
       ) {
         throw new GrpcError(Code.DeadlineExceeded, 'context deadline exceeded');
       }
-      if (deadline !== undefined && Date.now() + backoff >= deadline) {
+      if (deadline !== undefined && Date.now() + backoff.pause >= deadline) {
         if (deadline > Date.now()) await sleep(deadline - Date.now());
         throw new GrpcError(Code.DeadlineExceeded, 'context deadline exceeded');
       }
-      await sleep(backoff);
-      backoff = Math.min(backoff * 2, 1000);
+      await backoff.wait();
     }
+  }
+
+  // After a stream (watch, keep-alive) ended on `conn` with `outcome`
+  // (null: it ended cleanly but must be reopened): 'again' once logged in
+  // anew, 'next' to try the next member after a pause; throws what no
+  // other member would change.
+  private async afterStream(conn: Connection, outcome: GrpcError | null): Promise<'again' | 'next'> {
+    if (outcome?.code === Code.Unauthenticated && this.cfg.auth) {
+      if (await this.logInAgain()) return 'again';
+    } else if (outcome) {
+      if (!STREAM_RETRYABLE.has(outcome.code)) throw await this.explain(outcome);
+      if (outcome.cause) this.dialErrors.set(conn.endpoint, outcome.cause);
+    }
+    this.rotate(conn);
+    return 'next';
   }
 
   private async authenticate(deadline: number | undefined): Promise<void> {
@@ -557,26 +592,15 @@ export class EtcdClient {
         s.write(encode(pb.WatchRequest, { create_request: { ...req, start_revision: next } }));
       });
     const run = async (): Promise<void> => {
-      let backoff = 25;
+      const backoff = new Backoff();
       for (;;) {
         const conn = await this.connection(undefined, abort.signal);
         const outcome = await attempt(conn);
         stream = undefined;
         if (outcome === 'canceled' || abort.signal.aborted) return;
-        if (outcome !== 'reopen') {
-          if (outcome.code === Code.Unauthenticated && this.cfg.auth) {
-            if (await this.logInAgain()) continue;
-          } else {
-            // A member shutting down cancels its streams; that is not ours to stop on.
-            const retryable = outcome.code === Code.Unavailable || outcome.code === Code.Canceled || outcome.code === Code.Internal;
-            if (!retryable) throw await this.explain(outcome);
-            if (outcome.cause) this.dialErrors.set(conn.endpoint, outcome.cause);
-          }
-        }
         // The member is gone or has no leader: try the next one.
-        this.rotate(conn);
-        await sleep(backoff);
-        backoff = Math.min(backoff * 2, 1000);
+        if ((await this.afterStream(conn, outcome === 'reopen' ? null : outcome)) === 'again') continue;
+        await backoff.wait();
       }
     };
     return {
@@ -706,7 +730,7 @@ export class EtcdClient {
   // that time has passed, 'stopped' on abort.
   async leaseKeepAlive(ID: bigint, onResponse: (r: T.LeaseKeepAliveResponse) => void, signal: AbortSignal): Promise<'expired' | 'stopped'> {
     let aliveUntil = Infinity;
-    let backoff = 25;
+    const backoff = new Backoff();
     const request = encode(pb.LeaseIdRequest, { ID });
     for (;;) {
       if (signal.aborted) return 'stopped';
@@ -733,7 +757,7 @@ export class EtcdClient {
                 s.cancel();
                 return;
               }
-              backoff = 25;
+              backoff.reset();
               aliveUntil = Date.now() + Number(r.TTL) * 1000;
               onResponse(r);
               timer = setTimeout(() => s.write(request), (Number(r.TTL) * 1000) / 3);
@@ -748,14 +772,8 @@ export class EtcdClient {
       });
       if (outcome === 'expired') return 'expired';
       if (signal.aborted) return 'stopped';
-      if (outcome && outcome.code === Code.Unauthenticated && this.cfg.auth) {
-        if (await this.logInAgain()) continue;
-      } else if (outcome && outcome.code !== Code.Unavailable && outcome.code !== Code.Canceled && outcome.code !== Code.Internal) {
-        throw await this.explain(outcome);
-      }
-      this.rotate(conn);
-      await sleep(backoff);
-      backoff = Math.min(backoff * 2, 1000);
+      if ((await this.afterStream(conn, outcome)) === 'again') continue;
+      await backoff.wait();
     }
   }
 
