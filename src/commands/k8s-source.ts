@@ -213,22 +213,37 @@ export async function openSide(ctx: Context, f: Flags, source: { snapshot: strin
       close,
     };
   }
+  const live = await livePages(ctx, key, end, source.rev);
+  return {
+    get revision() {
+      return live.revision;
+    },
+    problems,
+    entries: (async function* () {
+      for await (const kvs of live.pages())
+        yield [...kvs].map(
+          (kv): DiffEntry => ({ id: kv.key.toString('latin1'), modRevision: kv.mod_revision, digest: () => digest(kv.value), load: () => dec(kv) }),
+        );
+    })(),
+    close: () => undefined,
+  };
+}
+
+// The cluster's keys under [key, end) at `rev` (0n: now), page by page; the
+// first page is read at once, and pins the revision the rest is read at.
+async function livePages(ctx: Context, key: Buffer, end: Buffer, rev: bigint): Promise<{ revision: bigint; pages(): AsyncIterable<Iterable<KeyValue>> }> {
   const client = await ctx.client();
-  const paged = new PagedRange(client, { key, range_end: end, revision: source.rev }, { deadline: () => ctx.commandDeadline() });
-  const pages = paged.pages();
-  const first = await pages.next();
+  const paged = new PagedRange(client, { key, range_end: end, revision: rev }, { deadline: () => ctx.commandDeadline() });
+  const rest = paged.pages();
+  const first = await rest.next();
   return {
     get revision() {
       return paged.revision;
     },
-    problems,
-    entries: (async function* () {
-      const map = (kvs: Iterable<KeyValue>) =>
-        [...kvs].map((kv): DiffEntry => ({ id: kv.key.toString('latin1'), modRevision: kv.mod_revision, digest: () => digest(kv.value), load: () => dec(kv) }));
-      if (!first.done) yield map(first.value);
-      for await (const kvs of pages) yield map(kvs);
-    })(),
-    close: () => undefined,
+    async *pages() {
+      if (!first.done) yield first.value;
+      yield* rest;
+    },
   };
 }
 
@@ -255,25 +270,19 @@ export async function open(ctx: Context, f: Flags, key: Buffer, end: Buffer): Pr
       close,
     };
   }
-  const client = await ctx.client();
-  const paged = new PagedRange(client, { key, range_end: end, revision: rev > 0n ? rev : 0n }, { deadline: () => ctx.commandDeadline() });
-  const pages = paged.pages();
-  // The first page pins the revision the rest is read at.
-  const first = await pages.next();
+  const live = await livePages(ctx, key, end, rev > 0n ? rev : 0n);
   return {
     get revision() {
-      return paged.revision;
+      return live.revision;
     },
     problems,
     each: <T>(fn: (kv: StoredKv) => T) =>
       (async function* () {
-        const map = (kvs: Iterable<KeyValue>) => {
+        for await (const kvs of live.pages()) {
           const out: T[] = [];
           for (const kv of kvs) out.push(fn(dec(kv)));
-          return out;
-        };
-        if (!first.done) yield map(first.value);
-        for await (const kvs of pages) yield map(kvs);
+          yield out;
+        }
       })(),
     close: () => undefined,
   };
